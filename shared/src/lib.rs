@@ -1,0 +1,30 @@
+//! The contract that `host-train` and `device` both obey.
+//!
+//! A model trained on the host and run on the kiosk must agree, bit for bit, on how a
+//! picture becomes a tensor and what each output index means. Both sides therefore use
+//! this one crate:
+//!
+//! - [`preprocess`]: the [`PreprocessSpec`] (size, colour, resize mode and filter,
+//!   normalization, layout) and the [`Preprocessor`] that applies it to decoded images
+//!   and to raw camera buffers (RGB24, YUYV);
+//! - [`image_io`]: decoding image files with errors that name the file;
+//! - [`classes`]: the class tables of the datasets we train on ([`ClassTable`]);
+//! - [`card`]: the [`ModelCard`], stored as JSON in the ONNX file's `metadata_props`;
+//! - [`onnx`]: the few ONNX facts the card is checked against (input shape, output
+//!   size), read without an inference engine, and lossless metadata editing.
+//!
+//! The crate is light on purpose: it runs on a Raspberry Pi and never links libtorch.
+
+pub mod atomic;
+pub mod card;
+pub mod classes;
+pub mod image_io;
+pub mod onnx;
+pub mod preprocess;
+
+pub use card::{CardError, ModelCard};
+pub use classes::{ClassInfo, ClassKind, ClassTable};
+pub use preprocess::{
+    ColorMode, Frame, Layout, PixelFormat, PreprocessError, PreprocessSpec, Preprocessor,
+    ResizeFilter, ResizeMode, Roi,
+};

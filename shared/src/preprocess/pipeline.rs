@@ -1,0 +1,252 @@
+//! The [`Preprocessor`]: applies a [`PreprocessSpec`] to pictures, reusing its buffers.
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{CpuExtensions, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::DynamicImage;
+
+use super::frame::{Frame, Roi};
+use super::spec::{luma, ColorMode, Layout, PreprocessSpec, ResizeFilter, ResizeMode};
+use super::PreprocessError;
+
+/// Applies one [`PreprocessSpec`]. Keeps its resizer and scratch buffers, so calling it
+/// frame after frame allocates nothing once warm.
+pub struct Preprocessor {
+    spec: PreprocessSpec,
+    luts: Vec<[f32; 256]>,
+    resizer: Resizer,
+    /// The source region converted to packed RGB (camera frames only).
+    rgb: Vec<u8>,
+    /// The resized picture, before colour conversion and normalization.
+    resized: Vec<u8>,
+}
+
+/// A packed 8-bit picture: 3 bytes (RGB) or 1 byte (gray) a pixel.
+#[derive(Clone, Copy)]
+struct Packed<'a> {
+    data: &'a [u8],
+    width: u32,
+    height: u32,
+    gray: bool,
+}
+
+/// Where the resized picture lands: source crop rectangle, resized size, offset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Placement {
+    crop: (f64, f64, f64, f64),
+    width: u32,
+    height: u32,
+    x: u32,
+    y: u32,
+}
+
+impl Preprocessor {
+    /// A preprocessor for `spec`, which is validated first.
+    pub fn new(spec: PreprocessSpec) -> Result<Self, PreprocessError> {
+        spec.validate()?;
+        let luts = (0..spec.channels()).map(|c| spec.lut(c)).collect();
+        Ok(Self { spec, luts, resizer: Resizer::new(), rgb: Vec::new(), resized: Vec::new() })
+    }
+
+    /// The spec this preprocessor applies.
+    pub fn spec(&self) -> &PreprocessSpec {
+        &self.spec
+    }
+
+    /// Uses the portable (non-SIMD) resize kernels. The SIMD kernels of
+    /// `fast_image_resize` give the same bytes; tests use this to prove it, since the
+    /// SIMD kernels differ between x86_64 and aarch64.
+    pub fn use_portable_kernels(&mut self) {
+        // SAFETY: `None` is supported on every CPU.
+        unsafe { self.resizer.set_cpu_extensions(CpuExtensions::None) };
+    }
+
+    /// The whole image as a new input tensor.
+    pub fn image(&mut self, img: &DynamicImage) -> Result<Vec<f32>, PreprocessError> {
+        let mut out = vec![0f32; self.spec.tensor_len()];
+        self.image_into(img, None, &mut out)?;
+        Ok(out)
+    }
+
+    /// A region of `img` (the whole image when `roi` is `None`) into `out`, which must
+    /// hold exactly [`PreprocessSpec::tensor_len`] values.
+    pub fn image_into(
+        &mut self,
+        img: &DynamicImage,
+        roi: Option<Roi>,
+        out: &mut [f32],
+    ) -> Result<(), PreprocessError> {
+        let (width, height) = (img.width(), img.height());
+        if width == 0 || height == 0 {
+            return Err(PreprocessError::EmptyImage { width, height });
+        }
+        let roi = roi.unwrap_or(Roi::full(width, height)).check_inside(width, height)?;
+        self.check_out(out)?;
+        let converted;
+        let src = match img {
+            DynamicImage::ImageRgb8(b) => Packed { data: b.as_raw(), width, height, gray: false },
+            DynamicImage::ImageLuma8(b) => Packed { data: b.as_raw(), width, height, gray: true },
+            other if other.color().has_color() => {
+                converted = DynamicImage::ImageRgb8(other.to_rgb8());
+                Packed { data: converted.as_bytes(), width, height, gray: false }
+            }
+            other => {
+                converted = DynamicImage::ImageLuma8(other.to_luma8());
+                Packed { data: converted.as_bytes(), width, height, gray: true }
+            }
+        };
+        Self::run(&self.spec, &self.luts, &mut self.resizer, &mut self.resized, src, roi, out)
+    }
+
+    /// A region of a raw camera frame (the whole frame when `roi` is `None`) into `out`.
+    pub fn frame_into(
+        &mut self,
+        frame: &Frame<'_>,
+        roi: Option<Roi>,
+        out: &mut [f32],
+    ) -> Result<(), PreprocessError> {
+        frame.validate()?;
+        let roi = roi
+            .unwrap_or(Roi::full(frame.width, frame.height))
+            .check_inside(frame.width, frame.height)?;
+        self.check_out(out)?;
+        frame.roi_to_rgb(roi, &mut self.rgb);
+        let src = Packed { data: &self.rgb, width: roi.width, height: roi.height, gray: false };
+        let full = Roi::full(roi.width, roi.height);
+        Self::run(&self.spec, &self.luts, &mut self.resizer, &mut self.resized, src, full, out)
+    }
+
+    fn check_out(&self, out: &[f32]) -> Result<(), PreprocessError> {
+        let expected = self.spec.tensor_len();
+        if out.len() != expected {
+            return Err(PreprocessError::OutputLen { expected, got: out.len() });
+        }
+        Ok(())
+    }
+
+    fn run(
+        spec: &PreprocessSpec,
+        luts: &[[f32; 256]],
+        resizer: &mut Resizer,
+        resized: &mut Vec<u8>,
+        src: Packed<'_>,
+        roi: Roi,
+        out: &mut [f32],
+    ) -> Result<(), PreprocessError> {
+        let place = placement(spec, roi);
+        let (pixel_type, bpp) = if src.gray { (PixelType::U8, 1) } else { (PixelType::U8x3, 3) };
+        let resize_err = |e: &dyn std::fmt::Display| PreprocessError::Resize(e.to_string());
+        let src_img = ImageRef::new(src.width, src.height, src.data, pixel_type)
+            .map_err(|e| resize_err(&e))?;
+        resized.clear();
+        resized.resize(place.width as usize * place.height as usize * bpp, 0);
+        let mut dst = Image::from_slice_u8(place.width, place.height, resized, pixel_type)
+            .map_err(|e| resize_err(&e))?;
+        let (left, top, w, h) = place.crop;
+        let options = ResizeOptions::new().resize_alg(resize_alg(spec.filter)).crop(left, top, w, h);
+        resizer.resize(&src_img, &mut dst, &options).map_err(|e| resize_err(&e))?;
+
+        let fill = match spec.resize {
+            ResizeMode::Letterbox { fill } => fill,
+            _ => [0, 0, 0],
+        };
+        let (out_w, out_h) = (spec.width as usize, spec.height as usize);
+        let plane = out_w * out_h;
+        let channels = spec.channels();
+        for y in 0..out_h {
+            for x in 0..out_w {
+                let inside = x >= place.x as usize
+                    && x < (place.x + place.width) as usize
+                    && y >= place.y as usize
+                    && y < (place.y + place.height) as usize;
+                let rgb = if inside {
+                    let i = ((y - place.y as usize) * place.width as usize + (x - place.x as usize)) * bpp;
+                    if src.gray {
+                        [resized[i]; 3]
+                    } else {
+                        [resized[i], resized[i + 1], resized[i + 2]]
+                    }
+                } else {
+                    fill
+                };
+                let pixel = y * out_w + x;
+                match spec.color {
+                    ColorMode::Gray => out[pixel] = luts[0][luma(rgb[0], rgb[1], rgb[2]) as usize],
+                    ColorMode::Rgb => {
+                        for c in 0..channels {
+                            let idx = match spec.layout {
+                                Layout::Nchw => c * plane + pixel,
+                                Layout::Nhwc => pixel * channels + c,
+                            };
+                            out[idx] = luts[c][rgb[c] as usize];
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn resize_alg(filter: ResizeFilter) -> ResizeAlg {
+    match filter {
+        ResizeFilter::Nearest => ResizeAlg::Nearest,
+        ResizeFilter::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
+        ResizeFilter::CatmullRom => ResizeAlg::Convolution(FilterType::CatmullRom),
+        ResizeFilter::Lanczos3 => ResizeAlg::Convolution(FilterType::Lanczos3),
+    }
+}
+
+/// Where the region `roi` goes in the spec's input: which part of it is read, the size
+/// it is resized to and where that lands.
+fn placement(spec: &PreprocessSpec, roi: Roi) -> Placement {
+    let (out_w, out_h) = (spec.width, spec.height);
+    let (rx, ry, rw, rh) = (roi.x as f64, roi.y as f64, roi.width as f64, roi.height as f64);
+    let full = Placement { crop: (rx, ry, rw, rh), width: out_w, height: out_h, x: 0, y: 0 };
+    match spec.resize {
+        ResizeMode::Stretch => full,
+        ResizeMode::CenterCrop => {
+            let target = out_w as f64 / out_h as f64;
+            let crop = if rw / rh > target {
+                let cw = rh * target;
+                (rx + (rw - cw) / 2.0, ry, cw, rh)
+            } else {
+                let ch = rw / target;
+                (rx, ry + (rh - ch) / 2.0, rw, ch)
+            };
+            Placement { crop, ..full }
+        }
+        ResizeMode::Letterbox { .. } => {
+            let s = (out_w as f64 / rw).min(out_h as f64 / rh);
+            let width = ((rw * s).round() as u32).clamp(1, out_w);
+            let height = ((rh * s).round() as u32).clamp(1, out_h);
+            Placement { width, height, x: (out_w - width) / 2, y: (out_h - height) / 2, ..full }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(mode: ResizeMode, w: u32, h: u32) -> PreprocessSpec {
+        PreprocessSpec { resize: mode, ..PreprocessSpec::unit(w, h, ColorMode::Rgb) }
+    }
+
+    #[test]
+    fn letterbox_placement_keeps_aspect_and_centres() {
+        let p = placement(&spec(ResizeMode::Letterbox { fill: [0; 3] }, 100, 100), Roi::full(200, 100));
+        assert_eq!((p.width, p.height, p.x, p.y), (100, 50, 0, 25));
+        let p = placement(&spec(ResizeMode::Letterbox { fill: [0; 3] }, 64, 32), Roi::new(10, 10, 30, 60));
+        assert_eq!((p.width, p.height, p.x, p.y), (16, 32, 24, 0));
+        assert_eq!(p.crop, (10.0, 10.0, 30.0, 60.0));
+    }
+
+    #[test]
+    fn center_crop_takes_the_middle() {
+        let p = placement(&spec(ResizeMode::CenterCrop, 50, 50), Roi::full(200, 100));
+        assert_eq!(p.crop, (50.0, 0.0, 100.0, 100.0));
+        let p = placement(&spec(ResizeMode::CenterCrop, 50, 50), Roi::new(4, 8, 20, 40));
+        assert_eq!(p.crop, (4.0, 18.0, 20.0, 20.0));
+        assert_eq!((p.width, p.height, p.x, p.y), (50, 50, 0, 0));
+    }
+}
