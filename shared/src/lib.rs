@@ -7,9 +7,11 @@
 //! - [`preprocess`]: the [`PreprocessSpec`] (size, colour, resize mode and filter,
 //!   normalization, layout) and the [`Preprocessor`] that applies it to decoded images
 //!   and to raw camera buffers (RGB24, YUYV);
+//! - [`atomic`]: atomic file writes for models and checkpoints;
 //! - [`image_io`]: decoding image files with errors that name the file;
 //! - [`classes`]: the class tables of the datasets we train on ([`ClassTable`]);
 //! - [`card`]: the [`ModelCard`], stored as JSON in the ONNX file's `metadata_props`;
+//! - [`paths`]: where the datasets and pretrained networks beside the checkout are;
 //! - [`onnx`]: the few ONNX facts the card is checked against (input shape, output
 //!   size), read without an inference engine, and lossless metadata editing.
 //!
@@ -20,6 +22,7 @@ pub mod card;
 pub mod classes;
 pub mod image_io;
 pub mod onnx;
+pub mod paths;
 pub mod preprocess;
 
 pub use card::{CardError, ModelCard};
