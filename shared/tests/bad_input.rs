@@ -16,7 +16,7 @@ fn truncated_jpeg_is_corrupt_and_named() {
     let path = dir.join("A_truncated.jpg");
     std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
     let err = decode_file(&path).unwrap_err();
-    assert!(matches!(err, ImageError::Corrupt { .. }), "{err:?}");
+    assert!(matches!(err, ImageError::Truncated { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("A_truncated.jpg") && msg.contains("corrupt or truncated"), "{msg}");
 }

@@ -14,8 +14,9 @@ pub struct Preprocessor {
     spec: PreprocessSpec,
     luts: Vec<[f32; 256]>,
     resizer: Resizer,
-    /// The source region converted to packed RGB (camera frames only).
-    rgb: Vec<u8>,
+    /// The region the model sees, cut out of the source (and converted to RGB for
+    /// camera frames).
+    region: Vec<u8>,
     /// The resized picture, before colour conversion and normalization.
     resized: Vec<u8>,
 }
@@ -29,10 +30,12 @@ struct Packed<'a> {
     gray: bool,
 }
 
-/// Where the resized picture lands: source crop rectangle, resized size, offset.
+/// Where the resized picture lands: the source rectangle read (whole pixels: the
+/// fractional crop of `fast_image_resize` 6.1 overflows for some sizes), the size it is
+/// resized to, and its offset in the input.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Placement {
-    crop: (f64, f64, f64, f64),
+    crop: Roi,
     width: u32,
     height: u32,
     x: u32,
@@ -44,7 +47,7 @@ impl Preprocessor {
     pub fn new(spec: PreprocessSpec) -> Result<Self, PreprocessError> {
         spec.validate()?;
         let luts = (0..spec.channels()).map(|c| spec.lut(c)).collect();
-        Ok(Self { spec, luts, resizer: Resizer::new(), rgb: Vec::new(), resized: Vec::new() })
+        Ok(Self { spec, luts, resizer: Resizer::new(), region: Vec::new(), resized: Vec::new() })
     }
 
     /// The spec this preprocessor applies.
@@ -94,10 +97,18 @@ impl Preprocessor {
                 Packed { data: converted.as_bytes(), width, height, gray: true }
             }
         };
-        Self::run(&self.spec, &self.luts, &mut self.resizer, &mut self.resized, src, roi, out)
+        let place = placement(&self.spec, roi);
+        if place.crop == Roi::full(width, height) {
+            return self.resize_and_write(src, &place, out);
+        }
+        let mut buf = std::mem::take(&mut self.region);
+        let result = self.resize_and_write(src.copy_region(place.crop, &mut buf), &place, out);
+        self.region = buf;
+        result
     }
 
     /// A region of a raw camera frame (the whole frame when `roi` is `None`) into `out`.
+    /// Only the part of the frame the model sees is converted to RGB.
     pub fn frame_into(
         &mut self,
         frame: &Frame<'_>,
@@ -109,10 +120,13 @@ impl Preprocessor {
             .unwrap_or(Roi::full(frame.width, frame.height))
             .check_inside(frame.width, frame.height)?;
         self.check_out(out)?;
-        frame.roi_to_rgb(roi, &mut self.rgb);
-        let src = Packed { data: &self.rgb, width: roi.width, height: roi.height, gray: false };
-        let full = Roi::full(roi.width, roi.height);
-        Self::run(&self.spec, &self.luts, &mut self.resizer, &mut self.resized, src, full, out)
+        let place = placement(&self.spec, roi);
+        let mut rgb = std::mem::take(&mut self.region);
+        frame.roi_to_rgb(place.crop, &mut rgb);
+        let region = Packed { data: &rgb, width: place.crop.width, height: place.crop.height, gray: false };
+        let result = self.resize_and_write(region, &place, out);
+        self.region = rgb;
+        result
     }
 
     fn check_out(&self, out: &[f32]) -> Result<(), PreprocessError> {
@@ -123,28 +137,24 @@ impl Preprocessor {
         Ok(())
     }
 
-    fn run(
-        spec: &PreprocessSpec,
-        luts: &[[f32; 256]],
-        resizer: &mut Resizer,
-        resized: &mut Vec<u8>,
-        src: Packed<'_>,
-        roi: Roi,
-        out: &mut [f32],
-    ) -> Result<(), PreprocessError> {
-        let place = placement(spec, roi);
-        let (pixel_type, bpp) = if src.gray { (PixelType::U8, 1) } else { (PixelType::U8x3, 3) };
+    /// Resizes the whole of `region` (the placement's crop, already cut out) to the
+    /// placement's size, then converts colour, normalizes and lays out into `out`.
+    fn resize_and_write(&mut self, region: Packed<'_>, place: &Placement, out: &mut [f32]) -> Result<(), PreprocessError> {
+        let spec = &self.spec;
+        let (pixel_type, bpp) = if region.gray { (PixelType::U8, 1) } else { (PixelType::U8x3, 3) };
         let resize_err = |e: &dyn std::fmt::Display| PreprocessError::Resize(e.to_string());
-        let src_img = ImageRef::new(src.width, src.height, src.data, pixel_type)
+        let src_img = ImageRef::new(region.width, region.height, region.data, pixel_type)
             .map_err(|e| resize_err(&e))?;
+        let resized = &mut self.resized;
         resized.clear();
         resized.resize(place.width as usize * place.height as usize * bpp, 0);
         let mut dst = Image::from_slice_u8(place.width, place.height, resized, pixel_type)
             .map_err(|e| resize_err(&e))?;
-        let (left, top, w, h) = place.crop;
-        let options = ResizeOptions::new().resize_alg(resize_alg(spec.filter)).crop(left, top, w, h);
-        resizer.resize(&src_img, &mut dst, &options).map_err(|e| resize_err(&e))?;
+        let options = ResizeOptions::new().resize_alg(resize_alg(spec.filter));
+        self.resizer.resize(&src_img, &mut dst, &options).map_err(|e| resize_err(&e))?;
 
+        let luts = &self.luts;
+        let resized = &self.resized;
         let fill = match spec.resize {
             ResizeMode::Letterbox { fill } => fill,
             _ => [0, 0, 0],
@@ -160,7 +170,7 @@ impl Preprocessor {
                     && y < (place.y + place.height) as usize;
                 let rgb = if inside {
                     let i = ((y - place.y as usize) * place.width as usize + (x - place.x as usize)) * bpp;
-                    if src.gray {
+                    if region.gray {
                         [resized[i]; 3]
                     } else {
                         [resized[i], resized[i + 1], resized[i + 2]]
@@ -187,6 +197,20 @@ impl Preprocessor {
     }
 }
 
+impl<'a> Packed<'a> {
+    /// Copies the rectangle `r` (inside this picture) into `buf`, packed.
+    fn copy_region<'b>(&self, r: Roi, buf: &'b mut Vec<u8>) -> Packed<'b> {
+        let bpp = if self.gray { 1 } else { 3 };
+        let row = self.width as usize * bpp;
+        buf.clear();
+        for y in r.y as usize..(r.y + r.height) as usize {
+            let start = y * row + r.x as usize * bpp;
+            buf.extend_from_slice(&self.data[start..start + r.width as usize * bpp]);
+        }
+        Packed { data: buf, width: r.width, height: r.height, gray: self.gray }
+    }
+}
+
 fn resize_alg(filter: ResizeFilter) -> ResizeAlg {
     match filter {
         ResizeFilter::Nearest => ResizeAlg::Nearest,
@@ -200,25 +224,25 @@ fn resize_alg(filter: ResizeFilter) -> ResizeAlg {
 /// it is resized to and where that lands.
 fn placement(spec: &PreprocessSpec, roi: Roi) -> Placement {
     let (out_w, out_h) = (spec.width, spec.height);
-    let (rx, ry, rw, rh) = (roi.x as f64, roi.y as f64, roi.width as f64, roi.height as f64);
-    let full = Placement { crop: (rx, ry, rw, rh), width: out_w, height: out_h, x: 0, y: 0 };
+    let full = Placement { crop: roi, width: out_w, height: out_h, x: 0, y: 0 };
+    let (rw, rh) = (roi.width as u64, roi.height as u64);
     match spec.resize {
         ResizeMode::Stretch => full,
         ResizeMode::CenterCrop => {
-            let target = out_w as f64 / out_h as f64;
-            let crop = if rw / rh > target {
-                let cw = rh * target;
-                (rx + (rw - cw) / 2.0, ry, cw, rh)
+            let crop = if rw * out_h as u64 > rh * out_w as u64 {
+                // Wider than the input: keep the height, take the middle columns.
+                let cw = ((rh as f64 * out_w as f64 / out_h as f64).round() as u32).clamp(1, roi.width);
+                Roi::new(roi.x + (roi.width - cw) / 2, roi.y, cw, roi.height)
             } else {
-                let ch = rw / target;
-                (rx, ry + (rh - ch) / 2.0, rw, ch)
+                let ch = ((rw as f64 * out_h as f64 / out_w as f64).round() as u32).clamp(1, roi.height);
+                Roi::new(roi.x, roi.y + (roi.height - ch) / 2, roi.width, ch)
             };
             Placement { crop, ..full }
         }
         ResizeMode::Letterbox { .. } => {
-            let s = (out_w as f64 / rw).min(out_h as f64 / rh);
-            let width = ((rw * s).round() as u32).clamp(1, out_w);
-            let height = ((rh * s).round() as u32).clamp(1, out_h);
+            let s = (out_w as f64 / rw as f64).min(out_h as f64 / rh as f64);
+            let width = ((rw as f64 * s).round() as u32).clamp(1, out_w);
+            let height = ((rh as f64 * s).round() as u32).clamp(1, out_h);
             Placement { width, height, x: (out_w - width) / 2, y: (out_h - height) / 2, ..full }
         }
     }
@@ -238,15 +262,18 @@ mod tests {
         assert_eq!((p.width, p.height, p.x, p.y), (100, 50, 0, 25));
         let p = placement(&spec(ResizeMode::Letterbox { fill: [0; 3] }, 64, 32), Roi::new(10, 10, 30, 60));
         assert_eq!((p.width, p.height, p.x, p.y), (16, 32, 24, 0));
-        assert_eq!(p.crop, (10.0, 10.0, 30.0, 60.0));
+        assert_eq!(p.crop, Roi::new(10, 10, 30, 60));
     }
 
     #[test]
     fn center_crop_takes_the_middle() {
         let p = placement(&spec(ResizeMode::CenterCrop, 50, 50), Roi::full(200, 100));
-        assert_eq!(p.crop, (50.0, 0.0, 100.0, 100.0));
+        assert_eq!(p.crop, Roi::new(50, 0, 100, 100));
         let p = placement(&spec(ResizeMode::CenterCrop, 50, 50), Roi::new(4, 8, 20, 40));
-        assert_eq!(p.crop, (4.0, 18.0, 20.0, 20.0));
-        assert_eq!((p.width, p.height, p.x, p.y), (50, 50, 0, 0));
+        assert_eq!(p.crop, Roi::new(4, 18, 20, 20));
+        // 13x16 to the aspect of 6x20: 4.8 columns round to 5, centred.
+        let p = placement(&spec(ResizeMode::CenterCrop, 6, 20), Roi::full(13, 16));
+        assert_eq!(p.crop, Roi::new(4, 0, 5, 16));
+        assert_eq!((p.width, p.height, p.x, p.y), (6, 20, 0, 0));
     }
 }
