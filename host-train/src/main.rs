@@ -1,12 +1,21 @@
-//! `host-train`: trains, evaluates and exports Signspell's models with libtorch.
-//!
-//! This first cut holds the libtorch runtime (device choice, CUDA backend, threads);
-//! training, evaluation and export come in their own modules.
+//! `host-train`: trains, evaluates and benchmarks Signspell's models with libtorch.
 
-mod runtime;
+use std::path::PathBuf;
+use std::time::Instant;
 
-use anyhow::Result;
-use clap::{Parser, Subcommand};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use host_train::data::augment::AugmentConfig;
+use host_train::data::split::Split;
+use host_train::data::Format;
+use host_train::model::{self, ModelSpec};
+use host_train::runtime;
+use host_train::train::optim::{OptimConfig, OptimKind};
+use host_train::train::schedule::ScheduleKind;
+use host_train::train::{self, Model, Normalization, SelectBy, TrainConfig};
+use shared::card::SplitKind;
+use shared::preprocess::ColorMode;
+use tch::{Kind, Tensor};
 
 /// Signspell's host trainer.
 #[derive(Parser, Debug)]
@@ -16,7 +25,7 @@ struct Cli {
     /// process holds a core: libtorch's threads collapse when they must share.
     #[arg(long, global = true)]
     threads: Option<usize>,
-    /// Train on the CPU even when a GPU is available.
+    /// Run on the CPU even when a GPU is available.
     #[arg(long, global = true)]
     cpu: bool,
     #[command(subcommand)]
@@ -25,8 +34,188 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Train a model on a dataset; evaluates the best checkpoint on the test split.
+    Train(Box<TrainArgs>),
+    /// Evaluate a run's best checkpoint and write its reports.
+    Eval(EvalArgs),
+    /// Measure training throughput (images/s) of an architecture on random inputs.
+    Bench(BenchArgs),
     /// Print the libtorch runtime: device, CUDA backend, threads (JSON).
     Info,
+}
+
+#[derive(Args, Debug)]
+struct TrainArgs {
+    /// Dataset: an image folder, a Kaggle CSV (or folder of them), an AHDD folder,
+    /// X.npy/Y.npy folder or an .npz file.
+    #[arg(long, required_unless_present = "resume")]
+    dataset: Option<PathBuf>,
+    /// Dataset format (detected when not given).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Force a built-in class table (e.g. arsl2018-29).
+    #[arg(long)]
+    classes: Option<String>,
+    /// Skip corrupt or truncated files, reporting how many.
+    #[arg(long)]
+    skip_bad: bool,
+    /// Use only the first N samples of each class.
+    #[arg(long)]
+    limit_per_class: Option<usize>,
+    /// Architecture.
+    #[arg(long, default_value = "mobilenetv2")]
+    arch: String,
+    /// Width multiplier.
+    #[arg(long, default_value_t = 1.0)]
+    width: f64,
+    /// Input side in pixels.
+    #[arg(long, default_value_t = 128)]
+    input_size: u32,
+    /// Input colour.
+    #[arg(long, value_enum, default_value = "rgb")]
+    color: ColorArg,
+    /// Input normalization.
+    #[arg(long, value_enum, default_value = "imagenet")]
+    normalization: Normalization,
+    /// Dropout before the classifier.
+    #[arg(long, default_value_t = 0.2)]
+    dropout: f64,
+    /// Channel-attention reduction ratio.
+    #[arg(long, default_value_t = 16)]
+    ca_reduction: i64,
+    /// Epochs.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Batch size.
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    /// Optimizer.
+    #[arg(long, value_enum, default_value = "adamw")]
+    optimizer: OptimKind,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Weight decay.
+    #[arg(long, default_value_t = 1e-4)]
+    weight_decay: f64,
+    /// SGD momentum.
+    #[arg(long, default_value_t = 0.9)]
+    momentum: f64,
+    /// Learning-rate schedule.
+    #[arg(long, value_enum, default_value = "onecycle")]
+    schedule: ScheduleKind,
+    /// Plateau schedule patience (epochs).
+    #[arg(long, default_value_t = 2)]
+    plateau_patience: usize,
+    /// Weight the loss by inverse class frequency.
+    #[arg(long)]
+    class_weights: bool,
+    /// Label smoothing.
+    #[arg(long, default_value_t = 0.0)]
+    label_smoothing: f64,
+    /// Clip the gradients' global norm.
+    #[arg(long)]
+    clip_grad: Option<f64>,
+    /// Stop after N epochs without improvement.
+    #[arg(long)]
+    early_stop: Option<usize>,
+    /// Metric selecting the best checkpoint.
+    #[arg(long, value_enum, default_value = "val-accuracy")]
+    select_by: SelectBy,
+    /// Split kind (default: the dataset's own test split when it has one, else
+    /// stratified).
+    #[arg(long, value_enum)]
+    split: Option<SplitArg>,
+    /// Validation fraction.
+    #[arg(long, default_value_t = 0.15)]
+    val_fraction: f64,
+    /// Test fraction.
+    #[arg(long, default_value_t = 0.15)]
+    test_fraction: f64,
+    /// Consecutive frames per group (grouped split).
+    #[arg(long, default_value_t = 10)]
+    group_size: usize,
+    /// Seed for the split, initialization, augmentation and shuffling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Turn augmentation off.
+    #[arg(long)]
+    no_augment: bool,
+    /// Horizontal flip probability (default 0.5; 0 for handwritten digits).
+    #[arg(long)]
+    hflip: Option<f64>,
+    /// Threads decoding and augmenting.
+    #[arg(long, default_value_t = 1)]
+    loader_threads: usize,
+    /// Batches prepared ahead of the model.
+    #[arg(long, default_value_t = 4)]
+    prefetch: usize,
+    /// Run directory (config, split, checkpoints, metrics, reports).
+    #[arg(long)]
+    out: PathBuf,
+    /// Continue the run in --out from its last checkpoint (its saved config wins).
+    #[arg(long)]
+    resume: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ColorArg {
+    Rgb,
+    Gray,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SplitArg {
+    Stratified,
+    Grouped,
+    Dataset,
+}
+
+#[derive(Args, Debug)]
+struct EvalArgs {
+    /// Run directory written by `train`.
+    #[arg(long)]
+    run: PathBuf,
+    /// Evaluate on another dataset (all of it, or its own test split with --split test).
+    #[arg(long)]
+    dataset: Option<PathBuf>,
+    /// Which samples: test, val, train (the run's split) or all.
+    #[arg(long, default_value = "test")]
+    split: String,
+    /// Where to write the reports (default: the run directory).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Batch size.
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Architecture.
+    #[arg(long, default_value = "mobilenetv2")]
+    arch: String,
+    /// Width multiplier.
+    #[arg(long, default_value_t = 1.0)]
+    width: f64,
+    /// Input side.
+    #[arg(long, default_value_t = 224)]
+    input_size: i64,
+    /// Input channels.
+    #[arg(long, default_value_t = 3)]
+    channels: i64,
+    /// Classes.
+    #[arg(long, default_value_t = 29)]
+    classes: usize,
+    /// Batch size.
+    #[arg(long, default_value_t = 32)]
+    batch: i64,
+    /// Timed steps (after 2 warm-up steps).
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> Result<()> {
@@ -40,12 +229,191 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Info => {
             // Prove libtorch computes on the chosen device, not only that it loaded.
-            let x = tch::Tensor::from_slice(&[1f32, 2., 3.]).to_device(rt.device);
-            let sum = (&x * &x).sum(tch::Kind::Float).double_value(&[]);
+            let x = Tensor::from_slice(&[1f32, 2., 3.]).to_device(rt.device);
+            let sum = (&x * &x).sum(Kind::Float).double_value(&[]);
             let mut v = serde_json::to_value(&rt)?;
             v["check_sum_of_squares"] = serde_json::json!(sum);
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
+        Command::Train(args) => {
+            let out = args.out.clone();
+            let (cfg, resume) = train_config(*args)?;
+            let report = train::train(&cfg, &out, rt.device, resume)?;
+            println!("{}", report.to_text());
+        }
+        Command::Eval(args) => eval(args, rt.device)?,
+        Command::Bench(args) => bench(args, rt.device, rt.threads)?,
+    }
+    Ok(())
+}
+
+fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
+    if a.resume && a.out.join("config.toml").exists() {
+        return Ok((TrainConfig::load(&a.out)?, true));
+    }
+    let dataset = a.dataset.context("--dataset is required (or --resume with an existing run)")?;
+    let format = match a.format {
+        Some(f) => f,
+        None => host_train::data::detect_format(&dataset)?,
+    };
+    let split = match a.split {
+        Some(SplitArg::Stratified) => SplitKind::Stratified,
+        Some(SplitArg::Grouped) => SplitKind::Grouped,
+        Some(SplitArg::Dataset) => SplitKind::Dataset,
+        None if format == Format::KaggleCsv && dataset.is_dir() => SplitKind::Dataset,
+        None => SplitKind::Stratified,
+    };
+    let handwritten = format == Format::FileNameLabels;
+    let mut augment = if a.no_augment { AugmentConfig::off() } else { AugmentConfig::default() };
+    augment.hflip = a.hflip.unwrap_or(if handwritten { 0.0 } else { augment.hflip });
+    let cfg = TrainConfig {
+        dataset,
+        format: Some(format),
+        classes: a.classes,
+        skip_bad: a.skip_bad,
+        limit_per_class: a.limit_per_class,
+        split,
+        seed: a.seed,
+        val_fraction: a.val_fraction,
+        test_fraction: a.test_fraction,
+        group_size: a.group_size,
+        arch: a.arch,
+        width: a.width,
+        input_size: a.input_size,
+        color: match a.color {
+            ColorArg::Rgb => ColorMode::Rgb,
+            ColorArg::Gray => ColorMode::Gray,
+        },
+        normalization: a.normalization,
+        dropout: a.dropout,
+        ca_reduction: a.ca_reduction,
+        augment,
+        optim: OptimConfig { kind: a.optimizer, lr: a.lr, weight_decay: a.weight_decay, momentum: a.momentum },
+        schedule: a.schedule,
+        plateau_patience: a.plateau_patience,
+        class_weights: a.class_weights,
+        label_smoothing: a.label_smoothing,
+        clip_grad: a.clip_grad,
+        epochs: a.epochs,
+        batch: a.batch,
+        early_stop: a.early_stop,
+        select_by: a.select_by,
+        loader_threads: a.loader_threads,
+        prefetch: a.prefetch,
+    };
+    Ok((cfg, a.resume))
+}
+
+fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
+    let mut cfg = TrainConfig::load(&a.run)?;
+    let own_data = a.dataset.is_none();
+    if let Some(d) = a.dataset {
+        cfg.dataset = d;
+        cfg.format = None;
+        cfg.limit_per_class = None;
+    }
+    let ds = train::load_dataset(&cfg)?;
+    let indices: Vec<usize> = match (a.split.as_str(), own_data) {
+        ("all", _) => (0..ds.samples.len()).collect(),
+        (s @ ("test" | "val" | "train"), true) => {
+            let split = Split::load(&a.run.join("split.json"), &ds)?;
+            match s {
+                "test" => split.test,
+                "val" => split.val,
+                _ => split.train,
+            }
+        }
+        ("test", false) => {
+            let own: Vec<usize> = ds
+                .samples
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.subset == Some(host_train::data::Subset::Test))
+                .map(|(i, _)| i)
+                .collect();
+            if own.is_empty() {
+                bail!("{} has no test split of its own: use --split all", cfg.dataset.display());
+            }
+            own
+        }
+        (other, _) => bail!("--split must be test, val, train or all, not '{other}'"),
+    };
+    let model = Model::build(&cfg, ds.classes.len(), device)?;
+    train::checkpoint::load(&train::best_checkpoint(&a.run), &model.vs)?;
+    let pool = train::loader_pool(cfg.loader_threads)?;
+    let e = train::evaluate(&model, &ds, &indices, &cfg.preprocess(), a.batch, &pool)?;
+    let report = train::report_for(&model, &ds, &e, model::parameter_count(&model.vs), &a.split)?;
+    let out = a.out.unwrap_or(a.run.clone());
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let history = read_history(&a.run)?;
+    host_train::eval::write_reports(&out, &report, &history)?;
+    println!("{}", report.to_text());
+    Ok(())
+}
+
+fn read_history(run: &std::path::Path) -> Result<Vec<host_train::eval::EpochRecord>> {
+    let path = run.join("metrics.jsonl");
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(Vec::new()) };
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("{}: line {} is not an epoch record", path.display(), i + 1)))
+        .collect()
+}
+
+fn bench(a: BenchArgs, device: tch::Device, threads: i32) -> Result<()> {
+    tch::manual_seed(0);
+    let spec = ModelSpec {
+        arch: a.arch.clone(),
+        classes: a.classes,
+        in_channels: a.channels,
+        input_size: a.input_size,
+        width: a.width,
+        dropout: 0.2,
+        ca_reduction: 16,
+    };
+    let vs = tch::nn::VarStore::new(device);
+    let net = model::build(&vs.root(), &spec)?;
+    let params = model::parameter_count(&vs);
+    let mut opt = host_train::train::optim::Optimizer::new(
+        &vs,
+        OptimConfig { kind: OptimKind::Adamw, lr: 1e-3, weight_decay: 1e-4, momentum: 0.9 },
+    );
+    let x = Tensor::randn([a.batch, a.channels, a.input_size, a.input_size], (Kind::Float, device));
+    let y = Tensor::randint(a.classes as i64, [a.batch], (Kind::Int64, device));
+    let mut step = || {
+        let loss = net.forward_t(&x, true).cross_entropy_for_logits(&y);
+        opt.zero_grad();
+        loss.backward();
+        opt.step(1e-3);
+        loss.double_value(&[])
+    };
+    for _ in 0..2 {
+        step();
+    }
+    let start = Instant::now();
+    for _ in 0..a.steps {
+        step();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let ips = (a.steps as i64 * a.batch) as f64 / secs;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"engine": "tch", "arch": a.arch, "width": a.width, "input_size": a.input_size,
+                "batch": a.batch, "steps": a.steps, "threads": threads, "device": format!("{device:?}"),
+                "parameters": params, "images_per_sec": ips, "ms_per_step": secs * 1000.0 / a.steps as f64})
+        );
+    } else {
+        println!(
+            "tch {} width {} input {} batch {}: {:.1} images/s ({:.1} ms/step, {} threads, {params} params)",
+            a.arch,
+            a.width,
+            a.input_size,
+            a.batch,
+            ips,
+            secs * 1000.0 / a.steps as f64,
+            threads
+        );
     }
     Ok(())
 }

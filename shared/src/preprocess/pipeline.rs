@@ -4,7 +4,7 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{CpuExtensions, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::DynamicImage;
 
-use super::frame::{Frame, Roi};
+use super::frame::{Frame, PixelFormat, Roi};
 use super::spec::{luma, ColorMode, Layout, PreprocessSpec, ResizeFilter, ResizeMode};
 use super::PreprocessError;
 
@@ -17,8 +17,10 @@ pub struct Preprocessor {
     /// The region the model sees, cut out of the source (and converted to RGB for
     /// camera frames).
     region: Vec<u8>,
-    /// The resized picture, before colour conversion and normalization.
+    /// The resized region, in the source's colour (RGB or gray).
     resized: Vec<u8>,
+    /// The spec-size RGB picture: the resized region with any letterbox fill.
+    canvas: Vec<u8>,
 }
 
 /// A packed 8-bit picture: 3 bytes (RGB) or 1 byte (gray) a pixel.
@@ -47,7 +49,7 @@ impl Preprocessor {
     pub fn new(spec: PreprocessSpec) -> Result<Self, PreprocessError> {
         spec.validate()?;
         let luts = (0..spec.channels()).map(|c| spec.lut(c)).collect();
-        Ok(Self { spec, luts, resizer: Resizer::new(), region: Vec::new(), resized: Vec::new() })
+        Ok(Self { spec, luts, resizer: Resizer::new(), region: Vec::new(), resized: Vec::new(), canvas: Vec::new() })
     }
 
     /// The spec this preprocessor applies.
@@ -71,19 +73,30 @@ impl Preprocessor {
     }
 
     /// A region of `img` (the whole image when `roi` is `None`) into `out`, which must
-    /// hold exactly [`PreprocessSpec::tensor_len`] values.
+    /// hold exactly [`PreprocessSpec::tensor_len`] values: [`Preprocessor::fit_image`]
+    /// then [`Preprocessor::normalize_into`].
     pub fn image_into(
         &mut self,
         img: &DynamicImage,
         roi: Option<Roi>,
         out: &mut [f32],
     ) -> Result<(), PreprocessError> {
+        self.check_out(out)?;
+        self.fit_image(img, roi)?;
+        write_tensor(&self.spec, &self.luts, &self.canvas, out);
+        Ok(())
+    }
+
+    /// The picture the model sees, before colour conversion and normalization: the
+    /// region of `img` cropped, resized and letterboxed to the spec's size, as packed
+    /// RGB (`width * height * 3` bytes). Training augments this picture, then calls
+    /// [`Preprocessor::normalize_into`].
+    pub fn fit_image(&mut self, img: &DynamicImage, roi: Option<Roi>) -> Result<&[u8], PreprocessError> {
         let (width, height) = (img.width(), img.height());
         if width == 0 || height == 0 {
             return Err(PreprocessError::EmptyImage { width, height });
         }
         let roi = roi.unwrap_or(Roi::full(width, height)).check_inside(width, height)?;
-        self.check_out(out)?;
         let converted;
         let src = match img {
             DynamicImage::ImageRgb8(b) => Packed { data: b.as_raw(), width, height, gray: false },
@@ -99,12 +112,33 @@ impl Preprocessor {
         };
         let place = placement(&self.spec, roi);
         if place.crop == Roi::full(width, height) {
-            return self.resize_and_write(src, &place, out);
+            self.fit(src, &place)?;
+        } else {
+            let mut buf = std::mem::take(&mut self.region);
+            let result = self.fit(src.copy_region(place.crop, &mut buf), &place);
+            self.region = buf;
+            result?;
         }
-        let mut buf = std::mem::take(&mut self.region);
-        let result = self.resize_and_write(src.copy_region(place.crop, &mut buf), &place, out);
-        self.region = buf;
-        result
+        Ok(&self.canvas)
+    }
+
+    /// Converts colour, normalizes and lays out a fitted picture (packed RGB of the
+    /// spec's size, as [`Preprocessor::fit_image`] returns) into `out`.
+    pub fn normalize_into(&self, rgb: &[u8], out: &mut [f32]) -> Result<(), PreprocessError> {
+        self.check_out(out)?;
+        let expected = self.spec.width as usize * self.spec.height as usize * 3;
+        if rgb.len() != expected {
+            return Err(PreprocessError::BufferTooSmall {
+                format: PixelFormat::Rgb24,
+                width: self.spec.width,
+                height: self.spec.height,
+                stride: self.spec.width as usize * 3,
+                need: expected,
+                got: rgb.len(),
+            });
+        }
+        write_tensor(&self.spec, &self.luts, rgb, out);
+        Ok(())
     }
 
     /// A region of a raw camera frame (the whole frame when `roi` is `None`) into `out`.
@@ -124,9 +158,11 @@ impl Preprocessor {
         let mut rgb = std::mem::take(&mut self.region);
         frame.roi_to_rgb(place.crop, &mut rgb);
         let region = Packed { data: &rgb, width: place.crop.width, height: place.crop.height, gray: false };
-        let result = self.resize_and_write(region, &place, out);
+        let result = self.fit(region, &place);
         self.region = rgb;
-        result
+        result?;
+        write_tensor(&self.spec, &self.luts, &self.canvas, out);
+        Ok(())
     }
 
     fn check_out(&self, out: &[f32]) -> Result<(), PreprocessError> {
@@ -138,8 +174,8 @@ impl Preprocessor {
     }
 
     /// Resizes the whole of `region` (the placement's crop, already cut out) to the
-    /// placement's size, then converts colour, normalizes and lays out into `out`.
-    fn resize_and_write(&mut self, region: Packed<'_>, place: &Placement, out: &mut [f32]) -> Result<(), PreprocessError> {
+    /// placement's size and puts it on the spec-size RGB canvas (fill around it).
+    fn fit(&mut self, region: Packed<'_>, place: &Placement) -> Result<(), PreprocessError> {
         let spec = &self.spec;
         let (pixel_type, bpp) = if region.gray { (PixelType::U8, 1) } else { (PixelType::U8x3, 3) };
         let resize_err = |e: &dyn std::fmt::Display| PreprocessError::Resize(e.to_string());
@@ -153,47 +189,54 @@ impl Preprocessor {
         let options = ResizeOptions::new().resize_alg(resize_alg(spec.filter));
         self.resizer.resize(&src_img, &mut dst, &options).map_err(|e| resize_err(&e))?;
 
-        let luts = &self.luts;
-        let resized = &self.resized;
         let fill = match spec.resize {
             ResizeMode::Letterbox { fill } => fill,
             _ => [0, 0, 0],
         };
         let (out_w, out_h) = (spec.width as usize, spec.height as usize);
-        let plane = out_w * out_h;
-        let channels = spec.channels();
+        let canvas = &mut self.canvas;
+        canvas.clear();
+        canvas.reserve(out_w * out_h * 3);
         for y in 0..out_h {
             for x in 0..out_w {
                 let inside = x >= place.x as usize
                     && x < (place.x + place.width) as usize
                     && y >= place.y as usize
                     && y < (place.y + place.height) as usize;
-                let rgb = if inside {
+                if inside {
                     let i = ((y - place.y as usize) * place.width as usize + (x - place.x as usize)) * bpp;
                     if region.gray {
-                        [resized[i]; 3]
+                        canvas.extend_from_slice(&[self.resized[i]; 3]);
                     } else {
-                        [resized[i], resized[i + 1], resized[i + 2]]
+                        canvas.extend_from_slice(&self.resized[i..i + 3]);
                     }
                 } else {
-                    fill
-                };
-                let pixel = y * out_w + x;
-                match spec.color {
-                    ColorMode::Gray => out[pixel] = luts[0][luma(rgb[0], rgb[1], rgb[2]) as usize],
-                    ColorMode::Rgb => {
-                        for c in 0..channels {
-                            let idx = match spec.layout {
-                                Layout::Nchw => c * plane + pixel,
-                                Layout::Nhwc => pixel * channels + c,
-                            };
-                            out[idx] = luts[c][rgb[c] as usize];
-                        }
-                    }
+                    canvas.extend_from_slice(&fill);
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Colour conversion, normalization through the lookup tables, and layout: packed RGB
+/// of the spec's size (length checked by the callers) into the tensor `out`.
+fn write_tensor(spec: &PreprocessSpec, luts: &[[f32; 256]], rgb: &[u8], out: &mut [f32]) {
+    let plane = spec.width as usize * spec.height as usize;
+    let channels = spec.channels();
+    for (pixel, px) in rgb.chunks_exact(3).enumerate() {
+        match spec.color {
+            ColorMode::Gray => out[pixel] = luts[0][luma(px[0], px[1], px[2]) as usize],
+            ColorMode::Rgb => {
+                for c in 0..channels {
+                    let idx = match spec.layout {
+                        Layout::Nchw => c * plane + pixel,
+                        Layout::Nhwc => pixel * channels + c,
+                    };
+                    out[idx] = luts[c][px[c] as usize];
+                }
+            }
+        }
     }
 }
 

@@ -1,0 +1,15 @@
+//! `host-train`: Signspell's trainer. Data flows through the modules in this order:
+//!
+//! - [`data`]: datasets in their download layouts (image folders, Kaggle CSV, file-name
+//!   labels, NPY/NPZ), splits, augmentation, and the parallel batch loader;
+//! - [`model`]: the model registry (MobileNetV2 with optional channel attention,
+//!   CustomCNN, MLP, ...), written in `tch::nn`;
+//! - [`train`]: the training loop, optimizers, schedules, checkpoints and resume;
+//! - [`eval`]: classification reports, confusion matrices and curves;
+//! - [`runtime`]: libtorch's device, threads and allocator.
+
+pub mod data;
+pub mod eval;
+pub mod model;
+pub mod runtime;
+pub mod train;

@@ -1,0 +1,114 @@
+//! The model registry: every architecture `host-train` can train, by its command-line
+//! name, built in `tch::nn` from a [`ModelSpec`].
+//!
+//! Later architectures join by adding a row to [`REGISTRY`].
+
+mod attention;
+mod custom_cnn;
+mod mlp;
+mod mobilenetv2;
+
+pub use attention::ChannelAttention;
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use shared::card::OutputKind;
+use tch::nn;
+
+/// What to build: the architecture and its hyper-parameters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Registry name, e.g. `mobilenetv2`.
+    pub arch: String,
+    /// Number of classes.
+    pub classes: usize,
+    /// Input channels (3 for RGB, 1 for gray).
+    pub in_channels: i64,
+    /// Input side in pixels (square inputs).
+    pub input_size: i64,
+    /// Width multiplier (MobileNetV2; CustomCNN scales its channels by it too).
+    pub width: f64,
+    /// Dropout before the classifier.
+    pub dropout: f64,
+    /// Channel-attention reduction ratio.
+    pub ca_reduction: i64,
+}
+
+impl ModelSpec {
+    /// What the model's output holds: one logit for two-class MLPs (binary
+    /// cross-entropy, as seed 003), one logit per class otherwise.
+    pub fn output_kind(&self) -> OutputKind {
+        if self.arch == "mlp" && self.classes == 2 { OutputKind::BinaryLogit } else { OutputKind::Logits }
+    }
+
+    /// Number of output values.
+    pub fn outputs(&self) -> i64 {
+        match self.output_kind() {
+            OutputKind::BinaryLogit => 1,
+            _ => self.classes as i64,
+        }
+    }
+}
+
+/// A trainable network: `forward_t(x, train)` maps `[N, C, S, S]` to `[N, outputs]`.
+pub type Net = Box<dyn nn::ModuleT + Send>;
+
+/// One registry entry.
+pub struct Entry {
+    /// Command-line name.
+    pub name: &'static str,
+    /// What it is and where it comes from.
+    pub about: &'static str,
+    build: fn(&nn::Path, &ModelSpec) -> Result<Net>,
+}
+
+/// Every architecture, by name.
+pub const REGISTRY: &[Entry] = &[
+    Entry { name: "mobilenetv2", about: "MobileNetV2 with a width multiplier (Sandler et al. 2018)", build: mobilenetv2::plain },
+    Entry {
+        name: "mobilenetv2-ca",
+        about: "MobileNetV2 with channel attention after each stage (seed 002 §4.3.1, §4.3.3)",
+        build: mobilenetv2::with_attention,
+    },
+    Entry {
+        name: "custom-cnn",
+        about: "four conv-BN-ReLU-attention-pool blocks and a dropout MLP head (seed 002 §4.3.2)",
+        build: custom_cnn::build,
+    },
+    Entry { name: "mlp", about: "one hidden layer of 128 sigmoid units (seed 003)", build: mlp::build },
+];
+
+/// Builds the network `spec` names under `vs`.
+pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
+    if spec.classes < 2 {
+        bail!("a classifier needs at least 2 classes, got {}", spec.classes);
+    }
+    if spec.input_size < 8 || !(spec.width > 0.0) || !(0.0..1.0).contains(&spec.dropout) {
+        bail!("invalid model spec: input size {} (>= 8), width {} (> 0), dropout {} (0..1)", spec.input_size, spec.width, spec.dropout);
+    }
+    match REGISTRY.iter().find(|e| e.name == spec.arch) {
+        Some(e) => (e.build)(vs, spec),
+        None => {
+            let names: Vec<_> = REGISTRY.iter().map(|e| e.name).collect();
+            bail!("unknown architecture '{}' (known: {})", spec.arch, names.join(", "))
+        }
+    }
+}
+
+/// Number of trainable parameters in a variable store.
+pub fn parameter_count(vs: &nn::VarStore) -> u64 {
+    vs.trainable_variables().iter().map(|t| t.numel() as u64).sum()
+}
+
+/// Rounds `v` to a multiple of `divisor`, never more than 10% below `v` (the
+/// `_make_divisible` rule of the MobileNet reference code).
+pub fn make_divisible(v: f64, divisor: i64) -> i64 {
+    let d = divisor as f64;
+    let mut new = ((v + d / 2.0) / d).floor() as i64 * divisor;
+    new = new.max(divisor);
+    if (new as f64) < 0.9 * v {
+        new += divisor;
+    }
+    new
+}

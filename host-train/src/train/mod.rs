@@ -1,0 +1,407 @@
+//! Training: the loop, its optimizers and schedules, checkpoints and resume, and the
+//! evaluation at its end.
+
+pub mod checkpoint;
+pub mod config;
+pub mod optim;
+pub mod schedule;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use shared::card::{Architecture, DatasetInfo, ModelCard, OutputKind, Producer, Quantization};
+use shared::PreprocessSpec;
+use tch::{nn, Device, Kind, Reduction, Tensor};
+
+use crate::data::augment::AugmentConfig;
+use crate::data::loader::{self, LoaderConfig};
+use crate::data::split::Split;
+use crate::data::Dataset;
+use crate::eval::{self, EpochRecord, Report};
+use crate::model::{self, ModelSpec, Net};
+pub use config::{Normalization, SelectBy, TrainConfig};
+use optim::Optimizer;
+use schedule::Schedule;
+
+/// Progress saved with each checkpoint (`checkpoints/state.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunState {
+    /// Epochs completed.
+    epoch: usize,
+    /// Optimizer steps taken.
+    step: u64,
+    /// Best selection metric (higher is better) and its epoch.
+    best: f64,
+    best_epoch: usize,
+    /// Epochs since the best.
+    bad_epochs: usize,
+    schedule: Schedule,
+    history: Vec<EpochRecord>,
+}
+
+/// A model with its weights in a variable store.
+pub struct Model {
+    /// Where the weights live.
+    pub vs: nn::VarStore,
+    /// The network.
+    pub net: Net,
+    /// What was built.
+    pub spec: ModelSpec,
+}
+
+impl Model {
+    /// Builds the model a config describes, for `classes` classes, on `device`.
+    pub fn build(cfg: &TrainConfig, classes: usize, device: Device) -> Result<Self> {
+        let spec = ModelSpec {
+            arch: cfg.arch.clone(),
+            classes,
+            in_channels: cfg.color.channels() as i64,
+            input_size: cfg.input_size as i64,
+            width: cfg.width,
+            dropout: cfg.dropout,
+            ca_reduction: cfg.ca_reduction,
+        };
+        let vs = nn::VarStore::new(device);
+        let net = model::build(&vs.root(), &spec)?;
+        Ok(Self { vs, net, spec })
+    }
+
+    fn binary(&self) -> bool {
+        self.spec.output_kind() == OutputKind::BinaryLogit
+    }
+
+    fn loss(&self, logits: &Tensor, y: &Tensor, weights: Option<&Tensor>, smoothing: f64) -> Tensor {
+        if self.binary() {
+            let target = y.to_kind(Kind::Float);
+            let w = weights.map(|w| w.index_select(0, y));
+            logits.squeeze_dim(1).binary_cross_entropy_with_logits::<&Tensor>(&target, w.as_ref(), None, Reduction::Mean)
+        } else {
+            logits.cross_entropy_loss(y, weights, Reduction::Mean, -100, smoothing)
+        }
+    }
+
+    fn predict(&self, logits: &Tensor) -> Tensor {
+        if self.binary() { logits.squeeze_dim(1).gt(0.0).to_kind(Kind::Int64) } else { logits.argmax(-1, false) }
+    }
+}
+
+/// The result of running a model over samples.
+pub struct Evaluation {
+    /// True class per sample.
+    pub labels: Vec<usize>,
+    /// Predicted class per sample.
+    pub preds: Vec<usize>,
+    /// Mean loss.
+    pub loss: f64,
+    /// Inference throughput (batched, preprocessing excluded).
+    pub samples_per_sec: f64,
+}
+
+/// Runs `model` over `indices` of `ds` without augmentation.
+pub fn evaluate(
+    model: &Model,
+    ds: &Arc<Dataset>,
+    indices: &[usize],
+    spec: &PreprocessSpec,
+    batch: usize,
+    pool: &Arc<rayon::ThreadPool>,
+) -> Result<Evaluation> {
+    let cfg = LoaderConfig { spec: spec.clone(), augment: AugmentConfig::off(), batch, shuffle: false, seed: 0, prefetch: 2 };
+    let shape = spec.input_shape();
+    let device = model.vs.device();
+    let (mut labels, mut preds, mut loss_sum, mut infer_secs) = (Vec::new(), Vec::new(), 0.0, 0.0);
+    for b in loader::epoch(ds.clone(), indices, &cfg, 0, pool.clone()) {
+        let b = b?;
+        let n = b.y.len() as i64;
+        let x = Tensor::from_slice(&b.x).view([n, shape[1] as i64, shape[2] as i64, shape[3] as i64]).to_device(device);
+        let y = Tensor::from_slice(&b.y).to_device(device);
+        let start = Instant::now();
+        let (loss, pred) = tch::no_grad(|| {
+            let logits = model.net.forward_t(&x, false);
+            (model.loss(&logits, &y, None, 0.0).double_value(&[]), model.predict(&logits))
+        });
+        let pred: Vec<i64> = Vec::<i64>::try_from(pred.to_device(Device::Cpu))?;
+        infer_secs += start.elapsed().as_secs_f64();
+        loss_sum += loss * n as f64;
+        preds.extend(pred.iter().map(|&p| p as usize));
+        labels.extend(b.y.iter().map(|&l| l as usize));
+    }
+    if labels.is_empty() {
+        bail!("nothing to evaluate: the split is empty");
+    }
+    let n = labels.len() as f64;
+    Ok(Evaluation { loss: loss_sum / n, samples_per_sec: n / infer_secs.max(1e-9), labels, preds })
+}
+
+/// A loader thread pool of `threads` threads.
+pub fn loader_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
+    Ok(Arc::new(rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).thread_name(|i| format!("loader-{i}")).build()?))
+}
+
+/// Loads the dataset a config names and reports what was skipped.
+pub fn load_dataset(cfg: &TrainConfig) -> Result<Arc<Dataset>> {
+    let start = Instant::now();
+    let ds = crate::data::load(&cfg.dataset, &cfg.load_options())?;
+    tracing::info!(
+        dataset = %cfg.dataset.display(),
+        format = ?ds.format,
+        samples = ds.samples.len(),
+        classes = ds.classes.len(),
+        skipped = ds.skipped.len(),
+        seconds = format!("{:.1}", start.elapsed().as_secs_f64()),
+        "dataset loaded"
+    );
+    Ok(Arc::new(ds))
+}
+
+/// Trains per `cfg` into `run_dir` (continuing from its last checkpoint when `resume`),
+/// evaluates the best checkpoint on the test split, writes the reports and the draft
+/// model card, and returns the test report.
+pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) -> Result<Report> {
+    std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
+    cfg.save(run_dir)?;
+    let ds = load_dataset(cfg)?;
+    let split_path = run_dir.join("split.json");
+    let split = if resume && split_path.exists() {
+        Split::load(&split_path, &ds)?
+    } else {
+        let s = crate::data::split::make_split(&ds, &cfg.split_options())?;
+        s.save(&split_path)?;
+        s
+    };
+    if split.train.is_empty() || split.val.is_empty() || split.test.is_empty() {
+        bail!("split has {} train, {} val, {} test samples: each needs at least one", split.train.len(), split.val.len(), split.test.len());
+    }
+    let spec = cfg.preprocess();
+    spec.validate()?;
+    tch::manual_seed(cfg.seed as i64);
+    let model = Model::build(cfg, ds.classes.len(), device)?;
+    let params = model::parameter_count(&model.vs);
+    tracing::info!(arch = %cfg.arch, params, train = split.train.len(), val = split.val.len(), test = split.test.len(), "model built");
+
+    let steps_per_epoch = split.train.len().div_ceil(cfg.batch) as u64;
+    let mut opt = Optimizer::new(&model.vs, cfg.optim.clone());
+    let ckpt_dir = run_dir.join("checkpoints");
+    let (last_path, best_path, state_path) =
+        (ckpt_dir.join("last.safetensors"), ckpt_dir.join("best.safetensors"), ckpt_dir.join("state.json"));
+    let mut state = RunState {
+        epoch: 0,
+        step: 0,
+        // Finite: JSON has no infinities, and the state must read back.
+        best: f64::MIN,
+        best_epoch: 0,
+        bad_epochs: 0,
+        schedule: Schedule::new(cfg.schedule, cfg.optim.lr, steps_per_epoch * cfg.epochs as u64, cfg.plateau_patience),
+        history: Vec::new(),
+    };
+    if resume && last_path.exists() {
+        let rest = checkpoint::load(&last_path, &model.vs)?;
+        opt.load_state(&rest);
+        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
+        state = serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", state_path.display()))?;
+        tracing::info!(epoch = state.epoch, "resumed from {}", last_path.display());
+    }
+
+    let weights = cfg.class_weights.then(|| class_weights(&ds, &split.train, device));
+    let pool = loader_pool(cfg.loader_threads)?;
+    let loader_cfg = LoaderConfig {
+        spec: spec.clone(),
+        augment: cfg.augment.clone(),
+        batch: cfg.batch,
+        shuffle: true,
+        seed: cfg.seed,
+        prefetch: cfg.prefetch,
+    };
+    let shape = spec.input_shape();
+    for epoch in state.epoch + 1..=cfg.epochs {
+        if cfg.early_stop.is_some_and(|p| state.bad_epochs >= p) {
+            tracing::info!(epoch = state.epoch, best_epoch = state.best_epoch, "early stop");
+            break;
+        }
+        tch::manual_seed((cfg.seed as i64).wrapping_mul(1000).wrapping_add(epoch as i64));
+        let bar = ProgressBar::new(steps_per_epoch);
+        bar.set_style(
+            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} eta {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("{epoch}/{}", cfg.epochs));
+        let start = Instant::now();
+        let (mut loss_sum, mut correct, mut seen) = (0.0, 0i64, 0usize);
+        let mut lr = state.schedule.lr_at(state.step);
+        let batches = loader::epoch(ds.clone(), &split.train, &loader_cfg, epoch as u64, pool.clone());
+        let mut waited = 0.0;
+        loop {
+            let wait_start = Instant::now();
+            let Ok(b) = batches.recv() else { break };
+            waited += wait_start.elapsed().as_secs_f64();
+            let b = b?;
+            let n = b.y.len();
+            let x = Tensor::from_slice(&b.x).view([n as i64, shape[1] as i64, shape[2] as i64, shape[3] as i64]).to_device(device);
+            let y = Tensor::from_slice(&b.y).to_device(device);
+            let logits = model.net.forward_t(&x, true);
+            let loss = model.loss(&logits, &y, weights.as_ref(), cfg.label_smoothing);
+            opt.zero_grad();
+            loss.backward();
+            if let Some(max) = cfg.clip_grad {
+                opt.clip_grad_norm(max);
+            }
+            lr = state.schedule.lr_at(state.step);
+            opt.step(lr);
+            state.step += 1;
+            let l = loss.double_value(&[]);
+            if !l.is_finite() {
+                bail!("training diverged at epoch {epoch}: loss {l} (try a lower --lr or --clip-grad)");
+            }
+            loss_sum += l * n as f64;
+            correct += model.predict(&logits).eq_tensor(&y).sum(Kind::Int64).int64_value(&[]);
+            seen += n;
+            let secs = start.elapsed().as_secs_f64();
+            bar.set_message(format!(
+                "loss {:.4} acc {:.3} {:.0} img/s, waiting for data {:.0}%",
+                loss_sum / seen as f64,
+                correct as f64 / seen as f64,
+                seen as f64 / secs,
+                100.0 * waited / secs
+            ));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        let train_secs = start.elapsed().as_secs_f64();
+        let val = evaluate(&model, &ds, &split.val, &spec, cfg.batch, &pool)?;
+        let val_acc = accuracy(&val);
+        let record = EpochRecord {
+            epoch,
+            train_loss: loss_sum / seen as f64,
+            train_accuracy: correct as f64 / seen as f64,
+            val_loss: val.loss,
+            val_accuracy: val_acc,
+            lr,
+            seconds: start.elapsed().as_secs_f64(),
+            images_per_sec: seen as f64 / train_secs,
+        };
+        tracing::info!(
+            "epoch {epoch}/{}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.0} img/s, {:.0} s, {:.0}% waiting for data",
+            cfg.epochs,
+            record.train_loss,
+            record.train_accuracy,
+            record.val_loss,
+            record.val_accuracy,
+            record.images_per_sec,
+            record.seconds,
+            100.0 * waited / train_secs
+        );
+        state.history.push(record);
+        let metric = match cfg.select_by {
+            SelectBy::ValAccuracy => val_acc,
+            SelectBy::ValLoss => -val.loss,
+        };
+        state.schedule.end_epoch(metric);
+        if metric > state.best {
+            state.best = metric;
+            state.best_epoch = epoch;
+            state.bad_epochs = 0;
+            checkpoint::save(&best_path, &model.vs, &[])?;
+        } else {
+            state.bad_epochs += 1;
+        }
+        state.epoch = epoch;
+        write_metrics(run_dir, &state.history)?;
+        checkpoint::save(&last_path, &model.vs, &opt.state_tensors())?;
+        let json = serde_json::to_string_pretty(&state)?;
+        shared::atomic::write(&state_path, json.as_bytes()).with_context(|| format!("writing {}", state_path.display()))?;
+    }
+
+    checkpoint::load(&best_path, &model.vs)?;
+    let test = evaluate(&model, &ds, &split.test, &spec, cfg.batch, &pool)?;
+    let report = report_for(&model, &ds, &test, params, "test")?;
+    eval::write_reports(run_dir, &report, &state.history)?;
+    let card = draft_card(cfg, &ds, &split, &model, params, &report);
+    shared::atomic::write(&run_dir.join("card.json"), card.to_json().as_bytes())?;
+    tracing::info!(
+        accuracy = format!("{:.4}", report.accuracy),
+        best_epoch = state.best_epoch,
+        "test report written to {}",
+        run_dir.display()
+    );
+    Ok(report)
+}
+
+fn accuracy(e: &Evaluation) -> f64 {
+    e.labels.iter().zip(&e.preds).filter(|(a, b)| a == b).count() as f64 / e.labels.len().max(1) as f64
+}
+
+/// Builds the report of an evaluation.
+pub fn report_for(model: &Model, ds: &Dataset, e: &Evaluation, params: u64, split: &str) -> Result<Report> {
+    let labels: Vec<String> = ds.classes.classes.iter().map(|c| c.label.clone()).collect();
+    let mut report = eval::compute(&e.labels, &e.preds, &labels)?;
+    report.loss = Some(e.loss);
+    report.parameters = Some(params);
+    report.inference_samples_per_sec = Some(e.samples_per_sec);
+    report.split = Some(split.to_string());
+    report.model = Some(model.spec.arch.clone());
+    Ok(report)
+}
+
+/// Inverse-frequency class weights over the training samples, mean 1.
+fn class_weights(ds: &Dataset, train: &[usize], device: Device) -> Tensor {
+    let k = ds.classes.len();
+    let mut counts = vec![0f64; k];
+    for &i in train {
+        counts[ds.samples[i].label as usize] += 1.0;
+    }
+    let n = train.len() as f64;
+    let w: Vec<f32> = counts.iter().map(|&c| if c > 0.0 { (n / (k as f64 * c)) as f32 } else { 0.0 }).collect();
+    Tensor::from_slice(&w).to_device(device)
+}
+
+/// Rewrites `metrics.jsonl` (one line per epoch) atomically.
+fn write_metrics(run_dir: &Path, history: &[EpochRecord]) -> Result<()> {
+    let mut text = String::new();
+    for r in history {
+        text += &serde_json::to_string(r)?;
+        text.push('\n');
+    }
+    let path = run_dir.join("metrics.jsonl");
+    shared::atomic::write(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The model card export will store in the ONNX file (float; export fills in
+/// quantization).
+fn draft_card(cfg: &TrainConfig, ds: &Dataset, split: &Split, model: &Model, params: u64, report: &Report) -> ModelCard {
+    let mut hyper = BTreeMap::new();
+    hyper.insert("width".to_string(), serde_json::json!(cfg.width));
+    hyper.insert("input_size".to_string(), serde_json::json!(cfg.input_size));
+    hyper.insert("dropout".to_string(), serde_json::json!(cfg.dropout));
+    if cfg.arch.ends_with("-ca") || cfg.arch == "custom-cnn" {
+        hyper.insert("ca_reduction".to_string(), serde_json::json!(cfg.ca_reduction));
+    }
+    let name = ds.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ds.name.clone());
+    ModelCard {
+        schema: shared::card::SCHEMA.into(),
+        schema_version: shared::card::SCHEMA_VERSION,
+        name: format!("{name}-{}-{}-{}", cfg.arch, cfg.width, cfg.input_size),
+        classes: ds.classes.clone(),
+        preprocess: cfg.preprocess(),
+        output: model.spec.output_kind(),
+        architecture: Architecture { name: cfg.arch.clone(), hyperparameters: hyper },
+        parameters: params,
+        dataset: DatasetInfo { name: ds.name.clone(), path: Some(cfg.dataset.display().to_string()), split: split.info() },
+        metrics: BTreeMap::from([
+            ("test_accuracy".to_string(), report.accuracy),
+            ("test_macro_f1".to_string(), report.macro_avg.f1),
+        ]),
+        quantization: Quantization::Float32,
+        producer: Producer { name: "host-train".into(), version: env!("CARGO_PKG_VERSION").into() },
+    }
+}
+
+/// The run directory's best checkpoint.
+pub fn best_checkpoint(run_dir: &Path) -> PathBuf {
+    run_dir.join("checkpoints").join("best.safetensors")
+}
