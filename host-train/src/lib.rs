@@ -6,10 +6,12 @@
 //!   CustomCNN, MLP, ...), written in `tch::nn`;
 //! - [`train`]: the training loop, optimizers, schedules, checkpoints and resume;
 //! - [`eval`]: classification reports, confusion matrices and curves;
+//! - [`export`]: ONNX files for the device, with the model card and a parity gate;
 //! - [`runtime`]: libtorch's device, threads and allocator.
 
 pub mod data;
 pub mod eval;
+pub mod export;
 pub mod model;
 pub mod runtime;
 pub mod train;

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use host_train::data::augment::AugmentConfig;
 use host_train::data::split::Split;
 use host_train::data::Format;
+use host_train::export::{ExportOptions, WeightForm};
 use host_train::model::{self, ModelSpec};
 use host_train::runtime;
 use host_train::train::optim::{OptimConfig, OptimKind};
@@ -38,6 +39,9 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Evaluate a run's best checkpoint and write its reports.
     Eval(EvalArgs),
+    /// Export a run's best checkpoint to ONNX (float or int8) with its model card,
+    /// after the tract parity gate passes.
+    Export(ExportArgs),
     /// Measure training throughput (images/s) of an architecture on random inputs.
     Bench(BenchArgs),
     /// Print the libtorch runtime: device, CUDA backend, threads (JSON).
@@ -191,6 +195,22 @@ struct EvalArgs {
 }
 
 #[derive(Args, Debug)]
+struct ExportArgs {
+    /// Run directory written by `train`.
+    #[arg(long)]
+    run: PathBuf,
+    /// Output file (default: models/<card name>.onnx).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Store weights as int8 (per-channel, weight-only: 4x smaller files).
+    #[arg(long)]
+    int8: bool,
+    /// Held-out images the parity gate compares (at least 100).
+    #[arg(long, default_value_t = 200)]
+    parity_images: usize,
+}
+
+#[derive(Args, Debug)]
 struct BenchArgs {
     /// Architecture.
     #[arg(long, default_value = "mobilenetv2")]
@@ -242,6 +262,18 @@ fn main() -> Result<()> {
             println!("{}", report.to_text());
         }
         Command::Eval(args) => eval(args, rt.device)?,
+        Command::Export(a) => {
+            let form = if a.int8 { WeightForm::Int8WeightOnly } else { WeightForm::Float };
+            let out = match a.out {
+                Some(o) => o,
+                None => host_train::export::default_out(&a.run, form)?,
+            };
+            if a.parity_images < 100 {
+                bail!("--parity-images must be at least 100");
+            }
+            let summary = host_train::export::export(&ExportOptions { run: a.run, out, form, parity_images: a.parity_images })?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
         Command::Bench(args) => bench(args, rt.device, rt.threads)?,
     }
     Ok(())

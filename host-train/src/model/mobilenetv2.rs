@@ -8,7 +8,7 @@ use tch::Tensor;
 use super::{make_divisible, ChannelAttention, ModelSpec, Net};
 
 /// Expansion t, output channels c, repeats n, first stride s (Sandler et al., Table 2).
-const STAGES: [(i64, i64, i64, i64); 7] =
+pub(crate) const STAGES: [(i64, i64, i64, i64); 7] =
     [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)];
 
 fn conv_bn(vs: &nn::Path, cin: i64, cout: i64, k: i64, stride: i64, groups: i64, relu6: bool) -> nn::SequentialT {

@@ -6,7 +6,7 @@
 mod attention;
 mod custom_cnn;
 mod mlp;
-mod mobilenetv2;
+pub(crate) mod mobilenetv2;
 
 pub use attention::ChannelAttention;
 

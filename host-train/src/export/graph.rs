@@ -1,0 +1,155 @@
+//! A small builder of ONNX graphs over `tract_onnx::pb` (standard ops only, opset 13).
+
+use std::collections::HashMap;
+
+use tract_onnx::pb;
+use tract_onnx::pb::attribute_proto::AttributeType;
+use tract_onnx::pb::tensor_shape_proto::{dimension::Value, Dimension};
+
+/// ONNX opset the exporter writes.
+pub const OPSET: i64 = 13;
+
+/// Weights by variable name, as f32 with their shapes.
+pub type Weights = HashMap<String, (Vec<i64>, Vec<f32>)>;
+
+/// Builds one graph: nodes in order, initializers, unique names.
+#[derive(Default)]
+pub struct Graph {
+    nodes: Vec<pb::NodeProto>,
+    initializers: Vec<pb::TensorProto>,
+    counter: usize,
+}
+
+fn attr_ints(name: &str, v: &[i64]) -> pb::AttributeProto {
+    pb::AttributeProto { name: name.into(), r#type: AttributeType::Ints as i32, ints: v.to_vec(), ..Default::default() }
+}
+
+fn attr_int(name: &str, v: i64) -> pb::AttributeProto {
+    pb::AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i: v, ..Default::default() }
+}
+
+fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
+    let shape = pb::TensorShapeProto {
+        dim: dims.iter().map(|d| Dimension { value: Some(Value::DimValue(*d)), ..Default::default() }).collect(),
+    };
+    pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+impl Graph {
+    fn fresh(&mut self, hint: &str) -> String {
+        self.counter += 1;
+        format!("{hint}_{}", self.counter)
+    }
+
+    /// Adds a node with one output and returns the output's name.
+    pub fn node(&mut self, op: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -> String {
+        let out = self.fresh(&op.to_ascii_lowercase());
+        self.nodes.push(pb::NodeProto {
+            op_type: op.into(),
+            name: out.clone(),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: vec![out.clone()],
+            attribute: attrs,
+            ..Default::default()
+        });
+        out
+    }
+
+    /// Adds a float constant and returns its name.
+    pub fn constant(&mut self, hint: &str, dims: &[i64], data: Vec<f32>) -> String {
+        let name = self.fresh(hint);
+        self.initializers.push(pb::TensorProto {
+            name: name.clone(),
+            dims: dims.to_vec(),
+            data_type: 1,
+            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ..Default::default()
+        });
+        name
+    }
+
+    /// Adds an int8 constant and returns its name.
+    pub fn constant_i8(&mut self, hint: &str, dims: &[i64], data: &[i8]) -> String {
+        let name = self.fresh(hint);
+        self.initializers.push(pb::TensorProto {
+            name: name.clone(),
+            dims: dims.to_vec(),
+            data_type: 3,
+            raw_data: data.iter().map(|v| *v as u8).collect(),
+            ..Default::default()
+        });
+        name
+    }
+
+    /// Convolution with bias.
+    pub fn conv(&mut self, x: &str, w: &str, b: &str, kernel: i64, stride: i64, groups: i64) -> String {
+        let p = (kernel - 1) / 2;
+        self.node(
+            "Conv",
+            &[x, w, b],
+            vec![
+                attr_ints("kernel_shape", &[kernel, kernel]),
+                attr_ints("strides", &[stride, stride]),
+                attr_ints("pads", &[p, p, p, p]),
+                attr_int("group", groups),
+            ],
+        )
+    }
+
+    /// `Clip(x, lo, hi)` (ReLU6 when 0..6).
+    pub fn clip(&mut self, x: &str, lo: f32, hi: f32) -> String {
+        let lo = self.constant("clip_min", &[], vec![lo]);
+        let hi = self.constant("clip_max", &[], vec![hi]);
+        self.node("Clip", &[x, &lo, &hi], vec![])
+    }
+
+    /// Max pooling, kernel and stride `k`.
+    pub fn max_pool(&mut self, x: &str, k: i64) -> String {
+        self.node("MaxPool", &[x], vec![attr_ints("kernel_shape", &[k, k]), attr_ints("strides", &[k, k])])
+    }
+
+    /// `Flatten(axis=1)`.
+    pub fn flatten(&mut self, x: &str) -> String {
+        self.node("Flatten", &[x], vec![attr_int("axis", 1)])
+    }
+
+    /// `Gemm(x, w, b)` with `w` as `[out, in]` (PyTorch's Linear layout).
+    pub fn gemm(&mut self, x: &str, w: &str, b: &str) -> String {
+        self.node("Gemm", &[x, w, b], vec![attr_int("transB", 1)])
+    }
+
+    /// The finished model.
+    pub fn into_model(self, input: &str, input_dims: &[i64], output: &str, output_dims: &[i64]) -> pb::ModelProto {
+        let mut nodes = self.nodes;
+        // Name the graph output "logits" through an Identity.
+        nodes.push(pb::NodeProto {
+            op_type: "Identity".into(),
+            name: "logits".into(),
+            input: vec![output.into()],
+            output: vec!["logits".into()],
+            ..Default::default()
+        });
+        pb::ModelProto {
+            ir_version: 8,
+            opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: OPSET }],
+            producer_name: "host-train".into(),
+            producer_version: env!("CARGO_PKG_VERSION").into(),
+            graph: Some(pb::GraphProto {
+                name: "signspell".into(),
+                node: nodes,
+                initializer: self.initializers,
+                input: vec![value_info(input, input_dims)],
+                output: vec![value_info("logits", output_dims)],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+}

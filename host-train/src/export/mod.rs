@@ -1,0 +1,201 @@
+//! Export: a trained run to an ONNX file the device runs with tract, with the model
+//! card inside, checked by a parity gate before the file is written.
+//!
+//! The gate loads the written bytes in tract and pushes real held-out images through
+//! both libtorch and tract: float files must agree on every top-1 and within 1e-3 of
+//! the logit range; int8 files must agree on at least 99% of top-1 and lose at most one
+//! accuracy point. A file that fails the gate is not written.
+
+mod emit;
+mod graph;
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use prost::Message;
+use serde::Serialize;
+use shared::card::Quantization;
+use shared::{ModelCard, Preprocessor};
+use tch::{Device, Tensor};
+use tract_onnx::prelude::*;
+
+pub use emit::WeightForm;
+use graph::Weights;
+
+use crate::data::split::Split;
+use crate::train::{self, Model, TrainConfig};
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Run directory written by `train`.
+    pub run: PathBuf,
+    /// Output ONNX file.
+    pub out: PathBuf,
+    /// Weight form.
+    pub form: WeightForm,
+    /// Held-out images pushed through both engines (at least 100).
+    pub parity_images: usize,
+}
+
+/// The parity gate's measurements.
+#[derive(Debug, Clone, Serialize)]
+pub struct Parity {
+    /// Images compared.
+    pub images: usize,
+    /// Share of images whose top-1 class agrees between libtorch (float) and tract.
+    pub top1_agreement: f64,
+    /// Largest absolute logit difference.
+    pub max_abs_diff: f64,
+    /// Range of the libtorch logits over the images (max - min).
+    pub logit_range: f64,
+    /// Accuracy of libtorch (float) on the images.
+    pub accuracy_torch: f64,
+    /// Accuracy of tract on the images.
+    pub accuracy_tract: f64,
+    /// Whether the gate passed.
+    pub passed: bool,
+}
+
+/// The result of an export.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    /// Written file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// Weight form.
+    pub form: String,
+    /// Gate measurements.
+    pub parity: Parity,
+}
+
+fn weights(vs: &tch::nn::VarStore) -> Result<Weights> {
+    vs.variables()
+        .into_iter()
+        .map(|(name, t)| {
+            let t = t.to_device(Device::Cpu).to_kind(tch::Kind::Float).contiguous();
+            let data = Vec::<f32>::try_from(t.flatten(0, -1)).with_context(|| format!("reading {name}"))?;
+            Ok((name, (t.size(), data)))
+        })
+        .collect()
+}
+
+/// Exports a run: builds the graph, stores the card, runs the parity gate, and writes
+/// the file atomically only when the gate passes.
+pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
+    let cfg = TrainConfig::load(&opts.run)?;
+    let card_path = opts.run.join("card.json");
+    let card_json = std::fs::read_to_string(&card_path).with_context(|| format!("reading {}", card_path.display()))?;
+    let mut card = ModelCard::from_json(&card_json, &card_path)?;
+    let ds = train::load_dataset(&cfg)?;
+    let split = Split::load(&opts.run.join("split.json"), &ds)?;
+    let model = Model::build(&cfg, ds.classes.len(), Device::Cpu)?;
+    train::checkpoint::load(&train::best_checkpoint(&opts.run), &model.vs)?;
+
+    let proto = emit::model(&model.spec, &weights(&model.vs)?, opts.form)?;
+    card.quantization = match opts.form {
+        WeightForm::Float => Quantization::Float32,
+        WeightForm::Int8WeightOnly => Quantization::Int8 { form: "weights-only-per-channel".into(), calibration_images: 0 },
+    };
+    let bytes = card.embed(&proto.encode_to_vec(), &opts.out)?;
+
+    // Held-out images: validation first, then test, at least `parity_images` when the
+    // run has that many.
+    let mut images: Vec<usize> = split.val.iter().chain(&split.test).copied().collect();
+    images.truncate(opts.parity_images);
+    if images.len() < 100 {
+        bail!("the parity gate needs at least 100 held-out images; {} has {}", opts.run.join("split.json").display(), images.len());
+    }
+    let parity = gate(&model, &ds, &images, &card, &bytes, opts.form)?;
+    if !parity.passed {
+        bail!(
+            "parity gate failed for {}: top-1 agreement {:.2}%, max |logit diff| {:.3e} (range {:.3}), accuracy {:.2}% (tract) vs {:.2}% (libtorch); nothing written",
+            opts.out.display(),
+            parity.top1_agreement * 100.0,
+            parity.max_abs_diff,
+            parity.logit_range,
+            parity.accuracy_tract * 100.0,
+            parity.accuracy_torch * 100.0
+        );
+    }
+    if let Some(dir) = opts.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    shared::atomic::write(&opts.out, &bytes).with_context(|| format!("writing {}", opts.out.display()))?;
+    Ok(ExportSummary {
+        path: opts.out.clone(),
+        bytes: bytes.len(),
+        form: format!("{:?}", opts.form),
+        parity,
+    })
+}
+
+/// Runs the images through libtorch and through tract on `bytes`, and applies the gate.
+fn gate(model: &Model, ds: &Arc<crate::data::Dataset>, images: &[usize], card: &ModelCard, bytes: &[u8], form: WeightForm) -> Result<Parity> {
+    let plan = tract_onnx::onnx()
+        .model_for_read(&mut Cursor::new(bytes))
+        .context("tract cannot load the exported model")?
+        .into_optimized()
+        .context("tract cannot optimize the exported model")?
+        .into_runnable()?;
+    let shape = card.preprocess.input_shape();
+    let mut pre = Preprocessor::new(card.preprocess.clone())?;
+    let (mut agree, mut right_torch, mut right_tract) = (0usize, 0usize, 0usize);
+    let (mut max_diff, mut lo, mut hi) = (0f64, f64::MAX, f64::MIN);
+    for &i in images {
+        let sample = &ds.samples[i];
+        let x = pre.image(&sample.image)?;
+        let torch: Vec<f32> = tch::no_grad(|| {
+            let t = Tensor::from_slice(&x).view([1, shape[1] as i64, shape[2] as i64, shape[3] as i64]);
+            Vec::<f32>::try_from(model.net.forward_t(&t, false).flatten(0, -1))
+        })?;
+        let out = plan.run(tvec!(tract_onnx::prelude::Tensor::from_shape(&shape, &x)?.into_tvalue()))?;
+        let tract: Vec<f32> = out[0].to_plain_array_view::<f32>()?.iter().copied().collect();
+        if tract.len() != torch.len() {
+            bail!("tract returns {} values, libtorch {}", tract.len(), torch.len());
+        }
+        for (a, b) in torch.iter().zip(&tract) {
+            max_diff = max_diff.max((a - b).abs() as f64);
+            lo = lo.min(*a as f64);
+            hi = hi.max(*a as f64);
+        }
+        let top = |v: &[f32]| -> usize {
+            if v.len() == 1 {
+                (v[0] > 0.0) as usize
+            } else {
+                v.iter().enumerate().fold(0, |best, (k, x)| if *x > v[best] { k } else { best })
+            }
+        };
+        let (pt, pr) = (top(&torch), top(&tract));
+        agree += (pt == pr) as usize;
+        right_torch += (pt == sample.label as usize) as usize;
+        right_tract += (pr == sample.label as usize) as usize;
+    }
+    let n = images.len() as f64;
+    let range = (hi - lo).max(1e-12);
+    let (top1, acc_torch, acc_tract) = (agree as f64 / n, right_torch as f64 / n, right_tract as f64 / n);
+    let passed = match form {
+        WeightForm::Float => agree == images.len() && max_diff <= 1e-3 * range,
+        WeightForm::Int8WeightOnly => top1 >= 0.99 && acc_tract >= acc_torch - 0.01,
+    };
+    Ok(Parity {
+        images: images.len(),
+        top1_agreement: top1,
+        max_abs_diff: max_diff,
+        logit_range: range,
+        accuracy_torch: acc_torch,
+        accuracy_tract: acc_tract,
+        passed,
+    })
+}
+
+/// The default output path for a run: `models/<card name>.onnx` (with `-int8`).
+pub fn default_out(run: &Path, form: WeightForm) -> Result<PathBuf> {
+    let card_path = run.join("card.json");
+    let card = ModelCard::from_json(&std::fs::read_to_string(&card_path).with_context(|| format!("reading {}", card_path.display()))?, &card_path)?;
+    let suffix = if form == WeightForm::Int8WeightOnly { "-int8" } else { "" };
+    Ok(PathBuf::from("models").join(format!("{}{suffix}.onnx", card.name)))
+}

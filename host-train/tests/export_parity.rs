@@ -1,0 +1,107 @@
+//! Export end to end: short real training runs of every exportable architecture, then
+//! float and int8 ONNX files that pass the tract parity gate, carry a card that
+//! `shared` validates against the graph, and load in tract on their own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn data(rel: &str) -> PathBuf {
+    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("../shared not found beside the checkout; set SIGNSPELL_SHARED")
+        .join("data")
+        .join(rel)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("signspell-export-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn host_train(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_host-train")).args(["--threads", "1"]).args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+/// Trains `arch` briefly on `dataset`, exports float and int8, and checks both files.
+fn train_and_export(name: &str, dataset: &Path, epochs: usize, extra: &[&str]) {
+    let dir = scratch(name);
+    let run = dir.join("run");
+    let epochs = epochs.to_string();
+    let mut args = vec!["train", "--dataset", dataset.to_str().unwrap(), "--epochs", &epochs, "--out", run.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = host_train(&args);
+    assert!(out.status.success(), "{name}: training failed: {}", String::from_utf8_lossy(&out.stderr));
+    for int8 in [false, true] {
+        let file = dir.join(if int8 { "model-int8.onnx" } else { "model.onnx" });
+        let mut args = vec!["export", "--run", run.to_str().unwrap(), "--out", file.to_str().unwrap(), "--parity-images", "100"];
+        if int8 {
+            args.push("--int8");
+        }
+        let out = host_train(&args);
+        assert!(out.status.success(), "{name} int8={int8}: export failed: {}", String::from_utf8_lossy(&out.stderr));
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["parity"]["passed"], true, "{summary}");
+        assert_eq!(summary["parity"]["images"], 100, "{summary}");
+        if !int8 {
+            assert_eq!(summary["parity"]["top1_agreement"], 1.0, "{summary}");
+            let (d, r) = (summary["parity"]["max_abs_diff"].as_f64().unwrap(), summary["parity"]["logit_range"].as_f64().unwrap());
+            assert!(d <= 1e-3 * r, "{name}: max diff {d} vs range {r}");
+        }
+        // The card reads back validated against the graph; tract loads the file alone.
+        let (card, info) = shared::ModelCard::read_onnx(&file).unwrap();
+        assert_eq!(info.opsets, vec![(String::new(), 13)]);
+        assert_eq!(matches!(card.quantization, shared::card::Quantization::Int8 { .. }), int8);
+        let model = tract_onnx::onnx().model_for_path(&file).unwrap().into_optimized().unwrap().into_runnable().unwrap();
+        let x = vec![0f32; card.preprocess.tensor_len()];
+        use tract_onnx::prelude::*;
+        let y = model.run(tvec!(Tensor::from_shape(&card.preprocess.input_shape(), &x).unwrap().into_tvalue())).unwrap();
+        assert_eq!(y[0].len(), card.output_len());
+    }
+    let float = std::fs::metadata(dir.join("model.onnx")).unwrap().len();
+    let int8 = std::fs::metadata(dir.join("model-int8.onnx")).unwrap().len();
+    assert!(int8 * 3 < float, "{name}: int8 file {int8} B is not much smaller than float {float} B");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn mobilenetv2_with_attention_exports() {
+    train_and_export(
+        "mnv2ca",
+        &data("sign-language-digits"),
+        2,
+        &["--arch", "mobilenetv2-ca", "--width", "0.35", "--input-size", "32", "--limit-per-class", "40"],
+    );
+}
+
+#[test]
+fn plain_mobilenetv2_exports() {
+    train_and_export(
+        "mnv2",
+        &data("asl-alphabet"),
+        2,
+        &["--arch", "mobilenetv2", "--width", "0.35", "--input-size", "32", "--limit-per-class", "12", "--split", "grouped", "--group-size", "2"],
+    );
+}
+
+#[test]
+fn custom_cnn_exports() {
+    // Trained well enough that its logits are not near-ties (the int8 gate compares
+    // top-1 decisions, which an untrained model flips on any perturbation).
+    train_and_export(
+        "cnn",
+        &data("ahdd1-test"),
+        6,
+        &["--arch", "custom-cnn", "--width", "0.25", "--input-size", "28", "--color", "gray", "--limit-per-class", "100", "--lr", "3e-3"],
+    );
+}
+
+#[test]
+fn binary_mlp_exports() {
+    // Seed 003's task: sign-language digits 0 vs 5 at 28x28 gray, one sigmoid logit.
+    let dir = scratch("zero-vs-five");
+    for d in ["0", "5"] {
+        std::os::unix::fs::symlink(data("sign-language-digits").join(d), dir.join(d)).unwrap();
+    }
+    train_and_export("mlp", &dir, 2, &["--arch", "mlp", "--input-size", "28", "--color", "gray", "--normalization", "unit"]);
+}
