@@ -42,6 +42,9 @@ enum Command {
     /// Export a run's best checkpoint to ONNX (float or int8) with its model card,
     /// after the tract parity gate passes.
     Export(ExportArgs),
+    /// Measure tract inference latency of ONNX files side by side (batch 1, one
+    /// thread), e.g. a float and an int8 export of the same run.
+    Latency(LatencyArgs),
     /// Measure training throughput (images/s) of an architecture on random inputs.
     Bench(BenchArgs),
     /// Print the libtorch runtime: device, CUDA backend, threads (JSON).
@@ -211,6 +214,19 @@ struct ExportArgs {
 }
 
 #[derive(Args, Debug)]
+struct LatencyArgs {
+    /// ONNX files written by `export`.
+    #[arg(required = true)]
+    models: Vec<PathBuf>,
+    /// Timed runs per model (after 5 warm-up runs).
+    #[arg(long, default_value_t = 50)]
+    runs: usize,
+    /// Print JSON lines.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
 struct BenchArgs {
     /// Architecture.
     #[arg(long, default_value = "mobilenetv2")]
@@ -275,6 +291,7 @@ fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Bench(args) => bench(args, rt.device, rt.threads)?,
+        Command::Latency(args) => latency(args)?,
     }
     Ok(())
 }
@@ -446,6 +463,44 @@ fn bench(a: BenchArgs, device: tch::Device, threads: i32) -> Result<()> {
             secs * 1000.0 / a.steps as f64,
             threads
         );
+    }
+    Ok(())
+}
+
+fn latency(a: LatencyArgs) -> Result<()> {
+    use tract_onnx::prelude::*;
+    let mut first: Option<f64> = None;
+    if !a.json {
+        println!("{:<48}{:>10}{:>10}{:>10}{:>12}{:>8}", "model (tract, batch 1)", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio");
+    }
+    for path in &a.models {
+        let (card, _) = shared::ModelCard::read_onnx(path).with_context(|| format!("cannot use {}", path.display()))?;
+        let plan = tract_onnx::onnx()
+            .model_for_path(path)
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .with_context(|| format!("tract cannot load {}", path.display()))?;
+        let x = Tensor::from_shape(&card.preprocess.input_shape(), &vec![0.1f32; card.preprocess.tensor_len()])?;
+        for _ in 0..5 {
+            plan.run(tvec!(x.clone().into_tvalue()))?;
+        }
+        let mut times: Vec<f64> = (0..a.runs.max(1))
+            .map(|_| {
+                let start = Instant::now();
+                plan.run(tvec!(x.clone().into_tvalue())).map(|_| start.elapsed().as_secs_f64() * 1000.0)
+            })
+            .collect::<TractResult<_>>()?;
+        times.sort_by(f64::total_cmp);
+        let p50 = times[times.len() / 2];
+        let p90 = times[(times.len() * 9 / 10).min(times.len() - 1)];
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        let bytes = std::fs::metadata(path)?.len();
+        let ratio = p50 / *first.get_or_insert(p50);
+        if a.json {
+            println!("{}", serde_json::json!({"model": path, "engine": "tract", "p50_ms": p50, "mean_ms": mean, "p90_ms": p90, "bytes": bytes, "ratio_to_first": ratio, "quantization": card.quantization}));
+        } else {
+            println!("{:<48}{:>10.3}{:>10.3}{:>10.3}{:>12}{:>8.2}", path.display().to_string(), p50, mean, p90, bytes, ratio);
+        }
     }
     Ok(())
 }
