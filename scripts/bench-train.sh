@@ -27,7 +27,9 @@ fi
 cargo build -q --release -p host-train
 args=(--arch mobilenetv2 --width "$width" --input-size "$size" --batch "$batch" --steps "$steps")
 tch_json=$(target/release/host-train --threads "$threads" bench "${args[@]}" --json 2>/dev/null)
-py_json=$(.venv-bench/bin/python scripts/bench_pytorch.py "${args[@]}" --threads "$threads")
+# The same allocator settings host-train applies to itself with mallopt at start.
+py_json=$(GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736 \
+  .venv-bench/bin/python scripts/bench_pytorch.py "${args[@]}" --threads "$threads")
 python3 - "$tch_json" "$py_json" <<'PY'
 import json, sys
 t, p = json.loads(sys.argv[1]), json.loads(sys.argv[2])
