@@ -118,8 +118,8 @@ pub fn augment_into(
     Ok(())
 }
 
-/// Brightness, contrast and saturation jitter, in random order of none (fixed order:
-/// brightness, contrast, saturation), on 8-bit RGB.
+/// Brightness, contrast and saturation jitter, applied in that fixed order, on 8-bit
+/// RGB.
 fn jitter(pic: &mut RgbImage, cfg: &AugmentConfig, rng: &mut impl Rng) {
     let factor = |amount: f64, rng: &mut dyn rand::RngCore| -> f32 {
         if amount > 0.0 { rand::Rng::random_range(rng, (1.0 - amount).max(0.0)..=1.0 + amount) as f32 } else { 1.0 }
