@@ -84,7 +84,7 @@ pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     if spec.classes < 2 {
         bail!("a classifier needs at least 2 classes, got {}", spec.classes);
     }
-    if spec.input_size < 8 || !(spec.width > 0.0) || !(0.0..1.0).contains(&spec.dropout) {
+    if spec.input_size < 8 || spec.width.is_nan() || spec.width <= 0.0 || !(0.0..1.0).contains(&spec.dropout) {
         bail!("invalid model spec: input size {} (>= 8), width {} (> 0), dropout {} (0..1)", spec.input_size, spec.width, spec.dropout);
     }
     match REGISTRY.iter().find(|e| e.name == spec.arch) {

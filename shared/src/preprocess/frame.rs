@@ -112,7 +112,7 @@ impl<'a> Frame<'a> {
                 reason: format!("stride {} is shorter than a row of {row} bytes", self.stride),
             });
         }
-        if format == PixelFormat::Yuyv && self.width % 2 != 0 {
+        if format == PixelFormat::Yuyv && !self.width.is_multiple_of(2) {
             return Err(PreprocessError::BadGeometry {
                 format,
                 reason: format!("YUYV width {} is odd", self.width),
