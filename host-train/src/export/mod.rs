@@ -199,3 +199,59 @@ pub fn default_out(run: &Path, form: WeightForm) -> Result<PathBuf> {
     let suffix = if form == WeightForm::Int8WeightOnly { "-int8" } else { "" };
     Ok(PathBuf::from("models").join(format!("{}{suffix}.onnx", card.name)))
 }
+
+/// Rewrites a model whose weights are stored as int8 with `DequantizeLinear`
+/// (the `--int8` weight-only form) into plain float initializers, as a loader can do
+/// before handing the model to tract: tract does not fold these constant
+/// `DequantizeLinear`s at load, and convolutions over non-constant weights run 2.5x
+/// slower there (measured with `host-train latency`). The values are exactly what the
+/// `DequantizeLinear` nodes would compute, so the model's outputs do not change.
+pub fn dequantize_constant_weights(bytes: &[u8]) -> Result<Vec<u8>> {
+    use tract_onnx::pb;
+    let mut model = pb::ModelProto::decode(bytes).context("not an ONNX model")?;
+    let graph = model.graph.as_mut().context("the model has no graph")?;
+    let index: std::collections::HashMap<String, usize> =
+        graph.initializer.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let mut keep = Vec::with_capacity(graph.node.len());
+    let mut added = Vec::new();
+    let mut used_as_int8 = std::collections::HashSet::new();
+    for node in std::mem::take(&mut graph.node) {
+        let consts: Option<Vec<&pb::TensorProto>> =
+            node.input.iter().map(|n| index.get(n).map(|&i| &graph.initializer[i])).collect();
+        match consts {
+            Some(c) if node.op_type == "DequantizeLinear" && c.len() == 3 && c[0].data_type == 3 => {
+                let axis = node.attribute.iter().find(|a| a.name == "axis").map_or(1, |a| a.i) as usize;
+                let dims = &c[0].dims;
+                let q: Vec<i8> = c[0].raw_data.iter().map(|&b| b as i8).collect();
+                let scale: Vec<f32> = c[1].raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                let zero: Vec<i8> = c[2].raw_data.iter().map(|&b| b as i8).collect();
+                if dims.len() <= axis || scale.len() != dims[axis] as usize || zero.len() != scale.len() {
+                    bail!("DequantizeLinear '{}' is not per-channel weight-only along axis {axis}", node.name);
+                }
+                let inner: usize = dims[axis + 1..].iter().product::<i64>() as usize;
+                let data: Vec<f32> = q
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        let ch = (i / inner) % scale.len();
+                        (v as i32 - zero[ch] as i32) as f32 * scale[ch]
+                    })
+                    .collect();
+                used_as_int8.extend(node.input.iter().cloned());
+                added.push(pb::TensorProto {
+                    name: node.output[0].clone(),
+                    dims: dims.clone(),
+                    data_type: 1,
+                    raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                    ..Default::default()
+                });
+            }
+            _ => keep.push(node),
+        }
+    }
+    let still_used: std::collections::HashSet<&String> = keep.iter().flat_map(|n| n.input.iter()).collect();
+    graph.initializer.retain(|t| !used_as_int8.contains(&t.name) || still_used.contains(&t.name));
+    graph.initializer.extend(added);
+    graph.node = keep;
+    Ok(model.encode_to_vec())
+}
