@@ -477,16 +477,18 @@ fn latency(a: LatencyArgs) -> Result<()> {
     if !a.json {
         println!("{:<48}{:>10}{:>10}{:>10}{:>12}{:>8}", "model (tract, batch 1)", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio");
     }
-    let mut runs: Vec<(PathBuf, bool)> = Vec::new();
+    let mut runs: Vec<(&PathBuf, shared::ModelCard, bool)> = Vec::new();
     for path in &a.models {
-        runs.push((path.clone(), false));
         let (card, _) = shared::ModelCard::read_onnx(path).with_context(|| format!("cannot use {}", path.display()))?;
-        if a.dequantize_at_load && matches!(card.quantization, shared::card::Quantization::Int8 { .. }) {
-            runs.push((path.clone(), true));
+        let int8 = matches!(card.quantization, shared::card::Quantization::Int8 { .. });
+        if a.dequantize_at_load && int8 {
+            runs.push((path, card.clone(), false));
+            runs.push((path, card, true));
+        } else {
+            runs.push((path, card, false));
         }
     }
-    for (path, dequantize) in &runs {
-        let (card, _) = shared::ModelCard::read_onnx(path).with_context(|| format!("cannot use {}", path.display()))?;
+    for (path, card, dequantize) in &runs {
         let mut bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         if *dequantize {
             bytes = host_train::export::dequantize_constant_weights(&bytes)?;

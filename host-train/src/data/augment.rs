@@ -88,13 +88,13 @@ pub fn augment_into(
     rng: &mut impl Rng,
     out: &mut [f32],
 ) -> anyhow::Result<()> {
-    let roi = cfg.enabled.then(|| random_crop(img.width(), img.height(), cfg, rng));
-    let (w, h) = (pre.spec().width, pre.spec().height);
-    let fitted = pre.fit_image(img, roi)?.to_vec();
     if !cfg.enabled {
-        pre.normalize_into(&fitted, out)?;
+        pre.image_into(img, None, out)?;
         return Ok(());
     }
+    let roi = random_crop(img.width(), img.height(), cfg, rng);
+    let (w, h) = (pre.spec().width, pre.spec().height);
+    let fitted = pre.fit_image(img, Some(roi))?.to_vec();
     let mut pic = RgbImage::from_raw(w, h, fitted).expect("fit_image returns width*height*3 bytes");
     if rng.random_bool(cfg.hflip.clamp(0.0, 1.0)) {
         image::imageops::flip_horizontal_in_place(&mut pic);

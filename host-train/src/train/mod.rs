@@ -118,8 +118,7 @@ pub fn evaluate(
     for b in loader::epoch(ds.clone(), indices, &cfg, 0, pool.clone()) {
         let b = b?;
         let n = b.y.len() as i64;
-        let x = Tensor::from_slice(&b.x).view([n, shape[1] as i64, shape[2] as i64, shape[3] as i64]).to_device(device);
-        let y = Tensor::from_slice(&b.y).to_device(device);
+        let (x, y) = batch_tensors(&b, &shape, device);
         let start = Instant::now();
         let (loss, pred) = tch::no_grad(|| {
             let logits = model.net.forward_t(&x, false);
@@ -242,8 +241,7 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
             waited += wait_start.elapsed().as_secs_f64();
             let b = b?;
             let n = b.y.len();
-            let x = Tensor::from_slice(&b.x).view([n as i64, shape[1] as i64, shape[2] as i64, shape[3] as i64]).to_device(device);
-            let y = Tensor::from_slice(&b.y).to_device(device);
+            let (x, y) = batch_tensors(&b, &shape, device);
             let logits = model.net.forward_t(&x, true);
             let loss = model.loss(&logits, &y, weights.as_ref(), cfg.label_smoothing);
             opt.zero_grad();
@@ -330,6 +328,13 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         run_dir.display()
     );
     Ok(report)
+}
+
+/// A batch as input and label tensors on `device`; `shape` is the spec's input shape.
+fn batch_tensors(b: &loader::Batch, shape: &[usize; 4], device: Device) -> (Tensor, Tensor) {
+    let n = b.y.len() as i64;
+    let x = Tensor::from_slice(&b.x).view([n, shape[1] as i64, shape[2] as i64, shape[3] as i64]).to_device(device);
+    (x, Tensor::from_slice(&b.y).to_device(device))
 }
 
 fn accuracy(e: &Evaluation) -> f64 {
