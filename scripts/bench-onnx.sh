@@ -4,6 +4,12 @@
 # weights dequantized at load (what keeps them at float speed in tract).
 #
 #   scripts/bench-onnx.sh models/NAME.onnx models/NAME-int8.onnx [--runs 50]
+#   HOST_TRAIN=target/debug/host-train scripts/bench-onnx.sh /tmp/int8/*.onnx
+#
+# Every int8 form `host-train export --int8-form` writes (weights-only, qdq-tensor,
+# qdq-channel, qlinear) can be compared this way: export them all from one run, then
+# pass every file here. Ratios are to the first file, so put the float file first.
+# HOST_TRAIN names an already built host-train (otherwise a release build is made).
 #
 # Not part of CI: onnxruntime is installed into .venv-bench/ (PyPI) on first use; without
 # it the table has tract only.
@@ -18,8 +24,12 @@ while (($#)); do
   esac
 done
 ((${#files[@]})) || { echo "usage: $0 FILE.onnx... [--runs N]" >&2; exit 2; }
-cargo build -q --release -p host-train
-tract=$(target/release/host-train --threads 1 latency --json --dequantize-at-load --runs "$runs" "${files[@]}" 2>/dev/null)
+bin=${HOST_TRAIN:-}
+if [[ -z $bin ]]; then
+  cargo build -q --release -p host-train
+  bin=target/release/host-train
+fi
+tract=$("$bin" --threads 1 latency --json --dequantize-at-load --runs "$runs" "${files[@]}" 2>/dev/null)
 ort=""
 if [[ -x .venv-bench/bin/python ]] || python3 -m venv .venv-bench; then
   .venv-bench/bin/python -c 'import onnxruntime' 2>/dev/null || .venv-bench/bin/pip install -q onnxruntime numpy || true
@@ -29,9 +39,15 @@ python3 - "$tract" "$ort" <<'PY'
 import json, sys
 tract = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
 ort = {r["model"]: r for r in (json.loads(l) for l in sys.argv[2].splitlines() if l.strip())}
-print(f"{'model':<58}{'bytes':>11}{'tract ms':>10}{'ort ms':>9}{'tract/ort':>11}")
+print(f"{'model':<52}{'form':<28}{'bytes':>11}{'tract ms':>10}{'x first':>9}{'ort ms':>9}{'x first':>9}{'tract/ort':>11}")
+ort_first = None
 for t in tract:
-    o = ort.get(t["model"])
+    # onnxruntime runs each file as stored (its own loader folds constant weights).
+    o = ort.get(t.get("file", t["model"]))
+    if o and ort_first is None:
+        ort_first = o["p50_ms"]
     ratio = f"{t['p50_ms'] / o['p50_ms']:.2f}x" if o else "-"
-    print(f"{t['model']:<58}{t['bytes']:>11}{t['p50_ms']:>10.3f}{(o['p50_ms'] if o else float('nan')):>9.3f}{ratio:>11}")
+    ort_ms = f"{o['p50_ms']:.3f}" if o else "-"
+    ort_x = f"{o['p50_ms'] / ort_first:.2f}" if o else "-"
+    print(f"{t['model']:<52}{t.get('form', ''):<28}{t['bytes']:>11}{t['p50_ms']:>10.3f}{t['ratio_to_first']:>9.2f}{ort_ms:>9}{ort_x:>9}{ratio:>11}")
 PY

@@ -1,14 +1,23 @@
-//! `device`: the Signspell kiosk that runs on a Raspberry Pi or Jetson.
-//!
-//! The data's path on the device is: camera frame -> hand region -> inference ->
-//! decoding into letters and words -> screen. This first cut holds the model-card
-//! check every later stage starts from: `device card MODEL.onnx` validates a model file
-//! against its card exactly as the kiosk does at start, and prints the card.
+//! `device`: the Signspell kiosk command line (run, demo, classify, bench, card).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use device::config::{DisplayKind, KioskConfig, RecoveryConfig};
+use device::decode::{Decoder, DecoderConfig};
+use device::display::png::PngPanel;
+use device::display::spi::SpiPanel;
+use device::display::{NullPanel, Panel};
+use device::engine::{self, Engine};
+use device::kiosk::Kiosk;
+use device::region::GuideBox;
+use device::source::camera::{Camera, CameraConfig};
+use device::source::replay::{Replay, collect_images};
+use device::source::FrameSource;
+use device::{bench, demo};
 
 /// The Signspell kiosk.
 #[derive(Parser, Debug)]
@@ -20,11 +29,108 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the kiosk: camera, model and display from a TOML config.
+    Run {
+        /// The kiosk config (see device/kiosk.toml).
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Spell a word from real frames (replayed from a dataset folder, or a live camera)
+    /// and write the screens as PNG files.
+    Demo(DemoArgs),
+    /// Classify images or folders of images.
+    Classify {
+        /// The ONNX model (default: the shipped ASL alphabet model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// One JSON line per image.
+        #[arg(long)]
+        json: bool,
+        /// How many classes to list.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+        /// Average each image's and its mirror's probabilities.
+        #[arg(long)]
+        mirrored: bool,
+        /// Image files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Time every stage of the kiosk loop on replayed frames.
+    Bench(BenchArgs),
     /// Validate a model file against its model card and print the card (JSON).
     Card {
         /// The ONNX model written by `host-train export`.
         model: PathBuf,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct DemoArgs {
+    /// The word to spell.
+    #[arg(long, default_value = "HELLO")]
+    word: String,
+    /// Dataset folder with one subfolder per class (default: ../shared/data/asl-alphabet).
+    #[arg(long)]
+    frames: Option<PathBuf>,
+    /// Run live from this camera instead of replaying (e.g. /dev/video0).
+    #[arg(long)]
+    camera: Option<PathBuf>,
+    /// The ONNX model (default: the shipped ASL alphabet model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Where the screens go.
+    #[arg(long, default_value = "demo-screens")]
+    out: PathBuf,
+    /// Screen size.
+    #[arg(long, default_value = "240x240", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Replay frame rate.
+    #[arg(long, default_value_t = 10.0)]
+    fps: f64,
+    /// Frames of each letter.
+    #[arg(long, default_value_t = 15)]
+    per_letter: usize,
+    /// Frames of `nothing` between letters.
+    #[arg(long, default_value_t = 6)]
+    gap: usize,
+    /// Replay at the frame rate instead of as fast as possible.
+    #[arg(long)]
+    paced: bool,
+    /// Use any frames of each class, not only the model's held-out ones.
+    #[arg(long)]
+    any_frames: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    /// The ONNX model (default: the shipped ASL alphabet model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Frames to time (after 20 warm-up frames).
+    #[arg(long, default_value_t = 300)]
+    frames: u64,
+    /// tract threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Image files or folders to replay (default: ../shared/data/asl-alphabet).
+    #[arg(long)]
+    source: Vec<PathBuf>,
+    /// Mirrored inference (two passes a frame).
+    #[arg(long)]
+    mirrored: bool,
+    /// Screen size drawn.
+    #[arg(long, default_value = "240x240", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once('x').ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
+    let p = |v: &str| v.parse::<u32>().ok().filter(|v| *v > 0).ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"));
+    Ok((p(w)?, p(h)?))
 }
 
 fn main() -> Result<()> {
@@ -33,18 +139,151 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
+        Command::Run { config } => run(&config),
+        Command::Demo(a) => demo_cmd(a),
+        Command::Classify { model, json, top, mirrored, paths } => classify(&model_or_default(model), json, top, mirrored, &paths),
+        Command::Bench(a) => bench_cmd(a),
         Command::Card { model } => {
-            let (card, info) = shared::ModelCard::read_onnx(&model)
-                .with_context(|| format!("cannot use model {}", model.display()))?;
-            tracing::info!(
-                model = %model.display(),
-                classes = card.classes.len(),
-                input = ?card.preprocess.input_shape(),
-                producer = %info.producer,
-                "model card valid"
-            );
+            let (card, info) = shared::ModelCard::read_onnx(&model).with_context(|| format!("cannot use model {}", model.display()))?;
+            tracing::info!(model = %model.display(), classes = card.classes.len(), input = ?card.preprocess.input_shape(),
+                producer = %info.producer, "model card valid");
             println!("{}", card.to_json());
+            Ok(())
         }
+    }
+}
+
+fn model_or_default(model: Option<PathBuf>) -> PathBuf {
+    model.unwrap_or_else(|| demo::shipped_model(demo::DEFAULT_MODEL))
+}
+
+fn default_dataset() -> Result<PathBuf> {
+    let dir = shared::paths::data_dir().map(|d| d.join("asl-alphabet"));
+    match dir {
+        Some(d) if d.is_dir() => Ok(d),
+        _ => bail!(
+            "no frames to replay: ../shared/data/asl-alphabet is not there (set SIGNSPELL_SHARED, pass --frames DIR with one folder of images per class, or --camera /dev/videoN)"
+        ),
+    }
+}
+
+/// A stop flag set by SIGTERM and SIGINT.
+fn stop_flag() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
+    }
+    Ok(stop)
+}
+
+fn run(config: &Path) -> Result<()> {
+    let cfg = KioskConfig::load(config)?;
+    engine::set_threads(cfg.engine.threads);
+    let engine = Engine::load(&cfg.model)?;
+    tracing::info!(model = %cfg.model.display(), name = %engine.card().name, threads = cfg.engine.threads, "model loaded");
+    let decoder = Decoder::new(cfg.decoder.clone(), engine.card().classes.clone());
+    let panel: Box<dyn Panel> = match cfg.display.kind {
+        DisplayKind::Spi => Box::new(SpiPanel::open(&cfg.display.spi).with_context(|| format!("display in {}", config.display()))?),
+        DisplayKind::Png => Box::new(PngPanel::new(&cfg.display.png_dir, cfg.display.size[0], cfg.display.size[1])?),
+        DisplayKind::None => Box::new(NullPanel { size: (cfg.display.size[0], cfg.display.size[1]) }),
+    };
+    let mut camera = Camera::closed(cfg.camera.clone());
+    match camera.reopen() {
+        Ok(()) => tracing::info!(source = %camera.describe(), "camera open"),
+        Err(e @ device::source::SourceError::Unusable { .. }) => return Err(e).with_context(|| format!("camera in {}", config.display())),
+        Err(e) => tracing::warn!("{e}; the kiosk will retry"),
+    }
+    let mut kiosk = Kiosk::new(camera, cfg.region, engine, decoder, panel, cfg.recovery.clone());
+    kiosk.stop = stop_flag()?;
+    let summary = kiosk.run()?;
+    tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
+    Ok(())
+}
+
+fn demo_cmd(a: DemoArgs) -> Result<()> {
+    let model = model_or_default(a.model);
+    let engine = Engine::load(&model)?;
+    let classes = engine.card().classes.clone();
+    let decoder = Decoder::new(DecoderConfig::default(), classes.clone());
+    let panel = PngPanel::new(&a.out, a.size.0, a.size.1)?;
+    let source: Box<dyn FrameSource> = if let Some(dev) = &a.camera {
+        Box::new(Camera::open(CameraConfig { device: dev.clone(), ..CameraConfig::default() })?)
+    } else {
+        let root = match a.frames {
+            Some(f) => f,
+            None => default_dataset()?,
+        };
+        let heldout = if a.any_frames { None } else { demo::heldout_list(&model)? };
+        let files = demo::word_frames(&root, &classes, &a.word, a.per_letter, a.gap, heldout.as_ref())?;
+        tracing::info!(word = %a.word, frames = files.len(), root = %root.display(), held_out_only = heldout.is_some(), "replaying");
+        Box::new(Replay::new(files, a.fps)?.paced(a.paced))
+    };
+    let mut kiosk = Kiosk::new(source, GuideBox::default(), engine, decoder, panel, RecoveryConfig::default());
+    kiosk.stop = stop_flag()?;
+    let summary = kiosk.run()?;
+    println!("spelled: {}", summary.text);
+    eprintln!("{} frames, {} screens in {}", summary.frames, summary.frames, a.out.display());
+    Ok(())
+}
+
+fn classify(model: &Path, json: bool, top: usize, mirrored: bool, paths: &[PathBuf]) -> Result<()> {
+    let mut engine = Engine::load(model)?;
+    let mut files = Vec::new();
+    for p in paths {
+        collect_images(p, &mut files)?;
+    }
+    let mut failed = 0;
+    for f in &files {
+        let result = shared::image_io::decode_file(f)
+            .map_err(anyhow::Error::from)
+            .and_then(|img| engine.classify_image(&img, mirrored));
+        let p = match result {
+            Ok(p) => p,
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {}: {e:#}", f.display());
+                continue;
+            }
+        };
+        let classes = &engine.card().classes;
+        let label = |i: usize| classes.get(i).map_or("?", |c| c.label.as_str()).to_string();
+        if json {
+            let top: Vec<(String, f32)> = p.top_k(top).into_iter().map(|(i, q)| (label(i), q)).collect();
+            println!(
+                "{}",
+                serde_json::json!({"path": f.display().to_string(), "label": label(p.top), "index": p.top, "confidence": p.confidence, "top": top})
+            );
+        } else {
+            let rest: Vec<String> = p.top_k(top).iter().skip(1).map(|(i, q)| format!("{} {:.3}", label(*i), q)).collect();
+            println!("{}\t{} {:.3}\t({})", f.display(), label(p.top), p.confidence, rest.join(", "));
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} images could not be classified", files.len());
+    }
+    Ok(())
+}
+
+fn bench_cmd(a: BenchArgs) -> Result<()> {
+    engine::set_threads(a.threads);
+    let model = model_or_default(a.model);
+    let engine = Engine::load(&model)?;
+    let sources = if a.source.is_empty() { vec![default_dataset()?] } else { a.source };
+    let replay = Replay::from_paths(&sources, 30.0)?.looped(true);
+    let described = replay.describe();
+    let decoder = Decoder::new(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() }, engine.card().classes.clone());
+    let (bytes, quantization) = (engine.file_bytes(), format!("{:?}", engine.card().quantization));
+    let mut kiosk = Kiosk::new(replay, GuideBox::default(), engine, decoder, NullPanel { size: a.size }, RecoveryConfig::default());
+    kiosk.max_frames = Some(20);
+    kiosk.run()?;
+    kiosk.timings.clear();
+    kiosk.max_frames = Some(a.frames.max(1));
+    kiosk.run()?;
+    let report = bench::BenchReport::new(&kiosk.timings, model, bytes, quantization, described, a.threads, a.mirrored);
+    if a.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.table());
     }
     Ok(())
 }

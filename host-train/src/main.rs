@@ -1,6 +1,6 @@
 //! `host-train`: trains, evaluates and benchmarks Signspell's models with libtorch.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -47,6 +47,9 @@ enum Command {
     Latency(LatencyArgs),
     /// Measure training throughput (images/s) of an architecture on random inputs.
     Bench(BenchArgs),
+    /// List the files of one part of a run's split, relative to the dataset root (e.g.
+    /// the held-out test frames shipped beside a model as `NAME.heldout.txt`).
+    SplitFiles(SplitFilesArgs),
     /// Print the libtorch runtime: device, CUDA backend, threads (JSON).
     Info,
 }
@@ -205,9 +208,19 @@ struct ExportArgs {
     /// Output file (default: models/<card name>.onnx).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Store weights as int8 (per-channel, weight-only: 4x smaller files).
+    /// Store weights as int8 (per-channel, weight-only: 4x smaller files, float
+    /// speed in tract, which dequantizes them at load). Same as --int8-form weights-only.
     #[arg(long)]
     int8: bool,
+    /// Int8 form (implies --int8): weights-only (default), or a static form calibrated
+    /// on the run's training images: qdq-tensor (QDQ, per-tensor i8 weights, u8
+    /// activations), qdq-channel (QDQ, per-channel weights), qlinear (QLinearConv +
+    /// QLinearMatMul, per-channel weights).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(WeightForm::NAMES))]
+    int8_form: Option<String>,
+    /// Training images that calibrate the static int8 forms.
+    #[arg(long, default_value_t = 200)]
+    calib_images: usize,
     /// Held-out images the parity gate compares (at least 100).
     #[arg(long, default_value_t = 200)]
     parity_images: usize,
@@ -226,6 +239,7 @@ struct LatencyArgs {
     json: bool,
     /// Also time each int8 weight-only file with its weights dequantized to float
     /// before tract loads it (what a loader can do to keep the 4x smaller file).
+    /// Static int8 forms (QDQ, QLinear) are timed as stored.
     #[arg(long)]
     dequantize_at_load: bool,
 }
@@ -283,7 +297,11 @@ fn main() -> Result<()> {
         }
         Command::Eval(args) => eval(args, rt.device)?,
         Command::Export(a) => {
-            let form = if a.int8 { WeightForm::Int8WeightOnly } else { WeightForm::Float };
+            let form = match (&a.int8_form, a.int8) {
+                (Some(name), _) => WeightForm::int8(name).context("unknown --int8-form")?,
+                (None, true) => WeightForm::Int8WeightOnly,
+                (None, false) => WeightForm::Float,
+            };
             let out = match a.out {
                 Some(o) => o,
                 None => host_train::export::default_out(&a.run, form)?,
@@ -291,11 +309,18 @@ fn main() -> Result<()> {
             if a.parity_images < 100 {
                 bail!("--parity-images must be at least 100");
             }
-            let summary = host_train::export::export(&ExportOptions { run: a.run, out, form, parity_images: a.parity_images })?;
+            let summary = host_train::export::export(&ExportOptions {
+                run: a.run,
+                out,
+                form,
+                parity_images: a.parity_images,
+                calib_images: a.calib_images,
+            })?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Bench(args) => bench(args, rt.device, rt.threads)?,
         Command::Latency(args) => latency(args)?,
+        Command::SplitFiles(args) => split_files(args)?,
     }
     Ok(())
 }
@@ -472,16 +497,18 @@ fn bench(a: BenchArgs, device: tch::Device, threads: i32) -> Result<()> {
 }
 
 fn latency(a: LatencyArgs) -> Result<()> {
-    use tract_onnx::prelude::*;
     let mut first: Option<f64> = None;
     if !a.json {
-        println!("{:<48}{:>10}{:>10}{:>10}{:>12}{:>8}", "model (tract, batch 1)", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio");
+        println!(
+            "{:<56}{:<26}{:>10}{:>10}{:>10}{:>12}{:>8}",
+            "model (tract, batch 1)", "form", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio"
+        );
     }
     let mut runs: Vec<(&PathBuf, shared::ModelCard, bool)> = Vec::new();
     for path in &a.models {
         let (card, _) = shared::ModelCard::read_onnx(path).with_context(|| format!("cannot use {}", path.display()))?;
-        let int8 = matches!(card.quantization, shared::card::Quantization::Int8 { .. });
-        if a.dequantize_at_load && int8 {
+        let weights_only = matches!(&card.quantization, shared::card::Quantization::Int8 { form, .. } if form.starts_with(shared::tract_model::WEIGHTS_ONLY));
+        if a.dequantize_at_load && weights_only {
             runs.push((path, card.clone(), false));
             runs.push((path, card, true));
         } else {
@@ -489,25 +516,22 @@ fn latency(a: LatencyArgs) -> Result<()> {
         }
     }
     for (path, card, dequantize) in &runs {
-        let mut bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        if *dequantize {
-            bytes = host_train::export::dequantize_constant_weights(&bytes)?;
-        }
-        let plan = tract_onnx::onnx()
-            .model_for_read(&mut std::io::Cursor::new(&bytes))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .with_context(|| format!("tract cannot load {}", path.display()))?;
-        let x = Tensor::from_shape(&card.preprocess.input_shape(), &vec![0.1f32; card.preprocess.tensor_len()])?;
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let engine = if *dequantize {
+            shared::tract_model::TractModel::from_bytes(&bytes, path)?
+        } else {
+            shared::tract_model::TractModel::from_bytes_as_stored(&bytes, path)?
+        };
+        let x = vec![0.1f32; card.preprocess.tensor_len()];
         for _ in 0..5 {
-            plan.run(tvec!(x.clone().into_tvalue()))?;
+            engine.run(&x)?;
         }
         let mut times: Vec<f64> = (0..a.runs.max(1))
             .map(|_| {
                 let start = Instant::now();
-                plan.run(tvec!(x.clone().into_tvalue())).map(|_| start.elapsed().as_secs_f64() * 1000.0)
+                engine.run(&x).map(|_| start.elapsed().as_secs_f64() * 1000.0)
             })
-            .collect::<TractResult<_>>()?;
+            .collect::<Result<_, _>>()?;
         times.sort_by(f64::total_cmp);
         let p50 = times[times.len() / 2];
         let p90 = times[(times.len() * 9 / 10).min(times.len() - 1)];
@@ -515,11 +539,46 @@ fn latency(a: LatencyArgs) -> Result<()> {
         let bytes = std::fs::metadata(path)?.len();
         let ratio = p50 / *first.get_or_insert(p50);
         let label = format!("{}{}", path.display(), if *dequantize { " (dequantized at load)" } else { "" });
+        let form = match &card.quantization {
+            shared::card::Quantization::Float32 => "float32".to_string(),
+            shared::card::Quantization::Int8 { form, calibration_images } if *calibration_images > 0 => {
+                format!("{form} ({calibration_images} cal)")
+            }
+            shared::card::Quantization::Int8 { form, .. } => form.clone(),
+        };
         if a.json {
-            println!("{}", serde_json::json!({"model": label, "engine": "tract", "p50_ms": p50, "mean_ms": mean, "p90_ms": p90, "bytes": bytes, "ratio_to_first": ratio, "quantization": card.quantization}));
+            println!("{}", serde_json::json!({"model": label, "file": path, "engine": "tract", "form": form, "dequantized_at_load": dequantize, "p50_ms": p50, "mean_ms": mean, "p90_ms": p90, "bytes": bytes, "ratio_to_first": ratio, "quantization": card.quantization}));
         } else {
-            println!("{:<48}{:>10.3}{:>10.3}{:>10.3}{:>12}{:>8.2}", label, p50, mean, p90, bytes, ratio);
+            println!("{:<56}{:<26}{:>10.3}{:>10.3}{:>10.3}{:>12}{:>8.2}", label, form, p50, mean, p90, bytes, ratio);
         }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+struct SplitFilesArgs {
+    /// Run directory written by `train`.
+    #[arg(long)]
+    run: PathBuf,
+    /// Which part: train, val or test.
+    #[arg(long, default_value = "test")]
+    part: String,
+}
+
+fn split_files(a: SplitFilesArgs) -> Result<()> {
+    let cfg = host_train::train::TrainConfig::load(&a.run)?;
+    let ds = host_train::train::load_dataset(&cfg)?;
+    let split = host_train::data::split::Split::load(&a.run.join("split.json"), &ds)?;
+    let part = match a.part.as_str() {
+        "train" => &split.train,
+        "val" => &split.val,
+        "test" => &split.test,
+        other => anyhow::bail!("--part {other}: use train, val or test"),
+    };
+    let root = cfg.dataset.as_path();
+    for &i in part {
+        let source = Path::new(&ds.samples[i].source);
+        println!("{}", source.strip_prefix(root).unwrap_or(source).display());
     }
     Ok(())
 }

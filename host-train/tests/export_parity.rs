@@ -59,10 +59,10 @@ fn train_and_export(name: &str, dataset: &Path, epochs: usize, extra: &[&str]) {
         assert_eq!(y[0].len(), card.output_len());
         if int8 {
             // Dequantizing the weights at load computes the same function with float weights.
-            let bytes = host_train::export::dequantize_constant_weights(&std::fs::read(&file).unwrap()).unwrap();
-            let folded = tract_onnx::onnx().model_for_read(&mut std::io::Cursor::new(bytes)).unwrap().into_optimized().unwrap().into_runnable().unwrap();
-            let z = folded.run(tvec!(Tensor::from_shape(&card.preprocess.input_shape(), &x).unwrap().into_tvalue())).unwrap();
-            let (a, b) = (y[0].to_plain_array_view::<f32>().unwrap(), z[0].to_plain_array_view::<f32>().unwrap());
+            let loaded = shared::tract_model::TractModel::load(&file).unwrap();
+            let z = loaded.run(&x).unwrap();
+            let a = y[0].to_plain_array_view::<f32>().unwrap();
+            let b = &z;
             for (p, q) in a.iter().zip(b.iter()) {
                 assert!((p - q).abs() <= 1e-4 * p.abs().max(1.0), "{name}: {p} vs {q} after dequantizing at load");
             }

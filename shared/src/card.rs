@@ -33,6 +33,29 @@ pub enum OutputKind {
     BinaryLogit,
 }
 
+impl OutputKind {
+    /// Turns a model's raw output into one probability per class.
+    pub fn to_probabilities(self, mut out: Vec<f32>) -> Vec<f32> {
+        match self {
+            OutputKind::Probabilities => out,
+            OutputKind::BinaryLogit => {
+                let p = 1.0 / (1.0 + (-out.first().copied().unwrap_or(0.0)).exp());
+                vec![1.0 - p, p]
+            }
+            OutputKind::Logits => {
+                let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let mut sum = 0.0;
+                for v in &mut out {
+                    *v = (*v - max).exp();
+                    sum += *v;
+                }
+                out.iter_mut().for_each(|v| *v /= sum);
+                out
+            }
+        }
+    }
+}
+
 /// The architecture and its hyper-parameters (width, dropout, attention stages, ...).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]

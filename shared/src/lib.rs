@@ -13,7 +13,9 @@
 //! - [`card`]: the [`ModelCard`], stored as JSON in the ONNX file's `metadata_props`;
 //! - [`paths`]: where the datasets and pretrained networks beside the checkout are;
 //! - [`onnx`]: the few ONNX facts the card is checked against (input shape, output
-//!   size), read without an inference engine, and lossless metadata editing.
+//!   size), read without an inference engine, and lossless metadata editing;
+//! - `tract_model` (feature `tract`): how a model file becomes a runnable tract plan,
+//!   used alike by the export gate and the kiosk.
 //!
 //! The crate is light on purpose: it runs on a Raspberry Pi and never links libtorch.
 
@@ -24,6 +26,8 @@ pub mod image_io;
 pub mod onnx;
 pub mod paths;
 pub mod preprocess;
+#[cfg(feature = "tract")]
+pub mod tract_model;
 
 pub use card::{CardError, ModelCard};
 pub use classes::{ClassInfo, ClassKind, ClassTable};

@@ -20,6 +20,30 @@ pub enum WeightForm {
     /// Symmetric per-output-channel int8 initializers, each followed by a
     /// `DequantizeLinear` that an engine can fold at load.
     Int8WeightOnly,
+    /// A calibrated int8 form: the float graph rewritten by [`super::quantize`].
+    Int8Static(super::quantize::StaticForm),
+}
+
+impl WeightForm {
+    /// The `--int8-form` names.
+    pub const NAMES: [&'static str; 4] = ["weights-only", "qdq-tensor", "qdq-channel", "qlinear"];
+
+    /// The form named `name` (one of [`WeightForm::NAMES`]).
+    pub fn int8(name: &str) -> Option<WeightForm> {
+        use super::quantize::StaticForm::*;
+        Some(match name {
+            "weights-only" => WeightForm::Int8WeightOnly,
+            "qdq-tensor" => WeightForm::Int8Static(QdqPerTensor),
+            "qdq-channel" => WeightForm::Int8Static(QdqPerChannel),
+            "qlinear" => WeightForm::Int8Static(QLinear),
+            _ => return None,
+        })
+    }
+
+    /// Whether the weights are int8.
+    pub fn is_int8(self) -> bool {
+        self != WeightForm::Float
+    }
 }
 
 struct Emitter<'a> {
@@ -36,7 +60,7 @@ impl Emitter<'_> {
     /// A weight tensor (conv `[out, in, k, k]` or linear `[out, in]`) in the chosen form.
     fn weight(&mut self, hint: &str, dims: &[i64], data: Vec<f32>) -> String {
         match self.form {
-            WeightForm::Float => self.g.constant(hint, dims, data),
+            WeightForm::Float | WeightForm::Int8Static(_) => self.g.constant(hint, dims, data),
             WeightForm::Int8WeightOnly => {
                 let per = data.len() / dims[0] as usize;
                 let mut q = Vec::with_capacity(data.len());

@@ -5,11 +5,16 @@
 //! both libtorch and tract: float files must agree on every top-1 and within 1e-3 of
 //! the logit range; int8 files must agree on at least 99% of top-1 and lose at most one
 //! accuracy point. A file that fails the gate is not written.
+//!
+//! Int8 forms: weight-only per-channel (`DequantizeLinear` of constant weights, which
+//! `shared::tract_model` dequantizes at load), or a static form calibrated on the run's
+//! training images ([`quantize`]: QDQ per tensor, QDQ per channel, or `QLinearConv` +
+//! `QLinearMatMul`).
 
 mod emit;
 mod graph;
+pub mod quantize;
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,7 +24,6 @@ use serde::Serialize;
 use shared::card::Quantization;
 use shared::{ModelCard, Preprocessor};
 use tch::{Device, Tensor};
-use tract_onnx::prelude::*;
 
 pub use emit::WeightForm;
 use graph::Weights;
@@ -38,6 +42,8 @@ pub struct ExportOptions {
     pub form: WeightForm,
     /// Held-out images pushed through both engines (at least 100).
     pub parity_images: usize,
+    /// Training images that calibrate the static int8 forms.
+    pub calib_images: usize,
 }
 
 /// The parity gate's measurements.
@@ -68,6 +74,8 @@ pub struct ExportSummary {
     pub bytes: usize,
     /// Weight form.
     pub form: String,
+    /// The quantization recorded in the card.
+    pub quantization: Quantization,
     /// Gate measurements.
     pub parity: Parity,
 }
@@ -95,10 +103,16 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
     let model = Model::build(&cfg, ds.classes.len(), Device::Cpu)?;
     train::checkpoint::load(&train::best_checkpoint(&opts.run), &model.vs)?;
 
-    let proto = emit::model(&model.spec, &weights(&model.vs)?, opts.form)?;
+    let mut proto = emit::model(&model.spec, &weights(&model.vs)?, opts.form)?;
     card.quantization = match opts.form {
         WeightForm::Float => Quantization::Float32,
-        WeightForm::Int8WeightOnly => Quantization::Int8 { form: "weights-only-per-channel".into(), calibration_images: 0 },
+        WeightForm::Int8WeightOnly => Quantization::Int8 { form: format!("{}-per-channel", shared::tract_model::WEIGHTS_ONLY), calibration_images: 0 },
+        WeightForm::Int8Static(form) => {
+            let inputs = calibration_inputs(&card, &ds, &split.train, opts.calib_images)?;
+            proto = quantize::quantize(&proto, form, &card.preprocess.input_shape(), &inputs)
+                .with_context(|| format!("quantizing {} as {}", opts.run.display(), form.card_form()))?;
+            Quantization::Int8 { form: form.card_form().into(), calibration_images: inputs.len() as u64 }
+        }
     };
     let bytes = card.embed(&proto.encode_to_vec(), &opts.out)?;
 
@@ -109,7 +123,7 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
     if images.len() < 100 {
         bail!("the parity gate needs at least 100 held-out images; {} has {}", opts.run.join("split.json").display(), images.len());
     }
-    let parity = gate(&model, &ds, &images, &card, &bytes, opts.form)?;
+    let parity = gate(&model, &ds, &images, &bytes, &opts.out, opts.form)?;
     if !parity.passed {
         bail!(
             "parity gate failed for {}: top-1 agreement {:.2}%, max |logit diff| {:.3e} (range {:.3}), accuracy {:.2}% (tract) vs {:.2}% (libtorch); nothing written",
@@ -129,20 +143,28 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
         path: opts.out.clone(),
         bytes: bytes.len(),
         form: format!("{:?}", opts.form),
+        quantization: card.quantization.clone(),
         parity,
     })
 }
 
-/// Runs the images through libtorch and through tract on `bytes`, and applies the gate.
-fn gate(model: &Model, ds: &Arc<crate::data::Dataset>, images: &[usize], card: &ModelCard, bytes: &[u8], form: WeightForm) -> Result<Parity> {
-    let plan = tract_onnx::onnx()
-        .model_for_read(&mut Cursor::new(bytes))
-        .context("tract cannot load the exported model")?
-        .into_optimized()
-        .context("tract cannot optimize the exported model")?
-        .into_runnable()?;
-    let shape = card.preprocess.input_shape();
+/// Up to `n` training images, spread evenly over the training split, preprocessed as
+/// the card says: the calibration set of the static int8 forms (never the held-out
+/// images the gate compares).
+fn calibration_inputs(card: &ModelCard, ds: &crate::data::Dataset, train: &[usize], n: usize) -> Result<Vec<Vec<f32>>> {
+    if n == 0 || train.is_empty() {
+        bail!("static int8 needs calibration images (--calib-images > 0 and a training split)");
+    }
+    let n = n.min(train.len());
     let mut pre = Preprocessor::new(card.preprocess.clone())?;
+    (0..n).map(|k| Ok(pre.image(&ds.samples[train[k * train.len() / n]].image)?)).collect()
+}
+
+/// Runs the images through libtorch and through tract on `bytes`, and applies the gate.
+fn gate(model: &Model, ds: &Arc<crate::data::Dataset>, images: &[usize], bytes: &[u8], out: &Path, form: WeightForm) -> Result<Parity> {
+    let engine = shared::tract_model::TractModel::from_bytes(bytes, out)?;
+    let shape = engine.input_shape();
+    let mut pre = Preprocessor::new(engine.card.preprocess.clone())?;
     let (mut agree, mut right_torch, mut right_tract) = (0usize, 0usize, 0usize);
     let (mut max_diff, mut lo, mut hi) = (0f64, f64::MAX, f64::MIN);
     for &i in images {
@@ -152,8 +174,7 @@ fn gate(model: &Model, ds: &Arc<crate::data::Dataset>, images: &[usize], card: &
             let t = Tensor::from_slice(&x).view([1, shape[1] as i64, shape[2] as i64, shape[3] as i64]);
             Vec::<f32>::try_from(model.net.forward_t(&t, false).flatten(0, -1))
         })?;
-        let out = plan.run(tvec!(tract_onnx::prelude::Tensor::from_shape(&shape, &x)?.into_tvalue()))?;
-        let tract: Vec<f32> = out[0].to_plain_array_view::<f32>()?.iter().copied().collect();
+        let tract = engine.run(&x)?;
         if tract.len() != torch.len() {
             bail!("tract returns {} values, libtorch {}", tract.len(), torch.len());
         }
@@ -179,7 +200,7 @@ fn gate(model: &Model, ds: &Arc<crate::data::Dataset>, images: &[usize], card: &
     let (top1, acc_torch, acc_tract) = (agree as f64 / n, right_torch as f64 / n, right_tract as f64 / n);
     let passed = match form {
         WeightForm::Float => agree == images.len() && max_diff <= 1e-3 * range,
-        WeightForm::Int8WeightOnly => top1 >= 0.99 && acc_tract >= acc_torch - 0.01,
+        WeightForm::Int8WeightOnly | WeightForm::Int8Static(_) => top1 >= 0.99 && acc_tract >= acc_torch - 0.01,
     };
     Ok(Parity {
         images: images.len(),
@@ -196,62 +217,10 @@ fn gate(model: &Model, ds: &Arc<crate::data::Dataset>, images: &[usize], card: &
 pub fn default_out(run: &Path, form: WeightForm) -> Result<PathBuf> {
     let card_path = run.join("card.json");
     let card = ModelCard::from_json(&std::fs::read_to_string(&card_path).with_context(|| format!("reading {}", card_path.display()))?, &card_path)?;
-    let suffix = if form == WeightForm::Int8WeightOnly { "-int8" } else { "" };
+    let suffix = match form {
+        WeightForm::Float => String::new(),
+        WeightForm::Int8WeightOnly => "-int8".into(),
+        WeightForm::Int8Static(f) => format!("-int8-{}", f.card_form()),
+    };
     Ok(PathBuf::from("models").join(format!("{}{suffix}.onnx", card.name)))
-}
-
-/// Rewrites a model whose weights are stored as int8 with `DequantizeLinear`
-/// (the `--int8` weight-only form) into plain float initializers, as a loader can do
-/// before handing the model to tract: tract does not fold these constant
-/// `DequantizeLinear`s at load, and convolutions over non-constant weights run 2.5x
-/// slower there (measured with `host-train latency`). The values are exactly what the
-/// `DequantizeLinear` nodes would compute, so the model's outputs do not change.
-pub fn dequantize_constant_weights(bytes: &[u8]) -> Result<Vec<u8>> {
-    use tract_onnx::pb;
-    let mut model = pb::ModelProto::decode(bytes).context("not an ONNX model")?;
-    let graph = model.graph.as_mut().context("the model has no graph")?;
-    let index: std::collections::HashMap<String, usize> =
-        graph.initializer.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-    let mut keep = Vec::with_capacity(graph.node.len());
-    let mut added = Vec::new();
-    let mut used_as_int8 = std::collections::HashSet::new();
-    for node in std::mem::take(&mut graph.node) {
-        let consts: Option<Vec<&pb::TensorProto>> =
-            node.input.iter().map(|n| index.get(n).map(|&i| &graph.initializer[i])).collect();
-        match consts {
-            Some(c) if node.op_type == "DequantizeLinear" && c.len() == 3 && c[0].data_type == 3 => {
-                let axis = node.attribute.iter().find(|a| a.name == "axis").map_or(1, |a| a.i) as usize;
-                let dims = &c[0].dims;
-                let q: Vec<i8> = c[0].raw_data.iter().map(|&b| b as i8).collect();
-                let scale: Vec<f32> = c[1].raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-                let zero: Vec<i8> = c[2].raw_data.iter().map(|&b| b as i8).collect();
-                if dims.len() <= axis || scale.len() != dims[axis] as usize || zero.len() != scale.len() {
-                    bail!("DequantizeLinear '{}' is not per-channel weight-only along axis {axis}", node.name);
-                }
-                let inner: usize = dims[axis + 1..].iter().product::<i64>() as usize;
-                let data: Vec<f32> = q
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &v)| {
-                        let ch = (i / inner) % scale.len();
-                        (v as i32 - zero[ch] as i32) as f32 * scale[ch]
-                    })
-                    .collect();
-                used_as_int8.extend(node.input.iter().cloned());
-                added.push(pb::TensorProto {
-                    name: node.output[0].clone(),
-                    dims: dims.clone(),
-                    data_type: 1,
-                    raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                    ..Default::default()
-                });
-            }
-            _ => keep.push(node),
-        }
-    }
-    let still_used: std::collections::HashSet<&String> = keep.iter().flat_map(|n| n.input.iter()).collect();
-    graph.initializer.retain(|t| !used_as_int8.contains(&t.name) || still_used.contains(&t.name));
-    graph.initializer.extend(added);
-    graph.node = keep;
-    Ok(model.encode_to_vec())
 }

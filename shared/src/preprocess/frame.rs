@@ -132,6 +132,13 @@ impl<'a> Frame<'a> {
         Ok(())
     }
 
+    /// The whole frame as packed RGB24 in `out` (for previews), after [`Frame::validate`].
+    pub fn to_rgb(&self, out: &mut Vec<u8>) -> Result<(), PreprocessError> {
+        self.validate()?;
+        self.roi_to_rgb(Roi::full(self.width, self.height), out);
+        Ok(())
+    }
+
     /// Writes the region `roi` as packed RGB24 into `out` (resized to fit).
     pub(crate) fn roi_to_rgb(&self, roi: Roi, out: &mut Vec<u8>) {
         out.clear();

@@ -1,0 +1,116 @@
+//! `device bench`: per-stage latency of the real kiosk loop (p50/p90/p99), end-to-end
+//! and model-only fps, peak memory and threads, as a table for people or JSON.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::timing::{Stage, Summary, Timings};
+
+/// One stage's line.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageLine {
+    /// The stage.
+    pub stage: Stage,
+    /// Its name in the table.
+    pub name: &'static str,
+    /// Percentiles in ms.
+    #[serde(flatten)]
+    pub ms: Summary,
+}
+
+/// A benchmark's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// The model file.
+    pub model: PathBuf,
+    /// Its size in bytes.
+    pub model_bytes: usize,
+    /// The card's quantization form.
+    pub quantization: String,
+    /// Where frames came from.
+    pub source: String,
+    /// tract threads.
+    pub threads: usize,
+    /// Mirrored inference (two passes a frame).
+    pub mirrored: bool,
+    /// Frames measured (after warm-up).
+    pub frames: usize,
+    /// Each stage.
+    pub stages: Vec<StageLine>,
+    /// Whole frames.
+    pub frame_ms: Summary,
+    /// Frames a second through the whole loop (1000 / mean frame ms).
+    pub end_to_end_fps: f64,
+    /// Frames a second of the model alone (1000 / mean inference ms).
+    pub model_fps: f64,
+    /// Share of frame time spent outside inference.
+    pub non_inference_share: f64,
+    /// Peak resident memory (VmHWM), KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// Threads of the process at the end.
+    pub process_threads: Option<u64>,
+}
+
+/// A field of `/proc/self/status` as a number (`VmHWM`, `Threads`).
+pub fn proc_status(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
+    line[field.len() + 1..].split_whitespace().next()?.parse().ok()
+}
+
+impl BenchReport {
+    /// Builds the report from the loop's timings.
+    pub fn new(timings: &Timings, model: PathBuf, model_bytes: usize, quantization: String, source: String, threads: usize, mirrored: bool) -> Self {
+        let stages: Vec<StageLine> =
+            Stage::ALL.iter().map(|&s| StageLine { stage: s, name: s.name(), ms: timings.stage(s) }).collect();
+        let frame_ms = timings.frames();
+        let inference = timings.stage(Stage::Inference).mean;
+        Self {
+            model,
+            model_bytes,
+            quantization,
+            source,
+            threads,
+            mirrored,
+            frames: frame_ms.count,
+            stages,
+            frame_ms,
+            end_to_end_fps: if frame_ms.mean > 0.0 { 1000.0 / frame_ms.mean } else { 0.0 },
+            model_fps: if inference > 0.0 { 1000.0 / inference } else { 0.0 },
+            non_inference_share: if frame_ms.mean > 0.0 { 1.0 - inference / frame_ms.mean } else { 0.0 },
+            peak_rss_kib: proc_status("VmHWM"),
+            process_threads: proc_status("Threads"),
+        }
+    }
+
+    /// The table for people.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "model {} ({} bytes, {}), {} threads{}, {} frames from {}\n",
+            self.model.display(),
+            self.model_bytes,
+            self.quantization,
+            self.threads,
+            if self.mirrored { ", mirrored" } else { "" },
+            self.frames,
+            self.source
+        );
+        s += &format!("{:<16}{:>10}{:>10}{:>10}{:>10}\n", "stage", "p50 ms", "p90 ms", "p99 ms", "mean ms");
+        for l in self.stages.iter().map(|l| (l.name, l.ms)).chain([("whole frame", self.frame_ms)]) {
+            s += &format!("{:<16}{:>10.3}{:>10.3}{:>10.3}{:>10.3}\n", l.0, l.1.p50, l.1.p90, l.1.p99, l.1.mean);
+        }
+        s += &format!(
+            "end-to-end {:.1} fps, model only {:.1} fps, {:.0}% of frame time outside inference\n",
+            self.end_to_end_fps,
+            self.model_fps,
+            self.non_inference_share * 100.0
+        );
+        s += &format!(
+            "peak RSS {} MiB, {} threads\n",
+            self.peak_rss_kib.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+            self.process_threads.map_or("?".into(), |t| t.to_string())
+        );
+        s
+    }
+}

@@ -1,0 +1,138 @@
+//! The kiosk's TOML configuration (`device run --config kiosk.toml`); see
+//! `device/kiosk.toml` for a commented example.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::decode::DecoderConfig;
+use crate::display::spi::SpiConfig;
+use crate::region::GuideBox;
+use crate::source::camera::CameraConfig;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KioskConfig {
+    /// The ONNX model written by `host-train export` (relative paths are relative to
+    /// the config file).
+    pub model: PathBuf,
+    /// Inference settings.
+    #[serde(default)]
+    pub engine: EngineConfig,
+    /// The camera.
+    #[serde(default)]
+    pub camera: CameraConfig,
+    /// The guide box the hand goes in.
+    #[serde(default)]
+    pub region: GuideBox,
+    /// Letters and words from predictions.
+    #[serde(default)]
+    pub decoder: DecoderConfig,
+    /// The screen.
+    #[serde(default)]
+    pub display: DisplayConfig,
+    /// Recovery when the camera is lost.
+    #[serde(default)]
+    pub recovery: RecoveryConfig,
+}
+
+/// Inference settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Threads for tract's matrix products. 1 measured fastest on a 2-core host; measure
+    /// on the device with `device bench --threads N`.
+    pub threads: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { threads: 1 }
+    }
+}
+
+/// Which screen the kiosk draws on.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DisplayKind {
+    /// The SPI panel in `[display.spi]`.
+    #[default]
+    Spi,
+    /// PNG files in `png_dir` (headless runs).
+    Png,
+    /// No screen (headless benchmarks).
+    None,
+}
+
+/// The screen.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplayConfig {
+    /// Where screens go.
+    pub kind: DisplayKind,
+    /// Folder for `kind = "png"`.
+    pub png_dir: PathBuf,
+    /// Screen size for `png` and `none` (`[width, height]`); SPI panels know theirs.
+    pub size: [u32; 2],
+    /// The SPI panel and its pins.
+    pub spi: SpiConfig,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        Self { kind: DisplayKind::Spi, png_dir: "screens".into(), size: [240, 240], spi: SpiConfig::default() }
+    }
+}
+
+/// How the kiosk retries a lost camera.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecoveryConfig {
+    /// First wait before reopening (ms); doubles after each failure.
+    pub initial_backoff_ms: u64,
+    /// Longest wait (ms).
+    pub max_backoff_ms: u64,
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        Self { initial_backoff_ms: 250, max_backoff_ms: 5000 }
+    }
+}
+
+impl KioskConfig {
+    /// Reads and checks a config file; errors name the file and the problem.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+        let mut cfg: Self = toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
+        if cfg.model.is_relative() {
+            cfg.model = path.parent().unwrap_or(Path::new(".")).join(&cfg.model);
+        }
+        cfg.validate().with_context(|| format!("config {} is not valid", path.display()))?;
+        Ok(cfg)
+    }
+
+    /// Checks values serde cannot.
+    pub fn validate(&self) -> Result<()> {
+        self.region.validate().map_err(anyhow::Error::msg)?;
+        let d = &self.decoder;
+        if !(d.threshold.is_finite() && (0.0..=1.0).contains(&d.threshold)) {
+            bail!("decoder.threshold {} is not in 0..1", d.threshold);
+        }
+        if d.window == 0 || d.max_chars == 0 {
+            bail!("decoder.window and decoder.max_chars must be at least 1");
+        }
+        if self.engine.threads == 0 {
+            bail!("engine.threads must be at least 1");
+        }
+        if self.display.size.contains(&0) {
+            bail!("display.size {:?} has a zero side", self.display.size);
+        }
+        if self.recovery.initial_backoff_ms == 0 || self.recovery.max_backoff_ms < self.recovery.initial_backoff_ms {
+            bail!("recovery backoff must be positive and max_backoff_ms >= initial_backoff_ms");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,146 @@
+//! Inference: the model file and its card loaded into tract (through `shared`, exactly
+//! as the export gate ran it), preprocessing driven by the card, and optional mirrored
+//! inference. The device hard-codes no input size, normalization or class.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use image::DynamicImage;
+use shared::tract_model::TractModel;
+use shared::{Frame, Layout, ModelCard, Preprocessor, Roi};
+
+/// One classification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// One probability per class.
+    pub probs: Vec<f32>,
+    /// The most probable class.
+    pub top: usize,
+    /// Its probability.
+    pub confidence: f32,
+}
+
+impl Prediction {
+    /// From probabilities.
+    pub fn from_probs(probs: Vec<f32>) -> Self {
+        let (top, confidence) =
+            probs.iter().copied().enumerate().fold((0, f32::MIN), |(bi, bp), (i, p)| if p > bp { (i, p) } else { (bi, bp) });
+        Self { probs, top, confidence }
+    }
+
+    /// The `k` most probable classes, best first.
+    pub fn top_k(&self, k: usize) -> Vec<(usize, f32)> {
+        let mut v: Vec<(usize, f32)> = self.probs.iter().copied().enumerate().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v.truncate(k);
+        v
+    }
+}
+
+/// A loaded model with its preprocessing.
+pub struct Engine {
+    model: TractModel,
+    pre: Preprocessor,
+    input: Vec<f32>,
+    mirror: Vec<f32>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("model", &self.model).finish()
+    }
+}
+
+/// Sets how many threads tract's matrix products use (1: the calling thread only).
+pub fn set_threads(threads: usize) {
+    use tract_linalg::multithread::{set_default_executor, Executor};
+    set_default_executor(if threads > 1 { Executor::multithread(threads) } else { Executor::SingleThread });
+}
+
+impl Engine {
+    /// Loads and checks `path` (card against graph), optimizes once and warms up.
+    pub fn load(path: &Path) -> Result<Self> {
+        let model = TractModel::load(path).with_context(|| format!("cannot use model {}", path.display()))?;
+        let pre = Preprocessor::new(model.card.preprocess.clone())
+            .with_context(|| format!("{}: the card's preprocessing is unusable", path.display()))?;
+        let len = model.card.preprocess.tensor_len();
+        let mut engine = Self { model, pre, input: vec![0.0; len], mirror: vec![0.0; len] };
+        for _ in 0..3 {
+            engine.infer(false).with_context(|| format!("{}: warm-up inference failed", path.display()))?;
+        }
+        Ok(engine)
+    }
+
+    /// The model card.
+    pub fn card(&self) -> &ModelCard {
+        &self.model.card
+    }
+
+    /// The model file's size in bytes.
+    pub fn file_bytes(&self) -> usize {
+        self.model.file_bytes
+    }
+
+    /// Preprocesses `roi` of a raw frame into the input tensor.
+    pub fn preprocess_frame(&mut self, frame: &Frame<'_>, roi: Option<Roi>) -> Result<()> {
+        self.pre.frame_into(frame, roi, &mut self.input).context("preprocessing the frame")
+    }
+
+    /// Preprocesses a decoded image into the input tensor.
+    pub fn preprocess_image(&mut self, image: &DynamicImage) -> Result<()> {
+        self.pre.image_into(image, None, &mut self.input).context("preprocessing the image")
+    }
+
+    /// Runs the model on the preprocessed input; with `mirrored`, averages the
+    /// probabilities of the input and its left-right mirror.
+    pub fn infer(&mut self, mirrored: bool) -> Result<Prediction> {
+        let mut probs = self.model.probabilities(&self.input)?;
+        if mirrored {
+            mirror_into(&self.input, &mut self.mirror, self.model.input_shape(), self.model.card.preprocess.layout);
+            let other = self.model.probabilities(&self.mirror)?;
+            probs.iter_mut().zip(other).for_each(|(p, q)| *p = 0.5 * (*p + q));
+        }
+        Ok(Prediction::from_probs(probs))
+    }
+
+    /// Preprocesses and classifies one decoded image.
+    pub fn classify_image(&mut self, image: &DynamicImage, mirrored: bool) -> Result<Prediction> {
+        self.preprocess_image(image)?;
+        self.infer(mirrored)
+    }
+}
+
+/// Writes the left-right mirror of an input tensor of `shape` into `out`.
+fn mirror_into(input: &[f32], out: &mut [f32], shape: [usize; 4], layout: Layout) {
+    match layout {
+        Layout::Nchw => {
+            let w = shape[3];
+            for (src, dst) in input.chunks_exact(w).zip(out.chunks_exact_mut(w)) {
+                dst.iter_mut().zip(src.iter().rev()).for_each(|(d, s)| *d = *s);
+            }
+        }
+        Layout::Nhwc => {
+            let (w, c) = (shape[2], shape[3]);
+            for (src, dst) in input.chunks_exact(w * c).zip(out.chunks_exact_mut(w * c)) {
+                for (x, px) in dst.chunks_exact_mut(c).enumerate() {
+                    px.copy_from_slice(&src[(w - 1 - x) * c..(w - x) * c]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirror_reverses_each_row_in_both_layouts() {
+        let x: Vec<f32> = (0..12).map(|v| v as f32).collect();
+        let mut out = vec![0.0; 12];
+        mirror_into(&x, &mut out, [1, 2, 2, 3], Layout::Nchw);
+        assert_eq!(out, [2., 1., 0., 5., 4., 3., 8., 7., 6., 11., 10., 9.]);
+        mirror_into(&x, &mut out, [1, 2, 2, 3], Layout::Nhwc);
+        assert_eq!(out, [3., 4., 5., 0., 1., 2., 9., 10., 11., 6., 7., 8.]);
+    }
+}

@@ -1,0 +1,232 @@
+//! The kiosk loop: source -> hand region -> preprocess -> inference -> decode -> draw
+//! -> panel, with the camera's loss and return handled on screen.
+//!
+//! The loop only sees traits ([`FrameSource`], [`HandRegion`], [`Panel`]), so tests run
+//! it with replayed images, injected faults and an in-memory screen.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use shared::ClassKind;
+
+use crate::config::RecoveryConfig;
+use crate::decode::{Decoder, Edit};
+use crate::display::{FrameBuffer, Panel};
+use crate::engine::Engine;
+use crate::region::HandRegion;
+use crate::source::{FrameSource, SourceError};
+use crate::timing::{Stage, Timings};
+use crate::ui::{self, Preview, View};
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The stop flag was set (SIGTERM, SIGINT).
+    Stopped,
+    /// The replay ran out of frames.
+    Finished,
+    /// The frame limit was reached.
+    FrameLimit,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Why it ended.
+    pub ended: Ended,
+    /// Frames classified.
+    pub frames: u64,
+    /// Frames dropped (bad frames, stalls).
+    pub dropped: u64,
+    /// Times the camera was lost.
+    pub lost: u64,
+    /// The spelled text.
+    pub text: String,
+    /// Every committed edit, in order.
+    pub edits: Vec<Edit>,
+}
+
+/// The kiosk: owns every stage.
+pub struct Kiosk<S, R, P> {
+    /// Frames in.
+    pub source: S,
+    /// The guide box or hand detector.
+    pub region: R,
+    /// The model.
+    pub engine: Engine,
+    /// Letters and words.
+    pub decoder: Decoder,
+    /// Screens out.
+    pub panel: P,
+    /// Lost-camera backoff.
+    pub recovery: RecoveryConfig,
+    /// Set to stop the loop (signal handlers set it).
+    pub stop: Arc<AtomicBool>,
+    /// Stage timings of every classified frame.
+    pub timings: Timings,
+    /// Stop after this many classified frames.
+    pub max_frames: Option<u64>,
+    screen: FrameBuffer,
+    preview: Vec<u8>,
+    fps: f32,
+}
+
+impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
+    /// A kiosk from its parts.
+    pub fn new(source: S, region: R, engine: Engine, decoder: Decoder, panel: P, recovery: RecoveryConfig) -> Self {
+        let (w, h) = panel.size();
+        Self {
+            source,
+            region,
+            engine,
+            decoder,
+            panel,
+            recovery,
+            stop: Arc::new(AtomicBool::new(false)),
+            timings: Timings::default(),
+            max_frames: None,
+            screen: FrameBuffer::new(w, h),
+            preview: Vec::new(),
+            fps: 0.0,
+        }
+    }
+
+    /// The last drawn screen.
+    pub fn screen(&self) -> &FrameBuffer {
+        &self.screen
+    }
+
+    /// Runs until stopped, the replay ends or the frame limit.
+    pub fn run(&mut self) -> Result<RunSummary> {
+        let mut summary =
+            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, text: String::new(), edits: Vec::new() };
+        let mut last = Instant::now();
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                summary.ended = Ended::Stopped;
+                break;
+            }
+            if self.max_frames.is_some_and(|m| summary.frames >= m) {
+                summary.ended = Ended::FrameLimit;
+                break;
+            }
+            let start = Instant::now();
+            let captured = match self.source.next_frame() {
+                Ok(f) => f,
+                Err(SourceError::Finished) => {
+                    summary.ended = Ended::Finished;
+                    break;
+                }
+                Err(e @ (SourceError::BadFrame { .. } | SourceError::Stalled { .. })) => {
+                    tracing::warn!("{e}; frame dropped");
+                    summary.dropped += 1;
+                    continue;
+                }
+                Err(e @ SourceError::Lost { .. }) => {
+                    summary.lost += 1;
+                    tracing::error!("{e}");
+                    self.recover(&e.to_string())?;
+                    last = Instant::now();
+                    continue;
+                }
+                Err(e @ SourceError::Unusable { .. }) => return Err(e).context("the frame source cannot be used"),
+            };
+            let t_capture = start.elapsed();
+            let frame = captured.frame().with_context(|| format!("{}: malformed frame", captured.origin))?;
+
+            let t = Instant::now();
+            let roi = self.region.locate(&frame);
+            let t_region = t.elapsed();
+
+            let t = Instant::now();
+            self.engine.preprocess_frame(&frame, roi)?;
+            let t_pre = t.elapsed();
+
+            let t = Instant::now();
+            let prediction = self.engine.infer(self.decoder.config().mirrored)?;
+            let t_infer = t.elapsed();
+
+            let t = Instant::now();
+            let step = self.decoder.push(&prediction.probs, captured.timestamp);
+            if let Some(edit) = &step.edit {
+                tracing::info!(?edit, text = %self.decoder.text(), "committed");
+                summary.edits.push(edit.clone());
+            }
+            let t_decode = t.elapsed();
+
+            let t = Instant::now();
+            frame.to_rgb(&mut self.preview)?;
+            let class = step.current.and_then(|c| self.engine.card().classes.get(c)).filter(|c| c.kind != ClassKind::Nothing);
+            let letter = class.map(|c| c.arabic.as_deref().unwrap_or(&c.display));
+            let view = View {
+                preview: Some(Preview { rgb: &self.preview, width: frame.width, height: frame.height }),
+                guide: roi,
+                letter,
+                letter_name: class.map(|c| c.display.as_str()),
+                confidence: if step.current.is_some() { prediction.confidence } else { 0.0 },
+                text: self.decoder.text(),
+                fps: self.fps,
+                status: None,
+            };
+            ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
+            let t_draw = t.elapsed();
+
+            let t = Instant::now();
+            self.panel.push(&self.screen).context("cannot update the display")?;
+            let t_push = t.elapsed();
+
+            for (stage, d) in Stage::ALL.into_iter().zip([t_capture, t_region, t_pre, t_infer, t_decode, t_draw, t_push]) {
+                self.timings.record(stage, d);
+            }
+            self.timings.frame(start.elapsed());
+            let dt = last.elapsed().as_secs_f32();
+            last = Instant::now();
+            if dt > 0.0 {
+                let inst = 1.0 / dt;
+                self.fps = if self.fps == 0.0 { inst } else { 0.9 * self.fps + 0.1 * inst };
+            }
+            summary.frames += 1;
+        }
+        summary.text = self.decoder.text().to_string();
+        Ok(summary)
+    }
+
+    /// Shows the loss on screen and reopens the source with exponential backoff until
+    /// it is back or the loop is stopped.
+    fn recover(&mut self, reason: &str) -> Result<()> {
+        let mut wait = Duration::from_millis(self.recovery.initial_backoff_ms);
+        let max = Duration::from_millis(self.recovery.max_backoff_ms);
+        loop {
+            let status = format!("Camera lost - retrying in {:.1} s", wait.as_secs_f32());
+            let view = View { text: self.decoder.text(), status: Some(&status), fps: self.fps, ..View::default() };
+            ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
+            self.panel.push(&self.screen).context("cannot update the display")?;
+            tracing::warn!(reason, wait_ms = wait.as_millis() as u64, "waiting before reopening the camera");
+            if self.sleep_unless_stopped(wait) {
+                return Ok(());
+            }
+            match self.source.reopen() {
+                Ok(()) => {
+                    tracing::info!(source = %self.source.describe(), "camera is back");
+                    return Ok(());
+                }
+                Err(e) => tracing::warn!("{e}"),
+            }
+            wait = (wait * 2).min(max);
+        }
+    }
+
+    /// Sleeps in small steps; true when stopped meanwhile.
+    fn sleep_unless_stopped(&self, d: Duration) -> bool {
+        let until = Instant::now() + d;
+        while Instant::now() < until {
+            if self.stop.load(Ordering::Relaxed) {
+                return true;
+            }
+            std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+        }
+        self.stop.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,24 @@
+//! `device`: the Signspell kiosk that runs on a Raspberry Pi or Jetson.
+//!
+//! The data's path, one module per stage:
+//! [`source`] (camera, replay, faults) -> [`region`] (where the hand is) -> [`engine`]
+//! (tract inference on the `shared` preprocessing, driven by the model card) ->
+//! [`decode`] (letters and words) -> [`ui`] (the screen, drawn with `embedded-graphics`)
+//! -> [`display`] (SPI panel, PNG files or nothing). [`kiosk`] runs the loop, [`demo`]
+//! replays a word from a dataset, [`bench`] times every stage, [`config`] reads the
+//! kiosk's TOML.
+//!
+//! The device never links libtorch: it runs only the ONNX files `host-train export`
+//! writes, and validates their model card before the first frame.
+
+pub mod bench;
+pub mod config;
+pub mod decode;
+pub mod demo;
+pub mod display;
+pub mod engine;
+pub mod kiosk;
+pub mod region;
+pub mod source;
+pub mod timing;
+pub mod ui;

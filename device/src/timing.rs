@@ -1,0 +1,120 @@
+//! Per-stage timings of the kiosk loop, for `device bench` and the fps on screen.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The stages of one frame, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Waiting for and decoding a camera frame (or reading a replayed file).
+    Capture,
+    /// Finding the hand region.
+    Region,
+    /// Cropping, resizing and normalizing into the input tensor.
+    Preprocess,
+    /// The model (both passes with mirrored inference).
+    Inference,
+    /// Probabilities to letters and words.
+    Decode,
+    /// Drawing the screen into memory.
+    Draw,
+    /// Sending the screen to the panel.
+    Push,
+}
+
+impl Stage {
+    /// All stages in order.
+    pub const ALL: [Stage; 7] =
+        [Stage::Capture, Stage::Region, Stage::Preprocess, Stage::Inference, Stage::Decode, Stage::Draw, Stage::Push];
+
+    /// A short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Capture => "capture+decode",
+            Stage::Region => "hand region",
+            Stage::Preprocess => "preprocess",
+            Stage::Inference => "inference",
+            Stage::Decode => "decode",
+            Stage::Draw => "draw",
+            Stage::Push => "display push",
+        }
+    }
+}
+
+/// Milliseconds recorded per stage, plus whole frames.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    stages: [Vec<f64>; 7],
+    frames: Vec<f64>,
+}
+
+/// Percentiles of one series, in ms.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Summary {
+    /// Samples.
+    pub count: usize,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Mean.
+    pub mean: f64,
+}
+
+impl Summary {
+    /// Percentiles of `values` (nearest rank); zeros when empty.
+    pub fn of(values: &[f64]) -> Self {
+        if values.is_empty() {
+            return Self { count: 0, p50: 0.0, p90: 0.0, p99: 0.0, mean: 0.0 };
+        }
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        Self { count: v.len(), p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: v.iter().sum::<f64>() / v.len() as f64 }
+    }
+}
+
+impl Timings {
+    /// Records a stage's duration.
+    pub fn record(&mut self, stage: Stage, d: Duration) {
+        self.stages[stage as usize].push(d.as_secs_f64() * 1000.0);
+    }
+
+    /// Records a whole frame's duration.
+    pub fn frame(&mut self, d: Duration) {
+        self.frames.push(d.as_secs_f64() * 1000.0);
+    }
+
+    /// Summary of a stage.
+    pub fn stage(&self, stage: Stage) -> Summary {
+        Summary::of(&self.stages[stage as usize])
+    }
+
+    /// Summary of whole frames.
+    pub fn frames(&self) -> Summary {
+        Summary::of(&self.frames)
+    }
+
+    /// Forgets everything (after warm-up).
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        let s = Summary::of(&v);
+        assert_eq!((s.p50, s.p90, s.p99, s.count), (50.0, 90.0, 99.0, 100));
+        assert_eq!(s.mean, 50.5);
+        assert_eq!(Summary::of(&[]).count, 0);
+    }
+}

@@ -1,0 +1,182 @@
+//! How a Signspell ONNX file becomes a runnable tract plan (feature `tract`).
+//!
+//! The export parity gate, `host-train latency` and the kiosk all load models through
+//! [`TractModel`], so the file that passed the gate is run the same way on the device:
+//! the card is read and checked against the graph, int8 weight-only initializers are
+//! dequantized at load ([`dequantize_constant_weights`]; tract does not fold constant
+//! `DequantizeLinear`s and runs those convolutions 2.5x slower), the input shape is
+//! fixed from the card, and the plan is optimized once.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+
+use crate::card::{CardError, Quantization};
+use crate::onnx::OnnxInfo;
+use crate::ModelCard;
+
+/// The quantization form (prefix) whose int8 weights [`TractModel`] dequantizes at load.
+pub const WEIGHTS_ONLY: &str = "weights-only";
+
+/// Why a model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The card is missing, invalid or disagrees with the graph.
+    #[error(transparent)]
+    Card(#[from] CardError),
+    /// The int8 weights are not in the form this loader dequantizes.
+    #[error("{path}: {reason}")]
+    Weights { path: PathBuf, reason: String },
+    /// tract refused the graph.
+    #[error("{path}: tract cannot {stage}: {source:#}")]
+    Tract { path: PathBuf, stage: &'static str, source: anyhow::Error },
+    /// The input tensor has the wrong length.
+    #[error("{path}: input has {got} values, the model takes {expected}")]
+    InputLen { path: PathBuf, expected: usize, got: usize },
+}
+
+/// A model file loaded into tract, with its validated card.
+pub struct TractModel {
+    /// The validated model card.
+    pub card: ModelCard,
+    /// The file it was loaded from (for messages).
+    pub path: PathBuf,
+    /// Size of the file in bytes.
+    pub file_bytes: usize,
+    plan: std::sync::Arc<TypedRunnableModel>,
+    shape: [usize; 4],
+}
+
+impl std::fmt::Debug for TractModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TractModel").field("path", &self.path).field("name", &self.card.name).finish()
+    }
+}
+
+impl TractModel {
+    /// Reads and loads the model file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Loads a model from its bytes; `path` names it in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, ModelError> {
+        Self::load_bytes(bytes, path, true)
+    }
+
+    /// Loads a model as stored, without dequantizing int8 weights at load (to measure
+    /// what that costs).
+    pub fn from_bytes_as_stored(bytes: &[u8], path: &Path) -> Result<Self, ModelError> {
+        Self::load_bytes(bytes, path, false)
+    }
+
+    fn load_bytes(bytes: &[u8], path: &Path, dequantize: bool) -> Result<Self, ModelError> {
+        let info = OnnxInfo::parse(bytes, path).map_err(CardError::from)?;
+        let card = ModelCard::from_info(&info, path)?;
+        let tract_err = |stage: &'static str| move |source: anyhow::Error| ModelError::Tract { path: path.to_path_buf(), stage, source };
+        let dequantized;
+        let graph = if dequantize && matches!(&card.quantization, Quantization::Int8 { form, .. } if form.starts_with(WEIGHTS_ONLY)) {
+            dequantized = dequantize_constant_weights(bytes)
+                .map_err(|reason| ModelError::Weights { path: path.to_path_buf(), reason })?;
+            &dequantized[..]
+        } else {
+            bytes
+        };
+        let shape = card.preprocess.input_shape();
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut Cursor::new(graph))
+            .map_err(tract_err("parse the graph"))?
+            .with_input_fact(0, f32::fact(shape).into())
+            .map_err(tract_err("fix the input shape"))?
+            .into_optimized()
+            .map_err(tract_err("optimize the graph"))?
+            .into_runnable()
+            .map_err(tract_err("make a plan"))?;
+        Ok(Self { card, path: path.to_path_buf(), file_bytes: bytes.len(), plan, shape })
+    }
+
+    /// The input shape (`[1, C, H, W]` or `[1, H, W, C]`).
+    pub fn input_shape(&self) -> [usize; 4] {
+        self.shape
+    }
+
+    /// Runs one preprocessed input; returns the model's raw first output.
+    pub fn run(&self, input: &[f32]) -> Result<Vec<f32>, ModelError> {
+        let expected = self.shape.iter().product();
+        if input.len() != expected {
+            return Err(ModelError::InputLen { path: self.path.clone(), expected, got: input.len() });
+        }
+        let err = |source: anyhow::Error| ModelError::Tract { path: self.path.clone(), stage: "run the model", source };
+        let x = Tensor::from_shape(&self.shape, input).map_err(err)?;
+        let out = self.plan.run(tvec!(x.into_tvalue())).map_err(err)?;
+        let view = out[0].to_plain_array_view::<f32>().map_err(err)?;
+        Ok(view.iter().copied().collect())
+    }
+
+    /// Runs one input and turns the output into class probabilities (softmax of logits,
+    /// sigmoid of a binary logit, or the probabilities as they are).
+    pub fn probabilities(&self, input: &[f32]) -> Result<Vec<f32>, ModelError> {
+        Ok(self.card.output.to_probabilities(self.run(input)?))
+    }
+}
+
+/// Rewrites a model whose weights are stored as int8 with `DequantizeLinear` (the
+/// export's weight-only int8 form) into plain float initializers. The values are
+/// exactly what the `DequantizeLinear` nodes compute, so outputs do not change; the
+/// file stays 4x smaller and tract runs it at float speed.
+pub fn dequantize_constant_weights(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut model = pb::ModelProto::decode(bytes).map_err(|e| format!("not an ONNX model: {e}"))?;
+    let graph = model.graph.as_mut().ok_or("the model has no graph")?;
+    let index: HashMap<String, usize> = graph.initializer.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let mut keep = Vec::with_capacity(graph.node.len());
+    let mut added = Vec::new();
+    let mut used_as_int8 = HashSet::new();
+    for node in std::mem::take(&mut graph.node) {
+        let consts: Option<Vec<&pb::TensorProto>> =
+            node.input.iter().map(|n| index.get(n).map(|&i| &graph.initializer[i])).collect();
+        match consts {
+            Some(c) if node.op_type == "DequantizeLinear" && c.len() == 3 && c[0].data_type == 3 => {
+                let axis = node.attribute.iter().find(|a| a.name == "axis").map_or(1, |a| a.i) as usize;
+                let dims = &c[0].dims;
+                let scale: Vec<f32> =
+                    c[1].raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                let zero: Vec<i8> = c[2].raw_data.iter().map(|&b| b as i8).collect();
+                if dims.len() <= axis || scale.len() != dims[axis] as usize || zero.len() != scale.len() {
+                    return Err(format!("DequantizeLinear '{}' is not per-channel weight-only along axis {axis}", node.name));
+                }
+                let inner = dims[axis + 1..].iter().product::<i64>() as usize;
+                let data: Vec<u8> = c[0]
+                    .raw_data
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, &v)| {
+                        let ch = (i / inner) % scale.len();
+                        ((v as i8 as i32 - zero[ch] as i32) as f32 * scale[ch]).to_le_bytes()
+                    })
+                    .collect();
+                used_as_int8.extend(node.input.iter().cloned());
+                added.push(pb::TensorProto {
+                    name: node.output[0].clone(),
+                    dims: dims.clone(),
+                    data_type: 1,
+                    raw_data: data,
+                    ..Default::default()
+                });
+            }
+            _ => keep.push(node),
+        }
+    }
+    let still_used: HashSet<&String> = keep.iter().flat_map(|n| n.input.iter()).collect();
+    graph.initializer.retain(|t| !used_as_int8.contains(&t.name) || still_used.contains(&t.name));
+    graph.initializer.extend(added);
+    graph.node = keep;
+    Ok(model.encode_to_vec())
+}
