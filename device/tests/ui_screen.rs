@@ -39,7 +39,8 @@ fn count(fb: &FrameBuffer, area: Rectangle, color: Rgb565) -> usize {
 
 /// The rows of `area` holding at least one `color` pixel: (first, last).
 fn rows_with(fb: &FrameBuffer, area: Rectangle, color: Rgb565) -> Option<(i32, i32)> {
-    let rows: Vec<i32> = area.points().filter(|p| fb.pixel(p.x as u32, p.y as u32) == Some(color)).map(|p| p.y).collect();
+    let rows: Vec<i32> =
+        area.points().filter(|p| fb.pixel(p.x as u32, p.y as u32) == Some(color)).map(|p| p.y).collect();
     Some((*rows.iter().min()?, *rows.iter().max()?))
 }
 
@@ -114,8 +115,11 @@ fn guide_box_outline_lands_at_the_mapped_place() {
         let layout = Layout::for_size(w, h);
         let shown = fit_preview(layout.preview, 640, 480).unwrap();
         assert_eq!(map_roi(guide, 640, 480, shown), expected);
-        let view =
-            View { preview: Some(Preview { rgb: &rgb, width: 640, height: 480 }), guide: Some(guide), ..View::default() };
+        let view = View {
+            preview: Some(Preview { rgb: &rgb, width: 640, height: 480 }),
+            guide: Some(guide),
+            ..View::default()
+        };
         let fb = screen(w, h, &view);
         let (x0, y0) = (expected.top_left.x as u32, expected.top_left.y as u32);
         let (x1, y1) = (x0 + expected.size.width - 1, y0 + expected.size.height - 1);
@@ -151,7 +155,9 @@ fn confidence_bar_fills_in_proportion() {
     let layout = Layout::for_size(240, 240);
     let inner = layout.confidence.offset(-1);
     let middle_row = Rectangle::new(Point::new(inner.top_left.x, inner.center().y), Size::new(inner.size.width, 1));
-    for (confidence, color) in [(0.5, theme::BAR_MID), (0.9, theme::BAR_HIGH), (0.2, theme::BAR_LOW), (1.0, theme::BAR_HIGH)] {
+    for (confidence, color) in
+        [(0.5, theme::BAR_MID), (0.9, theme::BAR_HIGH), (0.2, theme::BAR_LOW), (1.0, theme::BAR_HIGH)]
+    {
         let view = View { letter: Some("B"), confidence, ..View::default() };
         let fb = screen(240, 240, &view);
         let filled = count(&fb, middle_row, color) as u32;
@@ -198,11 +204,7 @@ fn guide_box_pattern() {
     widgets::draw_guide_box(&mut display, Rectangle::new(Point::new(1, 1), Size::new(6, 5))).unwrap();
     display.assert_pattern(&[
         "       ", //
-        " YYYYYY",
-        " YYYYYY",
-        " YY  YY",
-        " YYYYYY",
-        " YYYYYY",
+        " YYYYYY", " YYYYYY", " YY  YY", " YYYYYY", " YYYYYY",
     ]);
 }
 
@@ -210,13 +212,14 @@ fn guide_box_pattern() {
 fn scaled_adapter_blows_pixels_up() {
     let mut display = MockDisplay::<Rgb565>::new();
     let mut scaled = Scaled::new(&mut display, Point::new(1, 0), 2);
-    Rectangle::new(Point::zero(), Size::new(2, 1)).into_styled(PrimitiveStyle::with_fill(Rgb565::RED)).draw(&mut scaled).unwrap();
+    Rectangle::new(Point::zero(), Size::new(2, 1))
+        .into_styled(PrimitiveStyle::with_fill(Rgb565::RED))
+        .draw(&mut scaled)
+        .unwrap();
     Pixel(Point::new(0, 1), Rgb565::BLUE).draw(&mut scaled).unwrap();
     display.assert_pattern(&[
         " RRRR", //
-        " RRRR",
-        " BB  ",
-        " BB  ",
+        " RRRR", " BB  ", " BB  ",
     ]);
 }
 

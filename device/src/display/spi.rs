@@ -338,8 +338,11 @@ where
     }
 }
 
+/// The panel [`build_panel`] makes from an SPI device, DC, reset and backlight pins.
+pub type BuiltPanel<SPI, DC, RST, BL> = SpiPanel<BufferedSpi<SPI, DC>, PanelKind, OptionalPin<RST>, BL>;
+
 /// The panel built on Linux by [`SpiPanel::open`].
-pub type LinuxSpiPanel = SpiPanel<BufferedSpi<SpidevDevice, CdevPin>, PanelKind, OptionalPin<CdevPin>, CdevPin>;
+pub type LinuxSpiPanel = BuiltPanel<SpidevDevice, CdevPin, CdevPin, CdevPin>;
 
 /// Resets and initialises the panel `cfg` describes over `spi` and `dc` (plus the
 /// optional `reset` and `backlight` pins): a hardware reset pulse when `reset` is given,
@@ -353,7 +356,7 @@ pub fn build_panel<SPI, DC, RST, BL, DELAY>(
     reset: Option<RST>,
     backlight: Option<BL>,
     delay: &mut DELAY,
-) -> Result<SpiPanel<BufferedSpi<SPI, DC>, PanelKind, OptionalPin<RST>, BL>>
+) -> Result<BuiltPanel<SPI, DC, RST, BL>>
 where
     SPI: SpiDevice,
     DC: OutputPin,
@@ -416,11 +419,8 @@ fn open_spidev(cfg: &SpiConfig) -> Result<SpidevDevice> {
         };
         anyhow!("opening SPI device {}{hint}: {}", path.display(), e.inner())
     })?;
-    let options = SpidevOptions::new()
-        .bits_per_word(8)
-        .max_speed_hz(cfg.speed_hz)
-        .mode(SpiModeFlags::SPI_MODE_0)
-        .build();
+    let options =
+        SpidevOptions::new().bits_per_word(8).max_speed_hz(cfg.speed_hz).mode(SpiModeFlags::SPI_MODE_0).build();
     spi.configure(&options)
         .with_context(|| format!("configuring SPI device {} (mode 0, {} Hz)", path.display(), cfg.speed_hz))?;
     Ok(spi)

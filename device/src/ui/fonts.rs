@@ -40,10 +40,7 @@ fn bold_fonts() -> [FontRenderer; 6] {
 
 /// Fonts with Arabic glyphs, preferred first (10x20 is the larger of the two).
 pub(crate) fn arabic_fonts() -> [FontRenderer; 2] {
-    [
-        FontRenderer::new::<fonts::u8g2_font_10x20_t_arabic>(),
-        FontRenderer::new::<fonts::u8g2_font_unifont_t_arabic>(),
-    ]
+    [FontRenderer::new::<fonts::u8g2_font_10x20_t_arabic>(), FontRenderer::new::<fonts::u8g2_font_unifont_t_arabic>()]
 }
 
 /// The small font of the fps readout.

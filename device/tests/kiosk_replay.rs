@@ -1,0 +1,105 @@
+//! The real kiosk loop on real held-out frames from ../shared/data/asl-alphabet with the
+//! shipped model: it spells the word, and it survives a camera that drops frames,
+//! stalls and disappears.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use device::config::RecoveryConfig;
+use device::decode::{Decoder, DecoderConfig, Edit};
+use device::demo;
+use device::display::{FrameBuffer, Panel};
+use device::engine::Engine;
+use device::kiosk::{Ended, Kiosk};
+use device::region::GuideBox;
+use device::source::fault::{Fault, FaultySource};
+use device::source::replay::Replay;
+
+fn model(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
+}
+
+fn dataset() -> PathBuf {
+    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("../shared/data is needed for the device tests")
+        .join("data/asl-alphabet")
+}
+
+/// A panel that keeps every screen it was given.
+#[derive(Default)]
+struct Recorder {
+    screens: Vec<FrameBuffer>,
+}
+
+impl Panel for Recorder {
+    fn push(&mut self, frame: &FrameBuffer) -> anyhow::Result<()> {
+        self.screens.push(frame.clone());
+        Ok(())
+    }
+    fn size(&self) -> (u32, u32) {
+        (240, 240)
+    }
+}
+
+fn word_replay(model_path: &Path, word: &str) -> (Engine, Replay) {
+    let engine = Engine::load(model_path).unwrap();
+    let heldout = demo::heldout_list(model_path).unwrap().expect("the shipped model has a held-out list");
+    let files = demo::word_frames(&dataset(), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
+    (engine, Replay::new(files, 10.0).unwrap())
+}
+
+fn kiosk<S: device::source::FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, Recorder> {
+    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
+    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20 };
+    Kiosk::new(source, GuideBox::default(), engine, decoder, Recorder::default(), recovery)
+}
+
+#[test]
+fn held_out_frames_spell_hello_float_and_int8() {
+    for name in ["asl-alphabet.onnx", "asl-alphabet-int8.onnx"] {
+        let (engine, replay) = word_replay(&model(name), "HELLO");
+        let frames = replay.files().len() as u64;
+        let mut k = kiosk(engine, replay);
+        let summary = k.run().unwrap();
+        assert_eq!(summary.ended, Ended::Finished);
+        assert_eq!(summary.text, "HELLO", "{name}");
+        assert_eq!(summary.frames, frames);
+        assert_eq!(k.panel.screens.len() as u64, frames, "one screen a frame");
+        let letters: Vec<&Edit> = summary.edits.iter().collect();
+        assert_eq!(letters.len(), 5, "{name}: exactly five commits, no stray letters: {letters:?}");
+    }
+}
+
+#[test]
+fn kiosk_recovers_from_bad_frames_stalls_and_a_lost_camera() {
+    let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
+    let frames = replay.files().len() as u64;
+    let faults = [(3, Fault::BadFrame), (12, Fault::Stall(Duration::from_millis(20))), (25, Fault::Lost { reopens: 2 })];
+    let mut k = kiosk(engine, FaultySource::new(replay, faults));
+    let summary = k.run().unwrap();
+    assert_eq!(summary.ended, Ended::Finished);
+    assert_eq!(summary.lost, 1);
+    assert_eq!(summary.dropped, 2);
+    assert_eq!(k.source.reopen_attempts, 3, "two failed reopens, then the camera is back");
+    assert_eq!(summary.frames, frames - 2, "every frame but the bad and the stalled one is classified");
+    // While the camera was gone the kiosk kept drawing: one status screen per attempt.
+    assert_eq!(k.panel.screens.len() as u64, summary.frames + 3);
+    assert_eq!(summary.text, "HI");
+}
+
+#[test]
+fn stop_flag_ends_the_loop_before_the_next_frame() {
+    let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "A");
+    let mut k = kiosk(engine, replay);
+    k.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let summary = k.run().unwrap();
+    assert_eq!((summary.ended, summary.frames), (Ended::Stopped, 0));
+}
+
+#[test]
+fn mirrored_inference_still_spells() {
+    let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "LO");
+    let decoder = Decoder::new(DecoderConfig { mirrored: true, ..Default::default() }, engine.card().classes.clone());
+    let mut k = Kiosk::new(replay, GuideBox::default(), engine, decoder, Recorder::default(), RecoveryConfig::default());
+    assert_eq!(k.run().unwrap().text, "LO");
+}
