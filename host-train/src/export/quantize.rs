@@ -479,9 +479,9 @@ mod tests {
 
     #[test]
     fn per_channel_weights_use_their_own_scale() {
-        let (q, s) = quantize_weight(&[1.0, -0.5, 0.01, 0.02], &[2, 2], Some(0));
-        assert_eq!(q, vec![127, -64, 64, 127]);
-        assert!((s[1] - 0.02 / 127.0).abs() < 1e-9);
+        let (q, s) = quantize_weight(&[1.0, -0.25, 0.025, 0.1], &[2, 2], Some(0));
+        assert_eq!(q, vec![127, -32, 32, 127]);
+        assert!((s[1] - 0.1 / 127.0).abs() < 1e-9);
         let (q, s) = quantize_weight(&[1.0, -0.5, 0.01, 0.02], &[2, 2], None);
         assert_eq!((q, s.len()), (vec![127, -64, 1, 3], 1));
         // [K, N] along axis 1: columns.
