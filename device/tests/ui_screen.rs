@@ -325,6 +325,19 @@ fn long_text_scrolls_to_show_its_end() {
 }
 
 #[test]
+fn a_very_long_session_still_shows_its_end() {
+    let mut long = "HELLO WORLD ".repeat(1000);
+    long.push_str("LAST WORDS");
+    let layout = Layout::for_size(240, 240);
+    let visible = text::visible_lines(&long, &layout);
+    assert_eq!(visible.len(), 3);
+    assert!(visible[2].ends_with("LAST WORDS"), "{visible:?}");
+    // One long word, no spaces: still its end.
+    let word = format!("{}XYZ", "A".repeat(5000));
+    assert!(text::visible_lines(&word, &layout).last().unwrap().ends_with("AXYZ"));
+}
+
+#[test]
 fn short_text_starts_at_the_top() {
     let layout = Layout::for_size(240, 240);
     let fb = screen(240, 240, &View { text: "HI", ..View::default() });

@@ -73,9 +73,25 @@ fn text_font(layout: &Layout, arabic: bool) -> FontRenderer {
     }
 }
 
+/// Only this many characters at the end of the text are wrapped (far more than a screen
+/// holds), so a long session costs no more per frame than a short one.
+pub const WRAP_TAIL_CHARS: usize = 400;
+
+/// The end of `text` that is wrapped: all of it when short, else its last
+/// [`WRAP_TAIL_CHARS`] characters from the first word start among them.
+fn tail(text: &str) -> &str {
+    let Some((cut, _)) = text.char_indices().rev().nth(WRAP_TAIL_CHARS - 1) else { return text };
+    let rest = &text[cut..];
+    match rest.find([' ', '\n']) {
+        Some(space) if space + 1 < rest.len() => &rest[space + 1..],
+        _ => rest,
+    }
+}
+
 /// The lines of `text` that show in `layout`'s text area: the last
 /// [`Layout::text_lines`] of its wrapping, in logical (typed) order.
 pub fn visible_lines<'t>(text: &'t str, layout: &Layout) -> Vec<&'t str> {
+    let text = tail(text);
     let font = text_font(layout, text.chars().any(is_arabic));
     let lines = wrap(text, layout.text.size.width, |c| fonts::text_width(&font, c.encode_utf8(&mut [0; 4])));
     let keep = (layout.text_lines.max(1) as usize).min(lines.len());
@@ -84,7 +100,7 @@ pub fn visible_lines<'t>(text: &'t str, layout: &Layout) -> Vec<&'t str> {
 
 /// Draws the end of `text` into `layout`'s text area, one line per line slot from the top.
 pub fn draw_text<D: DrawTarget<Color = Rgb565>>(target: &mut D, layout: &Layout, text: &str) -> Result<(), D::Error> {
-    let arabic = text.chars().any(is_arabic);
+    let arabic = tail(text).chars().any(is_arabic);
     let font = text_font(layout, arabic);
     let area = layout.text;
     let line_height = layout.text_line_height() as i32;
