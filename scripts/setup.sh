@@ -29,7 +29,7 @@ log() { printf '[setup] %s\n' "$*"; }
 start=$(date +%s)
 
 # 1. Debian packages -----------------------------------------------------------------
-apt_pkgs=(libclang-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+apt_pkgs=(libclang-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file)
 if [[ "${SIGNSPELL_SKIP_APT:-0}" != 1 ]]; then
   missing=()
   for p in "${apt_pkgs[@]}"; do
@@ -54,6 +54,15 @@ else
 fi
 
 # 3. libtorch in .venv ---------------------------------------------------------------
+# cargo-deb packages the aarch64 build (scripts/test-aarch64.sh).
+CARGO_DEB_VERSION=3.8.0
+if cargo deb --version 2>/dev/null | grep -q "$CARGO_DEB_VERSION"; then
+  log "cargo-deb $CARGO_DEB_VERSION present"
+else
+  log "installing cargo-deb $CARGO_DEB_VERSION"
+  cargo install --quiet --locked cargo-deb --version "$CARGO_DEB_VERSION"
+fi
+
 stamp="$VENV/.signspell-libtorch"
 want="torch==$TORCH_VERSION nvidia-cuda-runtime==$CUDART_VERSION nvidia-cuda-cupti==$CUPTI_VERSION"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$VENV/libtorch/lib/libtorch_cpu.so" ]]; then

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The device's architecture, proven without a Pi: builds `shared` and `device` for
+# aarch64-unknown-linux-gnu with Debian's cross linker, runs their tests as aarch64 code
+# under qemu (-cpu cortex-a72, see .cargo/config.toml), and packages the release binary
+# as a .deb with cargo-deb, then checks what the package holds.
+#
+# Release profile: the .deb ships the same binary the tests ran beside.
+# The `device` CLI tests (tests/cli.rs) spawn the binary, which qemu-user cannot do
+# without binfmt_misc; they run natively in `cargo test --workspace`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+target=aarch64-unknown-linux-gnu
+start=$(date +%s)
+tdir=${CARGO_TARGET_DIR:-target}
+
+cargo test --release --target $target -p shared
+cargo test --release --target $target -p device --lib \
+    --test aarch64_parity --test kiosk_replay --test ui_screen --test spi_panel
+echo "[aarch64] tests under qemu took $(( $(date +%s) - start )) s"
+
+bin=$tdir/$target/release/device
+file "$bin" | grep -q "ARM aarch64" || { echo "[aarch64] $bin is not an aarch64 binary" >&2; exit 1; }
+cargo deb --target $target -p device --no-build
+deb=$(ls -t "$tdir"/$target/debian/signspell_*_arm64.deb | head -1)
+contents=$(dpkg-deb --contents "$deb")
+for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signspell/models/asl-alphabet-int8.onnx \
+         ./usr/share/signspell/models/asl-alphabet.onnx ./usr/share/doc/signspell/kiosk.example.toml; do
+    grep -q " $f\$" <<<"$contents" || { echo "[aarch64] $deb lacks $f" >&2; exit 1; }
+done
+grep -q "signspell.service" <<<"$contents" || { echo "[aarch64] $deb lacks the systemd unit" >&2; exit 1; }
+dpkg-deb --info "$deb" | grep -q "Architecture: arm64"
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q "adduser --system"
+echo "[aarch64] $deb: $(stat -c %s "$deb") bytes; binary $(stat -c %s "$bin") bytes (stripped in the package)"
+echo "[aarch64] total $(( $(date +%s) - start )) s"
