@@ -218,9 +218,13 @@ struct ExportArgs {
     /// QLinearMatMul, per-channel weights).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(WeightForm::NAMES))]
     int8_form: Option<String>,
-    /// Training images that calibrate the static int8 forms.
+    /// Images that calibrate the static int8 forms (spread evenly over the pool).
     #[arg(long, default_value_t = 200)]
     calib_images: usize,
+    /// Calibrate on this dataset (any format `train` reads) instead of the run's
+    /// training split.
+    #[arg(long)]
+    calibration: Option<PathBuf>,
     /// Held-out images the parity gate compares (at least 100).
     #[arg(long, default_value_t = 200)]
     parity_images: usize,
@@ -315,6 +319,7 @@ fn main() -> Result<()> {
                 form,
                 parity_images: a.parity_images,
                 calib_images: a.calib_images,
+                calibration: a.calibration,
             })?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }

@@ -133,5 +133,24 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
     }
     // At least one static QDQ form passes on this model.
     assert!(passed.iter().any(|f| f.starts_with("qdq")), "no QDQ form passed the gate: {passed:?}");
+
+    // `--calibration DATASET` calibrates on another dataset; a missing one is named.
+    let file = dir.join("calibrated-elsewhere.onnx");
+    let export_with = |calibration: &str| {
+        host_train(&[
+            "export", "--run", run.to_str().unwrap(), "--out", file.to_str().unwrap(), "--int8-form", "qdq-tensor",
+            "--calibration", calibration, "--calib-images", "30", "--parity-images", "100",
+        ])
+    };
+    let out = export_with(data("ahdd1-test").to_str().unwrap());
+    if out.status.success() {
+        let (card, _) = shared::ModelCard::read_onnx(&file).unwrap();
+        assert_eq!(card.quantization, Quantization::Int8 { form: "qdq-per-tensor".into(), calibration_images: 30 });
+    } else {
+        assert!(String::from_utf8_lossy(&out.stderr).contains("parity gate failed"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = export_with("/nonexistent/calibration-set");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/calibration-set"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

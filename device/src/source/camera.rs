@@ -46,7 +46,6 @@ pub struct Camera {
     device: Option<Device>,
     format: Option<v4l::Format>,
     started: Instant,
-    jpeg: Vec<u8>,
 }
 
 impl std::fmt::Debug for Camera {
@@ -59,7 +58,7 @@ impl Camera {
     /// A camera that is not open yet: the first frame reports it lost, so the kiosk
     /// shows a message and retries until it appears.
     pub fn closed(cfg: CameraConfig) -> Self {
-        Self { cfg, stream: None, device: None, format: None, started: Instant::now(), jpeg: Vec::new() }
+        Self { cfg, stream: None, device: None, format: None, started: Instant::now() }
     }
 
     /// Opens the camera and starts streaming.
@@ -129,22 +128,10 @@ impl FrameSource for Camera {
         let timestamp = self.started.elapsed();
         let (width, height) = (fmt.width, fmt.height);
         if &fmt.fourcc.repr == b"MJPG" {
-            self.jpeg.clear();
-            self.jpeg.extend_from_slice(&buf[..used]);
-            let image = shared::image_io::decode_bytes(&self.jpeg, &self.cfg.device)
+            let image = shared::image_io::decode_bytes(&buf[..used], &self.cfg.device)
                 .map_err(|e| SourceError::BadFrame { origin: origin.clone(), reason: e.to_string() })?
                 .into_rgb8();
-            let (width, height) = image.dimensions();
-            return Ok(CapturedFrame {
-                data: image.into_raw(),
-                width,
-                height,
-                stride: width as usize * 3,
-                format: PixelFormat::Rgb24,
-                timestamp,
-                sequence: meta.sequence as u64,
-                origin,
-            });
+            return Ok(CapturedFrame::from_rgb(image, timestamp, meta.sequence as u64, origin));
         }
         let stride = (fmt.stride as usize).max(width as usize * 2);
         if used < stride * height as usize {

@@ -5,8 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use shared::PixelFormat;
-
 use super::{CapturedFrame, FrameSource, SourceError};
 
 /// Image extensions a replay picks up from folders.
@@ -114,17 +112,7 @@ impl FrameSource for Replay {
         let image = shared::image_io::decode_file(&path)
             .map_err(|e| SourceError::BadFrame { origin: origin.clone(), reason: e.to_string() })?
             .into_rgb8();
-        let (width, height) = image.dimensions();
-        Ok(CapturedFrame {
-            data: image.into_raw(),
-            width,
-            height,
-            stride: width as usize * 3,
-            format: PixelFormat::Rgb24,
-            timestamp,
-            sequence: index,
-            origin,
-        })
+        Ok(CapturedFrame::from_rgb(image, timestamp, index, origin))
     }
 
     fn reopen(&mut self) -> Result<(), SourceError> {

@@ -42,8 +42,10 @@ pub struct ExportOptions {
     pub form: WeightForm,
     /// Held-out images pushed through both engines (at least 100).
     pub parity_images: usize,
-    /// Training images that calibrate the static int8 forms.
+    /// Images that calibrate the static int8 forms.
     pub calib_images: usize,
+    /// A dataset to calibrate on instead of the run's training split.
+    pub calibration: Option<PathBuf>,
 }
 
 /// The parity gate's measurements.
@@ -108,7 +110,15 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
         WeightForm::Float => Quantization::Float32,
         WeightForm::Int8WeightOnly => Quantization::Int8 { form: format!("{}-per-channel", shared::tract_model::WEIGHTS_ONLY), calibration_images: 0 },
         WeightForm::Int8Static(form) => {
-            let inputs = calibration_inputs(&card, &ds, &split.train, opts.calib_images)?;
+            let inputs = match &opts.calibration {
+                Some(path) => {
+                    let calib = crate::data::load(path, &cfg.load_options())
+                        .with_context(|| format!("loading the calibration dataset {}", path.display()))?;
+                    let all: Vec<usize> = (0..calib.samples.len()).collect();
+                    calibration_inputs(&card, &calib, &all, opts.calib_images)?
+                }
+                None => calibration_inputs(&card, &ds, &split.train, opts.calib_images)?,
+            };
             proto = quantize::quantize(&proto, form, &card.preprocess.input_shape(), &inputs)
                 .with_context(|| format!("quantizing {} as {}", opts.run.display(), form.card_form()))?;
             Quantization::Int8 { form: form.card_form().into(), calibration_images: inputs.len() as u64 }
