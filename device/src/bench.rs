@@ -46,6 +46,8 @@ pub struct BenchReport {
     pub model_fps: f64,
     /// Share of frame time spent outside inference.
     pub non_inference_share: f64,
+    /// Loading the model: read, card check, optimize, warm-up (ms).
+    pub model_load_ms: f64,
     /// Peak resident memory (VmHWM), KiB.
     pub peak_rss_kib: Option<u64>,
     /// Threads of the process at the end.
@@ -61,7 +63,16 @@ pub fn proc_status(field: &str) -> Option<u64> {
 
 impl BenchReport {
     /// Builds the report from the loop's timings.
-    pub fn new(timings: &Timings, model: PathBuf, model_bytes: usize, quantization: String, source: String, threads: usize, mirrored: bool) -> Self {
+    pub fn new(
+        timings: &Timings,
+        model: PathBuf,
+        model_bytes: usize,
+        quantization: String,
+        source: String,
+        threads: usize,
+        mirrored: bool,
+        model_load_ms: f64,
+    ) -> Self {
         let stages: Vec<StageLine> =
             Stage::ALL.iter().map(|&s| StageLine { stage: s, name: s.name(), ms: timings.stage(s) }).collect();
         let frame_ms = timings.frames();
@@ -79,6 +90,7 @@ impl BenchReport {
             end_to_end_fps: if frame_ms.mean > 0.0 { 1000.0 / frame_ms.mean } else { 0.0 },
             model_fps: if inference > 0.0 { 1000.0 / inference } else { 0.0 },
             non_inference_share: if frame_ms.mean > 0.0 { 1.0 - inference / frame_ms.mean } else { 0.0 },
+            model_load_ms,
             peak_rss_kib: proc_status("VmHWM"),
             process_threads: proc_status("Threads"),
         }
@@ -107,7 +119,8 @@ impl BenchReport {
             self.non_inference_share * 100.0
         );
         s += &format!(
-            "peak RSS {} MiB, {} threads\n",
+            "model load {:.0} ms, peak RSS {} MiB, {} threads\n",
+            self.model_load_ms,
             self.peak_rss_kib.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
             self.process_threads.map_or("?".into(), |t| t.to_string())
         );

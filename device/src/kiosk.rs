@@ -42,6 +42,8 @@ pub struct RunSummary {
     pub dropped: u64,
     /// Times the camera was lost.
     pub lost: u64,
+    /// Screens the panel refused (the loop goes on; the next screen tries again).
+    pub display_errors: u64,
     /// The spelled text.
     pub text: String,
     /// Every committed edit, in order.
@@ -71,6 +73,7 @@ pub struct Kiosk<S, R, P> {
     screen: FrameBuffer,
     preview: Vec<u8>,
     fps: f32,
+    display_failures: u64,
 }
 
 impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
@@ -90,6 +93,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             screen: FrameBuffer::new(w, h),
             preview: Vec::new(),
             fps: 0.0,
+            display_failures: 0,
         }
     }
 
@@ -101,7 +105,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     /// Runs until stopped, the replay ends or the frame limit.
     pub fn run(&mut self) -> Result<RunSummary> {
         let mut summary =
-            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, text: String::new(), edits: Vec::new() };
+            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, text: String::new(), edits: Vec::new() };
         let mut last = Instant::now();
         loop {
             if self.stop.load(Ordering::Relaxed) {
@@ -174,7 +178,9 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let t_draw = t.elapsed();
 
             let t = Instant::now();
-            self.panel.push(&self.screen).context("cannot update the display")?;
+            if !self.push_screen() {
+                summary.display_errors += 1;
+            }
             let t_push = t.elapsed();
 
             for (stage, d) in Stage::ALL.into_iter().zip([t_capture, t_region, t_pre, t_infer, t_decode, t_draw, t_push]) {
@@ -202,7 +208,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let status = format!("Camera lost - retrying in {:.1} s", wait.as_secs_f32());
             let view = View { text: self.decoder.text(), status: Some(&status), fps: self.fps, ..View::default() };
             ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
-            self.panel.push(&self.screen).context("cannot update the display")?;
+            self.push_screen();
             tracing::warn!(reason, wait_ms = wait.as_millis() as u64, "waiting before reopening the camera");
             if self.sleep_unless_stopped(wait) {
                 return Ok(());
@@ -215,6 +221,21 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 Err(e) => tracing::warn!("{e}"),
             }
             wait = (wait * 2).min(max);
+        }
+    }
+
+    /// Sends the screen to the panel; a failure is logged (the first, then every 100th)
+    /// and the kiosk keeps running: the next screen tries again. False on failure.
+    fn push_screen(&mut self) -> bool {
+        match self.panel.push(&self.screen) {
+            Ok(()) => true,
+            Err(e) => {
+                self.display_failures += 1;
+                if self.display_failures % 100 == 1 {
+                    tracing::error!(failures = self.display_failures, "cannot update the display: {e:#}");
+                }
+                false
+            }
         }
     }
 

@@ -267,7 +267,9 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, paths: &[PathB
 fn bench_cmd(a: BenchArgs) -> Result<()> {
     engine::set_threads(a.threads);
     let model = model_or_default(a.model);
+    let started = std::time::Instant::now();
     let engine = Engine::load(&model)?;
+    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let sources = if a.source.is_empty() { vec![default_dataset()?] } else { a.source };
     let replay = Replay::from_paths(&sources, 30.0)?.looped(true);
     let described = replay.describe();
@@ -279,7 +281,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     kiosk.timings.clear();
     kiosk.max_frames = Some(a.frames.max(1));
     kiosk.run()?;
-    let report = bench::BenchReport::new(&kiosk.timings, model, bytes, quantization, described, a.threads, a.mirrored);
+    let report = bench::BenchReport::new(&kiosk.timings, model, bytes, quantization, described, a.threads, a.mirrored, load_ms);
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

@@ -103,3 +103,38 @@ fn mirrored_inference_still_spells() {
     let mut k = Kiosk::new(replay, GuideBox::default(), engine, decoder, Recorder::default(), RecoveryConfig::default());
     assert_eq!(k.run().unwrap().text, "LO");
 }
+
+/// A panel whose bus fails for a while (an SPI write error), then works again.
+struct Flaky {
+    pushes: u64,
+    failing: std::ops::Range<u64>,
+    shown: u64,
+}
+
+impl Panel for Flaky {
+    fn push(&mut self, _frame: &FrameBuffer) -> anyhow::Result<()> {
+        self.pushes += 1;
+        if self.failing.contains(&self.pushes) {
+            anyhow::bail!("/dev/spidev0.0: write failed (injected)");
+        }
+        self.shown += 1;
+        Ok(())
+    }
+    fn size(&self) -> (u32, u32) {
+        (240, 240)
+    }
+}
+
+#[test]
+fn display_errors_do_not_stop_the_kiosk() {
+    let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
+    let frames = replay.files().len() as u64;
+    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
+    let panel = Flaky { pushes: 0, failing: 5..15, shown: 0 };
+    let mut k = Kiosk::new(replay, GuideBox::default(), engine, decoder, panel, RecoveryConfig::default());
+    let summary = k.run().unwrap();
+    assert_eq!(summary.ended, Ended::Finished);
+    assert_eq!(summary.display_errors, 10);
+    assert_eq!(k.panel.shown, frames - 10, "the panel shows screens again once the bus works");
+    assert_eq!(summary.text, "HI", "spelling goes on while the screen is failing");
+}
