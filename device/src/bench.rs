@@ -63,6 +63,7 @@ pub fn proc_status(field: &str) -> Option<u64> {
 
 impl BenchReport {
     /// Builds the report from the loop's timings.
+    #[allow(clippy::too_many_arguments)] // one line per field of the report
     pub fn new(
         timings: &Timings,
         model: PathBuf,

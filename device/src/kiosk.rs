@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use shared::ClassKind;
+use shared::{ClassKind, PixelFormat};
 
 use crate::config::RecoveryConfig;
 use crate::decode::{Decoder, Edit};
@@ -161,11 +161,16 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let t_decode = t.elapsed();
 
             let t = Instant::now();
-            frame.to_rgb(&mut self.preview)?;
+            // Packed RGB24 frames are shown as they are; others are converted once.
+            let packed_rgb = frame.format == PixelFormat::Rgb24 && frame.stride == frame.width as usize * 3;
+            if !packed_rgb {
+                frame.to_rgb(&mut self.preview)?;
+            }
+            let rgb = if packed_rgb { &captured.data[..frame.stride * frame.height as usize] } else { &self.preview[..] };
             let class = step.current.and_then(|c| self.engine.card().classes.get(c)).filter(|c| c.kind != ClassKind::Nothing);
             let letter = class.map(|c| c.arabic.as_deref().unwrap_or(&c.display));
             let view = View {
-                preview: Some(Preview { rgb: &self.preview, width: frame.width, height: frame.height }),
+                preview: Some(Preview { rgb, width: frame.width, height: frame.height }),
                 guide: roi,
                 letter,
                 letter_name: class.map(|c| c.display.as_str()),

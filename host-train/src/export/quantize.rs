@@ -335,23 +335,23 @@ fn rewrite_qdq(model: &pb::ModelProto, per_channel: bool, ranges: &Ranges) -> Re
         let mut pre = vec![node("DequantizeLinear", &[&wq, &ws, &wz], &wd, axis_attr())];
         n.input[1] = wd;
         // The bias as i32 on the scale x_scale * w_scale (per channel when the weights are).
-        if let Some(b) = n.input.get(2).and_then(|b| inits.get(b)).filter(|b| b.data_type == FLOAT) {
-            if let Some(r) = ranges.get(&n.input[0]) {
-                let bias = f32s(b);
-                let (q, bs) = i32_bias(&bias, act_params(*r).0, &scales);
-                let (bq, bsn, bz, bd) = (format!("{y}.b_q"), format!("{y}.b_scale"), format!("{y}.b_zero"), format!("{y}.b"));
-                new_inits.push(tensor(&bq, &[bias.len() as i64], INT32, q));
-                if per_channel {
-                    new_inits.push(f32_tensor(&bsn, &[bias.len() as i64], &bs));
-                    new_inits.push(tensor(&bz, &[bias.len() as i64], INT32, vec![0; 4 * bias.len()]));
-                } else {
-                    new_inits.push(f32_tensor(&bsn, &[], &bs[..1]));
-                    new_inits.push(tensor(&bz, &[], INT32, vec![0; 4]));
-                }
-                let attrs = if per_channel { vec![attr_int("axis", 0)] } else { vec![] };
-                pre.push(node("DequantizeLinear", &[&bq, &bsn, &bz], &bd, attrs));
-                n.input[2] = bd;
+        if let Some(b) = n.input.get(2).and_then(|b| inits.get(b)).filter(|b| b.data_type == FLOAT)
+            && let Some(r) = ranges.get(&n.input[0])
+        {
+            let bias = f32s(b);
+            let (q, bs) = i32_bias(&bias, act_params(*r).0, &scales);
+            let (bq, bsn, bz, bd) = (format!("{y}.b_q"), format!("{y}.b_scale"), format!("{y}.b_zero"), format!("{y}.b"));
+            new_inits.push(tensor(&bq, &[bias.len() as i64], INT32, q));
+            if per_channel {
+                new_inits.push(f32_tensor(&bsn, &[bias.len() as i64], &bs));
+                new_inits.push(tensor(&bz, &[bias.len() as i64], INT32, vec![0; 4 * bias.len()]));
+            } else {
+                new_inits.push(f32_tensor(&bsn, &[], &bs[..1]));
+                new_inits.push(tensor(&bz, &[], INT32, vec![0; 4]));
             }
+            let attrs = if per_channel { vec![attr_int("axis", 0)] } else { vec![] };
+            pre.push(node("DequantizeLinear", &[&bq, &bsn, &bz], &bd, attrs));
+            n.input[2] = bd;
         }
         before.insert(i, pre);
     }
