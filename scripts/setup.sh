@@ -70,7 +70,7 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$VENV/libtorch/lib/libt
 else
   log "installing libtorch ($want) into .venv (lean: no CUDA stack beyond cudart and cupti)"
   [[ -x "$VENV/bin/python" ]] || "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps $want
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-cache-dir --no-deps $want
   site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   # A fixed path for LIBTORCH (.cargo/config.toml), whatever the Python version.
   ln -sfn "$("$VENV/bin/python" -c 'import os,sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$site/torch" "$VENV")" "$VENV/libtorch"
