@@ -148,6 +148,14 @@ struct TrainArgs {
     /// Seed for the split, initialization, augmentation and shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Initialize from ImageNet MobileNetV2 weights in a TFLite file (e.g.
+    /// ../shared/models/mobilenet_v2_imagenet/mobilenet_v2_1.0_224_quant.tflite);
+    /// needs --arch mobilenetv2 --width 1.0, best with --normalization symmetric.
+    #[arg(long)]
+    pretrained: Option<PathBuf>,
+    /// Keep batch-norm statistics fixed while training (fine-tuning pretrained weights).
+    #[arg(long)]
+    freeze_bn: bool,
     /// Turn augmentation off.
     #[arg(long)]
     no_augment: bool,
@@ -383,6 +391,8 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
         select_by: a.select_by,
         loader_threads: a.loader_threads,
         prefetch: a.prefetch,
+        pretrained: a.pretrained,
+        freeze_bn: a.freeze_bn,
     };
     Ok((cfg, a.resume))
 }
@@ -453,6 +463,7 @@ fn bench(a: BenchArgs, device: tch::Device, threads: i32) -> Result<()> {
         width: a.width,
         dropout: 0.2,
         ca_reduction: 16,
+        frozen_bn: false,
     };
     let vs = tch::nn::VarStore::new(device);
     let net = model::build(&vs.root(), &spec)?;

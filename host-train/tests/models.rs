@@ -5,7 +5,7 @@ use host_train::model::{self, ModelSpec, REGISTRY};
 use tch::{nn, Device, Kind, Tensor};
 
 fn spec(arch: &str, classes: usize, width: f64, size: i64, channels: i64) -> ModelSpec {
-    ModelSpec { arch: arch.into(), classes, in_channels: channels, input_size: size, width, dropout: 0.2, ca_reduction: 16 }
+    ModelSpec { arch: arch.into(), classes, in_channels: channels, input_size: size, width, dropout: 0.2, ca_reduction: 16, frozen_bn: false }
 }
 
 fn params(s: &ModelSpec) -> u64 {

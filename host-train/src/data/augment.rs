@@ -33,6 +33,16 @@ pub struct AugmentConfig {
     pub contrast: f64,
     /// See `brightness`.
     pub saturation: f64,
+    /// White balance: each channel's gain drawn from 1 ± this (other light colours).
+    #[serde(default)]
+    pub white_balance: f64,
+    /// Probability of a Gaussian blur (sigma 0.3..1.2 pixels at the input size:
+    /// focus and motion of cheap cameras).
+    #[serde(default)]
+    pub blur: f64,
+    /// Sensor noise: Gaussian, standard deviation drawn from 0..this (8-bit levels).
+    #[serde(default)]
+    pub noise: f64,
 }
 
 impl Default for AugmentConfig {
@@ -48,6 +58,9 @@ impl Default for AugmentConfig {
             brightness: 0.3,
             contrast: 0.3,
             saturation: 0.3,
+            white_balance: 0.1,
+            blur: 0.3,
+            noise: 6.0,
         }
     }
 }
@@ -114,8 +127,35 @@ pub fn augment_into(
         pic = warped;
     }
     jitter(&mut pic, cfg, rng);
+    camera_effects(&mut pic, cfg, rng);
     pre.normalize_into(pic.as_raw(), out)?;
     Ok(())
+}
+
+/// White balance, blur and noise: what another camera in another light does.
+fn camera_effects(pic: &mut RgbImage, cfg: &AugmentConfig, rng: &mut impl Rng) {
+    if cfg.white_balance > 0.0 {
+        let lo = (1.0 - cfg.white_balance).max(0.0);
+        let gain: [f32; 3] = std::array::from_fn(|_| rng.random_range(lo..=1.0 + cfg.white_balance) as f32);
+        for p in pic.pixels_mut() {
+            for (v, g) in p.0.iter_mut().zip(gain) {
+                *v = (*v as f32 * g).round().clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+    if cfg.blur > 0.0 && rng.random_bool(cfg.blur.clamp(0.0, 1.0)) {
+        *pic = imageproc::filter::gaussian_blur_f32(pic, rng.random_range(0.3..=1.2));
+    }
+    if cfg.noise > 0.0 {
+        let sigma = rng.random_range(0.0..=cfg.noise) as f32;
+        // Sum of two uniforms: a triangular draw with variance sigma^2, cheap and close
+        // enough to Gaussian for sensor noise.
+        let k = sigma * 6f32.sqrt();
+        for v in pic.iter_mut() {
+            let n = (rng.random::<f32>() + rng.random::<f32>() - 1.0) * k;
+            *v = (*v as f32 + n).round().clamp(0.0, 255.0) as u8;
+        }
+    }
 }
 
 /// Brightness, contrast and saturation jitter, applied in that fixed order, on 8-bit

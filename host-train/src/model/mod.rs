@@ -7,6 +7,8 @@ mod attention;
 mod custom_cnn;
 mod mlp;
 pub(crate) mod mobilenetv2;
+pub mod pretrained;
+pub mod tflite;
 
 pub use attention::ChannelAttention;
 
@@ -33,6 +35,10 @@ pub struct ModelSpec {
     pub dropout: f64,
     /// Channel-attention reduction ratio.
     pub ca_reduction: i64,
+    /// Batch norms keep their running statistics while training (MobileNetV2;
+    /// fine-tuning pretrained weights).
+    #[serde(default)]
+    pub frozen_bn: bool,
 }
 
 impl ModelSpec {

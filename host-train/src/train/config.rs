@@ -22,6 +22,8 @@ pub enum Normalization {
     Imagenet,
     /// Scale to 0..1 only.
     Unit,
+    /// Scale to -1..1 (mean and std 0.5): what TensorFlow's MobileNets were trained on.
+    Symmetric,
 }
 
 /// Which validation metric selects the best checkpoint and drives early stopping.
@@ -98,6 +100,12 @@ pub struct TrainConfig {
     pub loader_threads: usize,
     /// Batches prepared ahead.
     pub prefetch: usize,
+    /// TFLite file whose ImageNet weights initialize the backbone.
+    #[serde(default)]
+    pub pretrained: Option<PathBuf>,
+    /// Batch norms keep their running statistics while training.
+    #[serde(default)]
+    pub freeze_bn: bool,
 }
 
 impl TrainConfig {
@@ -112,6 +120,10 @@ impl TrainConfig {
                 ..PreprocessSpec::unit(s, s, ColorMode::Gray)
             },
             (Normalization::Unit, c) => PreprocessSpec::unit(s, s, c),
+            (Normalization::Symmetric, c) => {
+                let n = c.channels();
+                PreprocessSpec { mean: vec![0.5; n], std: vec![0.5; n], ..PreprocessSpec::unit(s, s, c) }
+            }
         }
     }
 

@@ -65,6 +65,7 @@ impl Model {
             width: cfg.width,
             dropout: cfg.dropout,
             ca_reduction: cfg.ca_reduction,
+            frozen_bn: cfg.freeze_bn,
         };
         let vs = nn::VarStore::new(device);
         let net = model::build(&vs.root(), &spec)?;
@@ -204,6 +205,9 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
         state = serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", state_path.display()))?;
         tracing::info!(epoch = state.epoch, "resumed from {}", last_path.display());
+    } else if let Some(path) = &cfg.pretrained {
+        let loaded = model::pretrained::load_mobilenetv2(&model.vs, &model.spec, path)?;
+        tracing::info!(convs = loaded.convs, classifier = loaded.classifier, "initialized from {}", path.display());
     }
 
     let weights = cfg.class_weights.then(|| class_weights(&ds, &split.train, device));
