@@ -24,6 +24,7 @@ cargo deb --target $target -p device --no-build
 deb=$(ls -t "$tdir"/$target/debian/signspell_*_arm64.deb | head -1)
 contents=$(dpkg-deb --contents "$deb")
 for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signspell/models/asl-alphabet-int8.onnx \
+         ./usr/share/signspell/models/sign-language-digits-int8.onnx ./usr/share/signspell/models/arsl2018-int8.onnx \
          ./usr/share/signspell/models/asl-alphabet.onnx ./usr/share/doc/signspell/kiosk.example.toml; do
     grep -q " $f\$" <<<"$contents" || { echo "[aarch64] $deb lacks $f" >&2; exit 1; }
 done

@@ -26,6 +26,8 @@ pub struct BenchReport {
     pub model: PathBuf,
     /// Its size in bytes.
     pub model_bytes: usize,
+    /// Millions of multiply-accumulates per inference (tract's count; 0 when unknown).
+    pub model_mmac: f64,
     /// The card's quantization form.
     pub quantization: String,
     /// Where frames came from.
@@ -81,6 +83,7 @@ impl BenchReport {
         Self {
             model,
             model_bytes,
+            model_mmac: 0.0,
             quantization,
             source,
             threads,
@@ -100,9 +103,10 @@ impl BenchReport {
     /// The table for people.
     pub fn table(&self) -> String {
         let mut s = format!(
-            "model {} ({} bytes, {}), {} threads{}, {} frames from {}\n",
+            "model {} ({} bytes, {:.1} MMAC, {}), {} threads{}, {} frames from {}\n",
             self.model.display(),
             self.model_bytes,
+            self.model_mmac,
             self.quantization,
             self.threads,
             if self.mirrored { ", mirrored" } else { "" },

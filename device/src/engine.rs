@@ -81,6 +81,11 @@ impl Engine {
         self.model.file_bytes
     }
 
+    /// Multiply-accumulates of one inference (tract's count).
+    pub fn macs(&self) -> u64 {
+        self.model.macs
+    }
+
     /// Preprocesses `roi` of a raw frame into the input tensor.
     pub fn preprocess_frame(&mut self, frame: &Frame<'_>, roi: Option<Roi>) -> Result<()> {
         self.pre.frame_into(frame, roi, &mut self.input).context("preprocessing the frame")

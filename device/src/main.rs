@@ -274,14 +274,15 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     let replay = Replay::from_paths(&sources, 30.0)?.looped(true);
     let described = replay.describe();
     let decoder = Decoder::new(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() }, engine.card().classes.clone());
-    let (bytes, quantization) = (engine.file_bytes(), format!("{:?}", engine.card().quantization));
+    let (bytes, quantization, macs) = (engine.file_bytes(), format!("{:?}", engine.card().quantization), engine.macs());
     let mut kiosk = Kiosk::new(replay, GuideBox::default(), engine, decoder, NullPanel { size: a.size }, RecoveryConfig::default());
     kiosk.max_frames = Some(20);
     kiosk.run()?;
     kiosk.timings.clear();
     kiosk.max_frames = Some(a.frames.max(1));
     kiosk.run()?;
-    let report = bench::BenchReport::new(&kiosk.timings, model, bytes, quantization, described, a.threads, a.mirrored, load_ms);
+    let mut report = bench::BenchReport::new(&kiosk.timings, model, bytes, quantization, described, a.threads, a.mirrored, load_ms);
+    report.model_mmac = macs as f64 / 1e6;
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

@@ -71,6 +71,7 @@ fn bench_json_has_every_stage() {
     assert!(r["model_fps"].as_f64().unwrap() > r["end_to_end_fps"].as_f64().unwrap());
     assert!(r["peak_rss_kib"].as_u64().unwrap() > 0);
     assert!(r["model_load_ms"].as_f64().unwrap() > 0.0);
+    assert!(r["model_mmac"].as_f64().unwrap() > 1.0, "{r}");
     for s in r["stages"].as_array().unwrap() {
         assert!(s["p50"].as_f64().unwrap() <= s["p99"].as_f64().unwrap());
     }

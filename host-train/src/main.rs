@@ -206,6 +206,10 @@ struct EvalArgs {
     /// Batch size.
     #[arg(long, default_value_t = 64)]
     batch: usize,
+    /// Evaluate this exported ONNX file in tract (as the device runs it) instead of
+    /// the run's best checkpoint in libtorch.
+    #[arg(long)]
+    onnx: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -432,10 +436,21 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
         (other, _) => bail!("--split must be test, val, train or all, not '{other}'"),
     };
     let model = Model::build(&cfg, ds.classes.len(), device)?;
-    train::checkpoint::load(&train::best_checkpoint(&a.run), &model.vs)?;
+    let params = model::parameter_count(&model.vs);
     let pool = train::loader_pool(cfg.loader_threads)?;
-    let e = train::evaluate(&model, &ds, &indices, &cfg.preprocess(), a.batch, &pool)?;
-    let report = train::report_for(&model, &ds, &e, model::parameter_count(&model.vs), &a.split)?;
+    let report = match &a.onnx {
+        Some(path) => {
+            let engine = shared::tract_model::TractModel::load(path).with_context(|| format!("cannot use {}", path.display()))?;
+            let e = train::evaluate_onnx(&engine, &ds, &indices, a.batch, &pool)?;
+            let name = format!("{} ({}, tract)", cfg.arch, path.display());
+            train::report_named(&name, &ds, &e, params, &a.split)?
+        }
+        None => {
+            train::checkpoint::load(&train::best_checkpoint(&a.run), &model.vs)?;
+            let e = train::evaluate(&model, &ds, &indices, &cfg.preprocess(), a.batch, &pool)?;
+            train::report_for(&model, &ds, &e, params, &a.split)?
+        }
+    };
     let out = a.out.unwrap_or(a.run.clone());
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let history = read_history(&a.run)?;
@@ -516,8 +531,8 @@ fn latency(a: LatencyArgs) -> Result<()> {
     let mut first: Option<f64> = None;
     if !a.json {
         println!(
-            "{:<56}{:<26}{:>10}{:>10}{:>10}{:>12}{:>8}",
-            "model (tract, batch 1)", "form", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio"
+            "{:<56}{:<26}{:>8}{:>10}{:>10}{:>10}{:>12}{:>8}",
+            "model (tract, batch 1)", "form", "MMAC", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio"
         );
     }
     let mut runs: Vec<(&PathBuf, shared::ModelCard, bool)> = Vec::new();
@@ -563,9 +578,9 @@ fn latency(a: LatencyArgs) -> Result<()> {
             shared::card::Quantization::Int8 { form, .. } => form.clone(),
         };
         if a.json {
-            println!("{}", serde_json::json!({"model": label, "file": path, "engine": "tract", "form": form, "dequantized_at_load": dequantize, "p50_ms": p50, "mean_ms": mean, "p90_ms": p90, "bytes": bytes, "ratio_to_first": ratio, "quantization": card.quantization}));
+            println!("{}", serde_json::json!({"model": label, "file": path, "engine": "tract", "form": form, "dequantized_at_load": dequantize, "mmac": engine.macs as f64 / 1e6, "p50_ms": p50, "mean_ms": mean, "p90_ms": p90, "bytes": bytes, "ratio_to_first": ratio, "quantization": card.quantization}));
         } else {
-            println!("{:<56}{:<26}{:>10.3}{:>10.3}{:>10.3}{:>12}{:>8.2}", label, form, p50, mean, p90, bytes, ratio);
+            println!("{:<56}{:<26}{:>8.1}{:>10.3}{:>10.3}{:>10.3}{:>12}{:>8.2}", label, form, engine.macs as f64 / 1e6, p50, mean, p90, bytes, ratio);
         }
     }
     Ok(())

@@ -20,6 +20,11 @@ $ht --threads 2 train --dataset ../shared/data/asl-alphabet --split grouped --gr
 $ht export --run "$run" --out models/asl-alphabet.onnx
 $ht export --run "$run" --int8 --out models/asl-alphabet-int8.onnx
 $ht split-files --run "$run" --part test > models/asl-alphabet.heldout.txt
+# The shipped files as the device runs them: tract over the same held-out test split.
+for f in asl-alphabet asl-alphabet-int8; do
+  $ht eval --run "$run" --onnx "models/$f.onnx" --out "$run/tract-$f"
+done
 mkdir -p models/reports/asl-alphabet
+for f in asl-alphabet asl-alphabet-int8; do cp "$run/tract-$f/report.txt" "models/reports/asl-alphabet/tract-$f.txt"; done
 cp "$run"/{report.txt,report.json,confusion.png,curves.png} models/reports/asl-alphabet/
 cp "$run"/config.toml models/reports/asl-alphabet/train-config.toml

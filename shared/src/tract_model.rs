@@ -50,6 +50,9 @@ pub struct TractModel {
     pub path: PathBuf,
     /// Size of the file in bytes.
     pub file_bytes: usize,
+    /// Multiply-accumulates of one inference, as tract counts them on the decluttered
+    /// graph (convolutions, matrix products).
+    pub macs: u64,
     plan: std::sync::Arc<TypedRunnableModel>,
     shape: [usize; 4],
 }
@@ -96,11 +99,16 @@ impl TractModel {
             .map_err(tract_err("parse the graph"))?
             .with_input_fact(0, f32::fact(shape).into())
             .map_err(tract_err("fix the input shape"))?
+            .into_typed()
+            .and_then(|m| m.into_decluttered())
+            .map_err(tract_err("type the graph"))?;
+        let macs = multiply_accumulates(&plan).map_err(tract_err("count multiply-accumulates"))?;
+        let plan = plan
             .into_optimized()
             .map_err(tract_err("optimize the graph"))?
             .into_runnable()
             .map_err(tract_err("make a plan"))?;
-        Ok(Self { card, path: path.to_path_buf(), file_bytes: bytes.len(), plan, shape })
+        Ok(Self { card, path: path.to_path_buf(), file_bytes: bytes.len(), macs, plan, shape })
     }
 
     /// The input shape (`[1, C, H, W]` or `[1, H, W, C]`).
@@ -126,6 +134,26 @@ impl TractModel {
     pub fn probabilities(&self, input: &[f32]) -> Result<Vec<f32>, ModelError> {
         Ok(self.card.output.to_probabilities(self.run(input)?))
     }
+}
+
+/// Sums the fused multiply-adds that the convolutions and matrix products of a typed
+/// graph report as their cost (the usual MAC count: tract also counts the polynomial
+/// of a sigmoid or tanh as multiply-adds, which are left out).
+fn multiply_accumulates(model: &TypedModel) -> TractResult<u64> {
+    let mut total = 0i64;
+    for node in model.nodes() {
+        let name = node.op.name();
+        if !["Conv", "EinSum", "MatMul", "Gemm"].iter().any(|k| name.contains(k)) {
+            continue;
+        }
+        let inputs = model.node_input_facts(node.id)?;
+        for (cost, count) in node.op.cost(&inputs)? {
+            if matches!(cost, tract_onnx::tract_core::ops::Cost::FMA(_)) {
+                total += count.to_i64()?;
+            }
+        }
+    }
+    Ok(total.max(0) as u64)
 }
 
 /// Rewrites a model whose weights are stored as int8 with `DequantizeLinear` (the

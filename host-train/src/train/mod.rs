@@ -138,6 +138,47 @@ pub fn evaluate(
     Ok(Evaluation { loss: loss_sum / n, samples_per_sec: n / infer_secs.max(1e-9), labels, preds })
 }
 
+/// Runs an exported model in tract (as the device does) over `indices` of `ds`,
+/// preprocessed by the model card's own spec, one image at a time.
+pub fn evaluate_onnx(
+    engine: &shared::tract_model::TractModel,
+    ds: &Arc<Dataset>,
+    indices: &[usize],
+    batch: usize,
+    pool: &Arc<rayon::ThreadPool>,
+) -> Result<Evaluation> {
+    let spec = engine.card.preprocess.clone();
+    if engine.card.classes.len() != ds.classes.len() {
+        bail!("{}: the model has {} classes, the dataset {}", engine.path.display(), engine.card.classes.len(), ds.classes.len());
+    }
+    let cfg = LoaderConfig { spec: spec.clone(), augment: AugmentConfig::off(), batch, shuffle: false, seed: 0, prefetch: 2 };
+    let len = spec.tensor_len();
+    let (mut labels, mut preds, mut loss_sum, mut infer_secs) = (Vec::new(), Vec::new(), 0.0, 0.0);
+    for b in loader::epoch(ds.clone(), indices, &cfg, 0, pool.clone()) {
+        let b = b?;
+        for (x, &y) in b.x.chunks_exact(len).zip(&b.y) {
+            let start = Instant::now();
+            let probs = engine.probabilities(x)?;
+            infer_secs += start.elapsed().as_secs_f64();
+            let (pred, p_true) = if probs.len() == 1 {
+                let p1 = probs[0] as f64;
+                (usize::from(p1 > 0.5), if y == 1 { p1 } else { 1.0 - p1 })
+            } else {
+                let top = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+                (top, probs[y as usize] as f64)
+            };
+            loss_sum -= p_true.max(1e-12).ln();
+            preds.push(pred);
+            labels.push(y as usize);
+        }
+    }
+    if labels.is_empty() {
+        bail!("nothing to evaluate: the split is empty");
+    }
+    let n = labels.len() as f64;
+    Ok(Evaluation { loss: loss_sum / n, samples_per_sec: n / infer_secs.max(1e-9), labels, preds })
+}
+
 /// A loader thread pool of `threads` threads.
 pub fn loader_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
     Ok(Arc::new(rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).thread_name(|i| format!("loader-{i}")).build()?))
@@ -347,13 +388,18 @@ fn accuracy(e: &Evaluation) -> f64 {
 
 /// Builds the report of an evaluation.
 pub fn report_for(model: &Model, ds: &Dataset, e: &Evaluation, params: u64, split: &str) -> Result<Report> {
+    report_named(&model.spec.arch, ds, e, params, split)
+}
+
+/// The report of an evaluation of the model named `name`.
+pub fn report_named(name: &str, ds: &Dataset, e: &Evaluation, params: u64, split: &str) -> Result<Report> {
     let labels: Vec<String> = ds.classes.classes.iter().map(|c| c.label.clone()).collect();
     let mut report = eval::compute(&e.labels, &e.preds, &labels)?;
     report.loss = Some(e.loss);
     report.parameters = Some(params);
     report.inference_samples_per_sec = Some(e.samples_per_sec);
     report.split = Some(split.to_string());
-    report.model = Some(model.spec.arch.clone());
+    report.model = Some(name.to_string());
     Ok(report)
 }
 
