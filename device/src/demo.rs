@@ -90,12 +90,14 @@ pub fn word_frames(
     let mut used: std::collections::HashMap<String, usize> = Default::default();
     let mut take = |label: &str, n: usize| -> Result<Vec<PathBuf>> {
         let files = class_files(label)?;
-        let start = used.get(label).copied().unwrap_or(0);
-        if files.len() < start + n {
-            bail!("class '{label}' under {} has {} usable frames, the word needs {}", root.display(), files.len(), start + n);
+        if files.len() < n {
+            bail!("class '{label}' under {} has {} usable frames, a letter needs {n}", root.display(), files.len());
         }
+        // Fresh frames while they last, then around again: a long word reuses frames
+        // of a letter (or of `nothing`) rather than failing.
+        let start = used.get(label).copied().unwrap_or(0) % files.len();
         used.insert(label.to_string(), start + n);
-        Ok(files[start..start + n].to_vec())
+        Ok(files.iter().cycle().skip(start).take(n).cloned().collect())
     };
     let mut out = Vec::new();
     for (i, c) in word.chars().enumerate() {

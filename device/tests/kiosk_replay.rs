@@ -138,3 +138,17 @@ fn display_errors_do_not_stop_the_kiosk() {
     assert_eq!(k.panel.shown, frames - 10, "the panel shows screens again once the bus works");
     assert_eq!(summary.text, "HI", "spelling goes on while the screen is failing");
 }
+
+#[test]
+fn a_long_word_reuses_held_out_frames_instead_of_failing() {
+    // Nine letters need 9 x 6 `nothing` frames; the held-out split has 40. They are
+    // reused in order rather than the demo refusing the word.
+    let engine = Engine::load(&model("asl-alphabet.onnx")).unwrap();
+    let heldout = demo::heldout_list(&model("asl-alphabet.onnx")).unwrap().unwrap();
+    let files = demo::word_frames(&dataset(), &engine.card().classes, "SIGNSPELL", 15, 6, Some(&heldout)).unwrap();
+    assert_eq!(files.len(), 9 * 15 + 9 * 6);
+    let nothing: Vec<&PathBuf> = files.iter().filter(|f| f.parent().unwrap().ends_with("nothing")).collect();
+    assert_eq!(nothing.len(), 54);
+    assert_eq!(nothing[40], nothing[0], "the 41st `nothing` frame is the first again");
+    assert!(files.iter().all(|f| heldout.contains(&f.strip_prefix(dataset()).unwrap().to_string_lossy().to_string())));
+}
