@@ -33,7 +33,7 @@ apt_pkgs=(libclang-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user fil
 if [[ "${SIGNSPELL_SKIP_APT:-0}" != 1 ]]; then
   missing=()
   for p in "${apt_pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
   done
   if ((${#missing[@]})); then
     sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
@@ -46,7 +46,9 @@ if [[ "${SIGNSPELL_SKIP_APT:-0}" != 1 ]]; then
 fi
 
 # 2. Rust cross target ---------------------------------------------------------------
-if rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+# `grep >/dev/null`, not `grep -q`: under pipefail an early-quitting grep can fail the
+# pipeline with the writer's SIGPIPE.
+if rustup target list --installed | grep -x aarch64-unknown-linux-gnu >/dev/null; then
   log "rust target aarch64-unknown-linux-gnu present"
 else
   log "adding rust target aarch64-unknown-linux-gnu"
@@ -56,7 +58,7 @@ fi
 # 3. libtorch in .venv ---------------------------------------------------------------
 # cargo-deb packages the aarch64 build (scripts/test-aarch64.sh).
 CARGO_DEB_VERSION=3.8.0
-if cargo deb --version 2>/dev/null | grep -q "$CARGO_DEB_VERSION"; then
+if cargo deb --version 2>/dev/null | grep "$CARGO_DEB_VERSION" >/dev/null; then
   log "cargo-deb $CARGO_DEB_VERSION present"
 else
   log "installing cargo-deb $CARGO_DEB_VERSION"

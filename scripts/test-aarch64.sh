@@ -19,9 +19,12 @@ cargo test --release --target $target -p device --lib \
 echo "[aarch64] tests under qemu took $(( $(date +%s) - start )) s"
 
 bin=$tdir/$target/release/device
-file "$bin" | grep -q "ARM aarch64" || { echo "[aarch64] $bin is not an aarch64 binary" >&2; exit 1; }
+# No `cmd | grep -q` under pipefail: grep -q quits at the first match and the writer's
+# SIGPIPE (exit 141) fails the script at random. Capture, then match.
+kind=$(file "$bin")
+grep -q "ARM aarch64" <<<"$kind" || { echo "[aarch64] $bin is not an aarch64 binary" >&2; exit 1; }
 cargo deb --target $target -p device --no-build
-deb=$(ls -t "$tdir"/$target/debian/signspell_*_arm64.deb | head -1)
+deb=$(ls -t "$tdir"/$target/debian/signspell_*_arm64.deb | sed -n 1p)
 contents=$(dpkg-deb --contents "$deb")
 for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signspell/models/asl-alphabet-int8.onnx \
          ./usr/share/signspell/models/sign-language-digits-int8.onnx ./usr/share/signspell/models/arsl2018-int8.onnx \
@@ -29,7 +32,9 @@ for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signs
     grep -q " $f\$" <<<"$contents" || { echo "[aarch64] $deb lacks $f" >&2; exit 1; }
 done
 grep -q "signspell.service" <<<"$contents" || { echo "[aarch64] $deb lacks the systemd unit" >&2; exit 1; }
-dpkg-deb --info "$deb" | grep -q "Architecture: arm64"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q "adduser --system"
+info=$(dpkg-deb --info "$deb")
+grep -q "Architecture: arm64" <<<"$info" || { echo "[aarch64] $deb is not arm64" >&2; exit 1; }
+postinst=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst)
+grep -q "adduser --system" <<<"$postinst" || { echo "[aarch64] $deb's postinst does not create the user" >&2; exit 1; }
 echo "[aarch64] $deb: $(stat -c %s "$deb") bytes; binary $(stat -c %s "$bin") bytes (stripped in the package)"
 echo "[aarch64] total $(( $(date +%s) - start )) s"

@@ -435,20 +435,22 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
         }
         (other, _) => bail!("--split must be test, val, train or all, not '{other}'"),
     };
-    let model = Model::build(&cfg, ds.classes.len(), device)?;
-    let params = model::parameter_count(&model.vs);
     let pool = train::loader_pool(cfg.loader_threads)?;
     let report = match &a.onnx {
         Some(path) => {
             let engine = shared::tract_model::TractModel::load(path).with_context(|| format!("cannot use {}", path.display()))?;
+            // The run's architecture with the file's classes, for the parameter count.
+            let params = model::parameter_count(&Model::build(&cfg, engine.card.classes.len(), device)?.vs);
             let e = train::evaluate_onnx(&engine, &ds, &indices, a.batch, &pool)?;
             let name = format!("{} ({}, tract)", cfg.arch, path.display());
-            train::report_named(&name, &ds, &e, params, &a.split)?
+            let labels: Vec<String> = engine.card.classes.classes.iter().map(|c| c.label.clone()).collect();
+            train::report_named(&name, &labels, &e, params, &a.split)?
         }
         None => {
+            let model = Model::build(&cfg, ds.classes.len(), device)?;
             train::checkpoint::load(&train::best_checkpoint(&a.run), &model.vs)?;
             let e = train::evaluate(&model, &ds, &indices, &cfg.preprocess(), a.batch, &pool)?;
-            train::report_for(&model, &ds, &e, params, &a.split)?
+            train::report_for(&model, &ds, &e, model::parameter_count(&model.vs), &a.split)?
         }
     };
     let out = a.out.unwrap_or(a.run.clone());

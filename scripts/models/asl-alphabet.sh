@@ -26,5 +26,10 @@ for f in asl-alphabet asl-alphabet-int8; do
 done
 mkdir -p models/reports/asl-alphabet
 for f in asl-alphabet asl-alphabet-int8; do cp "$run/tract-$f/report.txt" "models/reports/asl-alphabet/tract-$f.txt"; done
+# Other signers: sign-mnist's 7,172 test images (28x28 grey crops of other people's
+# hands), its letters matched to the model's classes.
+$ht eval --run "$run" --dataset ../shared/data/sign-mnist/sign_mnist_test.csv.gz --split all \
+    --onnx models/asl-alphabet.onnx --out "$run/sign-mnist"
+cp "$run/sign-mnist/report.txt" models/reports/asl-alphabet/other-signers-sign-mnist.txt
 cp "$run"/{report.txt,report.json,confusion.png,curves.png} models/reports/asl-alphabet/
 cp "$run"/config.toml models/reports/asl-alphabet/train-config.toml

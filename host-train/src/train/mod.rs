@@ -92,6 +92,7 @@ impl Model {
 }
 
 /// The result of running a model over samples.
+#[derive(Debug, Clone)]
 pub struct Evaluation {
     /// True class per sample.
     pub labels: Vec<usize>,
@@ -140,6 +141,12 @@ pub fn evaluate(
 
 /// Runs an exported model in tract (as the device does) over `indices` of `ds`,
 /// preprocessed by the model card's own spec, one image at a time.
+///
+/// Labels and predictions are in the model's class space: each dataset class is
+/// matched to the model's class of the same text (the letter or digit it means), or of
+/// the same label for `nothing`, `del` and `space`, so a model can be measured on
+/// another dataset of the same signs, e.g. the ASL model on sign-mnist's other signers
+/// (whose labels are 0..24 for A..Y).
 pub fn evaluate_onnx(
     engine: &shared::tract_model::TractModel,
     ds: &Arc<Dataset>,
@@ -147,16 +154,33 @@ pub fn evaluate_onnx(
     batch: usize,
     pool: &Arc<rayon::ThreadPool>,
 ) -> Result<Evaluation> {
+    let model_classes = &engine.card.classes;
+    let to_model: Vec<usize> = ds
+        .classes
+        .classes
+        .iter()
+        .map(|c| {
+            // What a letter or digit means is its text; `nothing`, `del`, `space` go by label.
+            let found = if c.text().is_empty() {
+                model_classes.by_label(&c.label)
+            } else {
+                model_classes.classes.iter().find(|m| m.text() == c.text())
+            };
+            found
+                .map(|m| m.index as usize)
+                .with_context(|| {
+                    format!("{}: the model has no class '{}' ('{}') of the dataset", engine.path.display(), c.label, c.text())
+                })
+        })
+        .collect::<Result<_>>()?;
     let spec = engine.card.preprocess.clone();
-    if engine.card.classes.len() != ds.classes.len() {
-        bail!("{}: the model has {} classes, the dataset {}", engine.path.display(), engine.card.classes.len(), ds.classes.len());
-    }
     let cfg = LoaderConfig { spec: spec.clone(), augment: AugmentConfig::off(), batch, shuffle: false, seed: 0, prefetch: 2 };
     let len = spec.tensor_len();
     let (mut labels, mut preds, mut loss_sum, mut infer_secs) = (Vec::new(), Vec::new(), 0.0, 0.0);
     for b in loader::epoch(ds.clone(), indices, &cfg, 0, pool.clone()) {
         let b = b?;
         for (x, &y) in b.x.chunks_exact(len).zip(&b.y) {
+            let y = to_model[y as usize];
             let start = Instant::now();
             let probs = engine.probabilities(x)?;
             infer_secs += start.elapsed().as_secs_f64();
@@ -165,11 +189,11 @@ pub fn evaluate_onnx(
                 (usize::from(p1 > 0.5), if y == 1 { p1 } else { 1.0 - p1 })
             } else {
                 let top = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
-                (top, probs[y as usize] as f64)
+                (top, probs[y] as f64)
             };
             loss_sum -= p_true.max(1e-12).ln();
             preds.push(pred);
-            labels.push(y as usize);
+            labels.push(y);
         }
     }
     if labels.is_empty() {
@@ -388,13 +412,14 @@ fn accuracy(e: &Evaluation) -> f64 {
 
 /// Builds the report of an evaluation.
 pub fn report_for(model: &Model, ds: &Dataset, e: &Evaluation, params: u64, split: &str) -> Result<Report> {
-    report_named(&model.spec.arch, ds, e, params, split)
+    let labels: Vec<String> = ds.classes.classes.iter().map(|c| c.label.clone()).collect();
+    report_named(&model.spec.arch, &labels, e, params, split)
 }
 
-/// The report of an evaluation of the model named `name`.
-pub fn report_named(name: &str, ds: &Dataset, e: &Evaluation, params: u64, split: &str) -> Result<Report> {
-    let labels: Vec<String> = ds.classes.classes.iter().map(|c| c.label.clone()).collect();
-    let mut report = eval::compute(&e.labels, &e.preds, &labels)?;
+/// The report of an evaluation of the model named `name` whose class indices name
+/// `labels`.
+pub fn report_named(name: &str, labels: &[String], e: &Evaluation, params: u64, split: &str) -> Result<Report> {
+    let mut report = eval::compute(&e.labels, &e.preds, labels)?;
     report.loss = Some(e.loss);
     report.parameters = Some(params);
     report.inference_samples_per_sec = Some(e.samples_per_sec);
