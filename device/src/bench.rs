@@ -26,7 +26,7 @@ pub struct BenchReport {
     pub model: PathBuf,
     /// Its size in bytes.
     pub model_bytes: usize,
-    /// Millions of multiply-accumulates per inference (tract's count; 0 when unknown).
+    /// Millions of multiply-accumulates per inference (tract's count).
     pub model_mmac: f64,
     /// The card's quantization form.
     pub quantization: String,
@@ -70,6 +70,7 @@ impl BenchReport {
         timings: &Timings,
         model: PathBuf,
         model_bytes: usize,
+        model_macs: u64,
         quantization: String,
         source: String,
         threads: usize,
@@ -83,7 +84,7 @@ impl BenchReport {
         Self {
             model,
             model_bytes,
-            model_mmac: 0.0,
+            model_mmac: model_macs as f64 / 1e6,
             quantization,
             source,
             threads,

@@ -281,8 +281,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     kiosk.timings.clear();
     kiosk.max_frames = Some(a.frames.max(1));
     kiosk.run()?;
-    let mut report = bench::BenchReport::new(&kiosk.timings, model, bytes, quantization, described, a.threads, a.mirrored, load_ms);
-    report.model_mmac = macs as f64 / 1e6;
+    let report = bench::BenchReport::new(&kiosk.timings, model, bytes, macs, quantization, described, a.threads, a.mirrored, load_ms);
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use host_train::model::{self, pretrained, tflite, ModelSpec};
 use shared::preprocess::ColorMode;
 use shared::{PreprocessSpec, Preprocessor};
-use tch::nn::ModuleT;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/mobilenet_v2_imagenet")

@@ -7,10 +7,7 @@ use anyhow::{bail, Context, Result};
 use tract_onnx::pb;
 
 use super::graph::{Graph, Weights};
-use crate::model::{make_divisible, mobilenetv2, ModelSpec};
-
-/// Batch-norm epsilon of `tch::nn::batch_norm2d`'s default config.
-const BN_EPS: f32 = 1e-5;
+use crate::model::{make_divisible, mobilenetv2, ModelSpec, BN_EPS};
 
 /// How weights are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +91,7 @@ impl Emitter<'_> {
         let var = &self.get(&format!("{bn}.running_var"))?.1;
         let out = dims[0] as usize;
         let per = w.len() / out;
-        let scale: Vec<f32> = (0..out).map(|c| gamma[c] / (var[c] + BN_EPS).sqrt()).collect();
+        let scale: Vec<f32> = (0..out).map(|c| gamma[c] / (var[c] + BN_EPS as f32).sqrt()).collect();
         let folded: Vec<f32> = w.iter().enumerate().map(|(i, v)| v * scale[i / per]).collect();
         let bias: Vec<f32> = (0..out).map(|c| beta[c] - mean[c] * scale[c]).collect();
         let wn = self.weight(&format!("{conv}.w"), &dims, folded);

@@ -102,6 +102,10 @@ pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     }
 }
 
+/// Batch-norm epsilon of `tch::nn::batch_norm2d`'s default config, which every
+/// architecture here uses: export folds with it, weight transfer unfolds with it.
+pub const BN_EPS: f64 = 1e-5;
+
 /// Number of trainable parameters in a variable store.
 pub fn parameter_count(vs: &nn::VarStore) -> u64 {
     vs.trainable_variables().iter().map(|t| t.numel() as u64).sum()

@@ -18,10 +18,7 @@ use tch::{nn, Tensor};
 
 use super::mobilenetv2::conv_layers;
 use super::tflite::{self, op};
-use super::ModelSpec;
-
-/// Batch-norm epsilon of `tch::nn::batch_norm2d`'s default config.
-const BN_EPS: f64 = 1e-5;
+use super::{ModelSpec, BN_EPS};
 
 /// What [`load_mobilenetv2`] loaded.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,11 +55,10 @@ pub fn load_mobilenetv2(vs: &nn::VarStore, spec: &ModelSpec, path: &Path) -> Res
             let w = if o.code == op::DEPTHWISE_CONV_2D { w.permute([3, 0, 1, 2]) } else { w.permute([0, 3, 1, 2]) };
             copy(var(&format!("{conv}.weight"))?, &w, conv, path, spec)?;
             let b = to_tensor(b)?;
-            let n = b.size()[0];
-            copy(var(&format!("{bn}.weight"))?, &Tensor::ones([n], (tch::Kind::Float, tch::Device::Cpu)), bn, path, spec)?;
+            let ones = b.ones_like();
+            copy(var(&format!("{bn}.weight"))?, &ones, bn, path, spec)?;
             copy(var(&format!("{bn}.bias"))?, &b, bn, path, spec)?;
-            copy(var(&format!("{bn}.running_mean"))?, &Tensor::zeros([n], (tch::Kind::Float, tch::Device::Cpu)), bn, path, spec)?;
-            let ones = Tensor::ones([n], (tch::Kind::Float, tch::Device::Cpu));
+            copy(var(&format!("{bn}.running_mean"))?, &b.zeros_like(), bn, path, spec)?;
             copy(var(&format!("{bn}.running_var"))?, &(ones * (1.0 - BN_EPS)), bn, path, spec)?;
         }
         let logits = convs[layers.len()];
