@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use host_train::data::Format;
 use host_train::data::augment::AugmentConfig;
 use host_train::data::split::Split;
-use host_train::data::Format;
 use host_train::export::{ExportOptions, WeightForm};
 use host_train::model::{self, ModelSpec};
 use host_train::runtime;
@@ -16,6 +16,7 @@ use host_train::train::schedule::ScheduleKind;
 use host_train::train::{self, Model, Normalization, SelectBy, TrainConfig};
 use shared::card::SplitKind;
 use shared::preprocess::ColorMode;
+use tch::nn::ModuleT;
 use tch::{Kind, Tensor};
 
 /// Signspell's host trainer.
@@ -50,8 +51,33 @@ enum Command {
     /// List the files of one part of a run's split, relative to the dataset root (e.g.
     /// the held-out test frames shipped beside a model as `NAME.heldout.txt`).
     SplitFiles(SplitFilesArgs),
+    /// Print an architecture's layers with output shapes and parameter counts, ending
+    /// with `total params: N`.
+    Summary(SummaryArgs),
     /// Print the libtorch runtime: device, CUDA backend, threads (JSON).
     Info,
+}
+
+#[derive(Args, Debug)]
+struct SummaryArgs {
+    /// Architecture (see `train --arch`).
+    #[arg(long)]
+    arch: String,
+    /// Classes.
+    #[arg(long)]
+    classes: usize,
+    /// Input side in pixels.
+    #[arg(long, default_value_t = 224)]
+    input_size: i64,
+    /// Input channels (3 for RGB, 1 for gray).
+    #[arg(long, default_value_t = 3)]
+    channels: i64,
+    /// Width multiplier (scalable architectures only).
+    #[arg(long, default_value_t = 1.0)]
+    width: f64,
+    /// Print the rows as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -290,7 +316,9 @@ struct BenchArgs {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -312,6 +340,7 @@ fn main() -> Result<()> {
             println!("{}", report.to_text());
         }
         Command::Eval(args) => eval(args, rt.device)?,
+        Command::Summary(a) => summary(a)?,
         Command::Export(a) => {
             let form = match (&a.int8_form, a.int8) {
                 (Some(name), _) => WeightForm::int8(name).context("unknown --int8-form")?,
@@ -346,7 +375,9 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
     if a.resume && a.out.join("config.toml").exists() {
         return Ok((TrainConfig::load(&a.out)?, true));
     }
-    let dataset = a.dataset.context("--dataset is required (or --resume with an existing run)")?;
+    let dataset = a
+        .dataset
+        .context("--dataset is required (or --resume with an existing run)")?;
     let format = match a.format {
         Some(f) => f,
         None => host_train::data::detect_format(&dataset)?,
@@ -359,8 +390,14 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
         None => SplitKind::Stratified,
     };
     let handwritten = format == Format::FileNameLabels;
-    let mut augment = if a.no_augment { AugmentConfig::off() } else { AugmentConfig::default() };
-    augment.hflip = a.hflip.unwrap_or(if handwritten { 0.0 } else { augment.hflip });
+    let mut augment = if a.no_augment {
+        AugmentConfig::off()
+    } else {
+        AugmentConfig::default()
+    };
+    augment.hflip = a
+        .hflip
+        .unwrap_or(if handwritten { 0.0 } else { augment.hflip });
     let cfg = TrainConfig {
         dataset,
         format: Some(format),
@@ -383,7 +420,12 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
         dropout: a.dropout,
         ca_reduction: a.ca_reduction,
         augment,
-        optim: OptimConfig { kind: a.optimizer, lr: a.lr, weight_decay: a.weight_decay, momentum: a.momentum },
+        optim: OptimConfig {
+            kind: a.optimizer,
+            lr: a.lr,
+            weight_decay: a.weight_decay,
+            momentum: a.momentum,
+        },
         schedule: a.schedule,
         plateau_patience: a.plateau_patience,
         class_weights: a.class_weights,
@@ -429,7 +471,10 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
                 .map(|(i, _)| i)
                 .collect();
             if own.is_empty() {
-                bail!("{} has no test split of its own: use --split all", cfg.dataset.display());
+                bail!(
+                    "{} has no test split of its own: use --split all",
+                    cfg.dataset.display()
+                );
             }
             own
         }
@@ -438,12 +483,20 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
     let pool = train::loader_pool(cfg.loader_threads)?;
     let report = match &a.onnx {
         Some(path) => {
-            let engine = shared::tract_model::TractModel::load(path).with_context(|| format!("cannot use {}", path.display()))?;
+            let engine = shared::tract_model::TractModel::load(path)
+                .with_context(|| format!("cannot use {}", path.display()))?;
             // The run's architecture with the file's classes, for the parameter count.
-            let params = model::parameter_count(&Model::build(&cfg, engine.card.classes.len(), device)?.vs);
+            let params =
+                model::parameter_count(&Model::build(&cfg, engine.card.classes.len(), device)?.vs);
             let e = train::evaluate_onnx(&engine, &ds, &indices, a.batch, &pool)?;
             let name = format!("{} ({}, tract)", cfg.arch, path.display());
-            let labels: Vec<String> = engine.card.classes.classes.iter().map(|c| c.label.clone()).collect();
+            let labels: Vec<String> = engine
+                .card
+                .classes
+                .classes
+                .iter()
+                .map(|c| c.label.clone())
+                .collect();
             train::report_named(&name, &labels, &e, params, &a.split)?
         }
         None => {
@@ -463,11 +516,43 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
 
 fn read_history(run: &std::path::Path) -> Result<Vec<host_train::eval::EpochRecord>> {
     let path = run.join("metrics.jsonl");
-    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(Vec::new()) };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(Vec::new());
+    };
     text.lines()
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("{}: line {} is not an epoch record", path.display(), i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| {
+                format!("{}: line {} is not an epoch record", path.display(), i + 1)
+            })
+        })
         .collect()
+}
+
+fn summary(a: SummaryArgs) -> Result<()> {
+    let spec = ModelSpec {
+        arch: a.arch,
+        classes: a.classes,
+        in_channels: a.channels,
+        input_size: a.input_size,
+        width: a.width,
+        dropout: 0.0,
+        ca_reduction: 16,
+        frozen_bn: false,
+    };
+    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+    let net = model::build(&vs.root(), &spec)?;
+    let rows = net.summary(&vs, spec.in_channels, spec.input_size);
+    let total = model::parameter_count(&vs);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"arch": spec.arch, "rows": rows, "total_params": total})
+        );
+    } else {
+        print!("{}", model::summary_table(&rows, total));
+    }
+    Ok(())
 }
 
 fn bench(a: BenchArgs, device: tch::Device, threads: i32) -> Result<()> {
@@ -487,9 +572,17 @@ fn bench(a: BenchArgs, device: tch::Device, threads: i32) -> Result<()> {
     let params = model::parameter_count(&vs);
     let mut opt = host_train::train::optim::Optimizer::new(
         &vs,
-        OptimConfig { kind: OptimKind::Adamw, lr: 1e-3, weight_decay: 1e-4, momentum: 0.9 },
+        OptimConfig {
+            kind: OptimKind::Adamw,
+            lr: 1e-3,
+            weight_decay: 1e-4,
+            momentum: 0.9,
+        },
     );
-    let x = Tensor::randn([a.batch, a.channels, a.input_size, a.input_size], (Kind::Float, device));
+    let x = Tensor::randn(
+        [a.batch, a.channels, a.input_size, a.input_size],
+        (Kind::Float, device),
+    );
     let y = Tensor::randint(a.classes as i64, [a.batch], (Kind::Int64, device));
     let mut step = || {
         let loss = net.forward_t(&x, true).cross_entropy_for_logits(&y);
@@ -534,12 +627,20 @@ fn latency(a: LatencyArgs) -> Result<()> {
     if !a.json {
         println!(
             "{:<56}{:<26}{:>8}{:>10}{:>10}{:>10}{:>12}{:>8}",
-            "model (tract, batch 1)", "form", "MMAC", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio"
+            "model (tract, batch 1)",
+            "form",
+            "MMAC",
+            "p50 ms",
+            "mean ms",
+            "p90 ms",
+            "bytes",
+            "ratio"
         );
     }
     let mut runs: Vec<(&PathBuf, shared::ModelCard, bool)> = Vec::new();
     for path in &a.models {
-        let (card, _) = shared::ModelCard::read_onnx(path).with_context(|| format!("cannot use {}", path.display()))?;
+        let (card, _) = shared::ModelCard::read_onnx(path)
+            .with_context(|| format!("cannot use {}", path.display()))?;
         let weights_only = matches!(&card.quantization, shared::card::Quantization::Int8 { form, .. } if form.starts_with(shared::tract_model::WEIGHTS_ONLY));
         if a.dequantize_at_load && weights_only {
             runs.push((path, card.clone(), false));
@@ -562,7 +663,9 @@ fn latency(a: LatencyArgs) -> Result<()> {
         let mut times: Vec<f64> = (0..a.runs.max(1))
             .map(|_| {
                 let start = Instant::now();
-                engine.run(&x).map(|_| start.elapsed().as_secs_f64() * 1000.0)
+                engine
+                    .run(&x)
+                    .map(|_| start.elapsed().as_secs_f64() * 1000.0)
             })
             .collect::<Result<_, _>>()?;
         times.sort_by(f64::total_cmp);
@@ -571,18 +674,42 @@ fn latency(a: LatencyArgs) -> Result<()> {
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         let bytes = std::fs::metadata(path)?.len();
         let ratio = p50 / *first.get_or_insert(p50);
-        let label = format!("{}{}", path.display(), if *dequantize { " (dequantized at load)" } else { "" });
+        let label = format!(
+            "{}{}",
+            path.display(),
+            if *dequantize {
+                " (dequantized at load)"
+            } else {
+                ""
+            }
+        );
         let form = match &card.quantization {
             shared::card::Quantization::Float32 => "float32".to_string(),
-            shared::card::Quantization::Int8 { form, calibration_images } if *calibration_images > 0 => {
+            shared::card::Quantization::Int8 {
+                form,
+                calibration_images,
+            } if *calibration_images > 0 => {
                 format!("{form} ({calibration_images} cal)")
             }
             shared::card::Quantization::Int8 { form, .. } => form.clone(),
         };
         if a.json {
-            println!("{}", serde_json::json!({"model": label, "file": path, "engine": "tract", "form": form, "dequantized_at_load": dequantize, "mmac": engine.macs as f64 / 1e6, "p50_ms": p50, "mean_ms": mean, "p90_ms": p90, "bytes": bytes, "ratio_to_first": ratio, "quantization": card.quantization}));
+            println!(
+                "{}",
+                serde_json::json!({"model": label, "file": path, "engine": "tract", "form": form, "dequantized_at_load": dequantize, "mmac": engine.macs as f64 / 1e6, "p50_ms": p50, "mean_ms": mean, "p90_ms": p90, "bytes": bytes, "ratio_to_first": ratio, "quantization": card.quantization})
+            );
         } else {
-            println!("{:<56}{:<26}{:>8.1}{:>10.3}{:>10.3}{:>10.3}{:>12}{:>8.2}", label, form, engine.macs as f64 / 1e6, p50, mean, p90, bytes, ratio);
+            println!(
+                "{:<56}{:<26}{:>8.1}{:>10.3}{:>10.3}{:>10.3}{:>12}{:>8.2}",
+                label,
+                form,
+                engine.macs as f64 / 1e6,
+                p50,
+                mean,
+                p90,
+                bytes,
+                ratio
+            );
         }
     }
     Ok(())

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use tract_onnx::pb;
 use tract_onnx::pb::attribute_proto::AttributeType;
-use tract_onnx::pb::tensor_shape_proto::{dimension::Value, Dimension};
+use tract_onnx::pb::tensor_shape_proto::{Dimension, dimension::Value};
 
 /// ONNX opset the exporter writes.
 pub const OPSET: i64 = 13;
@@ -21,21 +21,40 @@ pub struct Graph {
 }
 
 fn attr_ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::Ints as i32, ints: v.to_vec(), ..Default::default() }
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Ints as i32,
+        ints: v.to_vec(),
+        ..Default::default()
+    }
 }
 
 fn attr_int(name: &str, v: i64) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i: v, ..Default::default() }
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Int as i32,
+        i: v,
+        ..Default::default()
+    }
 }
 
 fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
     let shape = pb::TensorShapeProto {
-        dim: dims.iter().map(|d| Dimension { value: Some(Value::DimValue(*d)), ..Default::default() }).collect(),
+        dim: dims
+            .iter()
+            .map(|d| Dimension {
+                value: Some(Value::DimValue(*d)),
+                ..Default::default()
+            })
+            .collect(),
     };
     pb::ValueInfoProto {
         name: name.into(),
         r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: 1,
+                shape: Some(shape),
+            })),
             ..Default::default()
         }),
         ..Default::default()
@@ -88,9 +107,44 @@ impl Graph {
         name
     }
 
-    /// Convolution with bias.
-    pub fn conv(&mut self, x: &str, w: &str, b: &str, kernel: i64, stride: i64, groups: i64) -> String {
-        let p = (kernel - 1) / 2;
+    /// Adds an int64 constant (shapes, axes) and returns its name.
+    pub fn constant_i64(&mut self, hint: &str, dims: &[i64], data: &[i64]) -> String {
+        let name = self.fresh(hint);
+        self.initializers.push(pb::TensorProto {
+            name: name.clone(),
+            dims: dims.to_vec(),
+            data_type: 7,
+            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ..Default::default()
+        });
+        name
+    }
+
+    /// Convolution with bias and 'same' padding for odd kernels at stride 1.
+    pub fn conv(
+        &mut self,
+        x: &str,
+        w: &str,
+        b: &str,
+        kernel: i64,
+        stride: i64,
+        groups: i64,
+    ) -> String {
+        self.conv_padded(x, w, b, kernel, stride, (kernel - 1) / 2, groups)
+    }
+
+    /// Convolution with bias and `p` pixels of zero padding on every side.
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv_padded(
+        &mut self,
+        x: &str,
+        w: &str,
+        b: &str,
+        kernel: i64,
+        stride: i64,
+        p: i64,
+        groups: i64,
+    ) -> String {
         self.node(
             "Conv",
             &[x, w, b],
@@ -112,7 +166,66 @@ impl Graph {
 
     /// Max pooling, kernel and stride `k`.
     pub fn max_pool(&mut self, x: &str, k: i64) -> String {
-        self.node("MaxPool", &[x], vec![attr_ints("kernel_shape", &[k, k]), attr_ints("strides", &[k, k])])
+        self.pool("MaxPool", x, k, k, 0)
+    }
+
+    /// `MaxPool` or `AveragePool` with kernel `k`, stride `s` and padding `p`.
+    pub fn pool(&mut self, op: &str, x: &str, k: i64, s: i64, p: i64) -> String {
+        self.node(
+            op,
+            &[x],
+            vec![
+                attr_ints("kernel_shape", &[k, k]),
+                attr_ints("strides", &[s, s]),
+                attr_ints("pads", &[p, p, p, p]),
+            ],
+        )
+    }
+
+    /// `Reshape(x, shape)`.
+    pub fn reshape(&mut self, x: &str, shape: &[i64]) -> String {
+        let s = self.constant_i64("shape", &[shape.len() as i64], shape);
+        self.node("Reshape", &[x, &s], vec![])
+    }
+
+    /// `Transpose(x, perm)`.
+    pub fn transpose(&mut self, x: &str, perm: &[i64]) -> String {
+        self.node("Transpose", &[x], vec![attr_ints("perm", perm)])
+    }
+
+    /// `Softmax(x)` along `axis`.
+    pub fn softmax(&mut self, x: &str, axis: i64) -> String {
+        self.node("Softmax", &[x], vec![attr_int("axis", axis)])
+    }
+
+    /// `ReduceSum(x)` over `axes`, dropping them.
+    pub fn reduce_sum(&mut self, x: &str, axes: &[i64]) -> String {
+        let a = self.constant_i64("axes", &[axes.len() as i64], axes);
+        self.node("ReduceSum", &[x, &a], vec![attr_int("keepdims", 0)])
+    }
+
+    /// A bidirectional `LSTM` over `x` (`[T, N, in]`, ONNX gate order i, o, f, c) with
+    /// weights `w` `[2, 4H, in]`, `r` `[2, 4H, H]` and biases `b` `[2, 8H]`; returns `Y`,
+    /// `[T, 2, N, H]`.
+    pub fn lstm_bidirectional(
+        &mut self,
+        x: &str,
+        w: &str,
+        r: &str,
+        b: &str,
+        hidden: i64,
+    ) -> String {
+        let direction = pb::AttributeProto {
+            name: "direction".into(),
+            r#type: AttributeType::String as i32,
+            s: b"bidirectional".to_vec(),
+            ..Default::default()
+        };
+        self.node(
+            "LSTM",
+            &[x, w, r, b],
+            vec![attr_int("hidden_size", hidden), direction],
+        )
     }
 
     /// `Flatten(axis=1)`.
@@ -126,7 +239,13 @@ impl Graph {
     }
 
     /// The finished model.
-    pub fn into_model(self, input: &str, input_dims: &[i64], output: &str, output_dims: &[i64]) -> pb::ModelProto {
+    pub fn into_model(
+        self,
+        input: &str,
+        input_dims: &[i64],
+        output: &str,
+        output_dims: &[i64],
+    ) -> pb::ModelProto {
         let mut nodes = self.nodes;
         // Name the graph output "logits" through an Identity.
         nodes.push(pb::NodeProto {
@@ -138,7 +257,10 @@ impl Graph {
         });
         pb::ModelProto {
             ir_version: 8,
-            opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: OPSET }],
+            opset_import: vec![pb::OperatorSetIdProto {
+                domain: String::new(),
+                version: OPSET,
+            }],
             producer_name: "host-train".into(),
             producer_version: env!("CARGO_PKG_VERSION").into(),
             graph: Some(pb::GraphProto {

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use tch::nn;
 
-use super::{ModelSpec, Net};
+use super::{Layers, ModelSpec, Net};
 
 /// Hidden units (seed 003).
 pub const HIDDEN: i64 = 128;
@@ -13,11 +13,17 @@ pub const HIDDEN: i64 = 128;
 /// Builds the MLP.
 pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     let inputs = spec.in_channels * spec.input_size * spec.input_size;
-    Ok(Box::new(
-        nn::seq_t()
-            .add_fn(|x| x.flatten(1, -1))
-            .add(nn::linear(vs / "hidden", inputs, HIDDEN, Default::default()))
-            .add_fn(|x| x.sigmoid())
-            .add(nn::linear(vs / "output", HIDDEN, spec.outputs(), Default::default())),
-    ))
+    Ok(Layers::new()
+        .push_fn("flatten", |x| x.flatten(1, -1))
+        .push(
+            "hidden",
+            "hidden",
+            nn::linear(vs / "hidden", inputs, HIDDEN, Default::default()),
+        )
+        .push_fn("sigmoid", |x| x.sigmoid())
+        .push(
+            "output",
+            "output",
+            nn::linear(vs / "output", HIDDEN, spec.outputs(), Default::default()),
+        ))
 }

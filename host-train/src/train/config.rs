@@ -122,7 +122,11 @@ impl TrainConfig {
             (Normalization::Unit, c) => PreprocessSpec::unit(s, s, c),
             (Normalization::Symmetric, c) => {
                 let n = c.channels();
-                PreprocessSpec { mean: vec![0.5; n], std: vec![0.5; n], ..PreprocessSpec::unit(s, s, c) }
+                PreprocessSpec {
+                    mean: vec![0.5; n],
+                    std: vec![0.5; n],
+                    ..PreprocessSpec::unit(s, s, c)
+                }
             }
         }
     }
@@ -153,13 +157,16 @@ impl TrainConfig {
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join("config.toml");
         let text = toml::to_string_pretty(self).context("serializing the config")?;
-        shared::atomic::write(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+        shared::atomic::write(&path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     /// Reads `config.toml` from `dir`.
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join("config.toml");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{}: not a valid training config", path.display()))
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid training config", path.display()))
     }
 }

@@ -11,17 +11,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use shared::card::{Architecture, DatasetInfo, ModelCard, OutputKind, Producer, Quantization};
 use shared::PreprocessSpec;
-use tch::{nn, Device, Kind, Reduction, Tensor};
+use shared::card::{Architecture, DatasetInfo, ModelCard, OutputKind, Producer, Quantization};
+use tch::nn::ModuleT;
+use tch::{Device, Kind, Reduction, Tensor, nn};
 
+use crate::data::Dataset;
 use crate::data::augment::AugmentConfig;
 use crate::data::loader::{self, LoaderConfig};
 use crate::data::split::Split;
-use crate::data::Dataset;
 use crate::eval::{self, EpochRecord, Report};
 use crate::model::{self, ModelSpec, Net};
 pub use config::{Normalization, SelectBy, TrainConfig};
@@ -76,18 +77,35 @@ impl Model {
         self.spec.output_kind() == OutputKind::BinaryLogit
     }
 
-    fn loss(&self, logits: &Tensor, y: &Tensor, weights: Option<&Tensor>, smoothing: f64) -> Tensor {
+    fn loss(
+        &self,
+        logits: &Tensor,
+        y: &Tensor,
+        weights: Option<&Tensor>,
+        smoothing: f64,
+    ) -> Tensor {
         if self.binary() {
             let target = y.to_kind(Kind::Float);
             let w = weights.map(|w| w.index_select(0, y));
-            logits.squeeze_dim(1).binary_cross_entropy_with_logits::<&Tensor>(&target, w.as_ref(), None, Reduction::Mean)
+            logits
+                .squeeze_dim(1)
+                .binary_cross_entropy_with_logits::<&Tensor>(
+                    &target,
+                    w.as_ref(),
+                    None,
+                    Reduction::Mean,
+                )
         } else {
             logits.cross_entropy_loss(y, weights, Reduction::Mean, -100, smoothing)
         }
     }
 
     fn predict(&self, logits: &Tensor) -> Tensor {
-        if self.binary() { logits.squeeze_dim(1).gt(0.0).to_kind(Kind::Int64) } else { logits.argmax(-1, false) }
+        if self.binary() {
+            logits.squeeze_dim(1).gt(0.0).to_kind(Kind::Int64)
+        } else {
+            logits.argmax(-1, false)
+        }
     }
 }
 
@@ -113,7 +131,14 @@ pub fn evaluate(
     batch: usize,
     pool: &Arc<rayon::ThreadPool>,
 ) -> Result<Evaluation> {
-    let cfg = LoaderConfig { spec: spec.clone(), augment: AugmentConfig::off(), batch, shuffle: false, seed: 0, prefetch: 2 };
+    let cfg = LoaderConfig {
+        spec: spec.clone(),
+        augment: AugmentConfig::off(),
+        batch,
+        shuffle: false,
+        seed: 0,
+        prefetch: 2,
+    };
     let shape = spec.input_shape();
     let device = model.vs.device();
     let (mut labels, mut preds, mut loss_sum, mut infer_secs) = (Vec::new(), Vec::new(), 0.0, 0.0);
@@ -124,7 +149,10 @@ pub fn evaluate(
         let start = Instant::now();
         let (loss, pred) = tch::no_grad(|| {
             let logits = model.net.forward_t(&x, false);
-            (model.loss(&logits, &y, None, 0.0).double_value(&[]), model.predict(&logits))
+            (
+                model.loss(&logits, &y, None, 0.0).double_value(&[]),
+                model.predict(&logits),
+            )
         });
         let pred: Vec<i64> = Vec::<i64>::try_from(pred.to_device(Device::Cpu))?;
         infer_secs += start.elapsed().as_secs_f64();
@@ -136,7 +164,12 @@ pub fn evaluate(
         bail!("nothing to evaluate: the split is empty");
     }
     let n = labels.len() as f64;
-    Ok(Evaluation { loss: loss_sum / n, samples_per_sec: n / infer_secs.max(1e-9), labels, preds })
+    Ok(Evaluation {
+        loss: loss_sum / n,
+        samples_per_sec: n / infer_secs.max(1e-9),
+        labels,
+        preds,
+    })
 }
 
 /// Runs an exported model in tract (as the device does) over `indices` of `ds`,
@@ -166,15 +199,25 @@ pub fn evaluate_onnx(
             } else {
                 model_classes.classes.iter().find(|m| m.text() == c.text())
             };
-            found
-                .map(|m| m.index as usize)
-                .with_context(|| {
-                    format!("{}: the model has no class '{}' ('{}') of the dataset", engine.path.display(), c.label, c.text())
-                })
+            found.map(|m| m.index as usize).with_context(|| {
+                format!(
+                    "{}: the model has no class '{}' ('{}') of the dataset",
+                    engine.path.display(),
+                    c.label,
+                    c.text()
+                )
+            })
         })
         .collect::<Result<_>>()?;
     let spec = engine.card.preprocess.clone();
-    let cfg = LoaderConfig { spec: spec.clone(), augment: AugmentConfig::off(), batch, shuffle: false, seed: 0, prefetch: 2 };
+    let cfg = LoaderConfig {
+        spec: spec.clone(),
+        augment: AugmentConfig::off(),
+        batch,
+        shuffle: false,
+        seed: 0,
+        prefetch: 2,
+    };
     let len = spec.tensor_len();
     let (mut labels, mut preds, mut loss_sum, mut infer_secs) = (Vec::new(), Vec::new(), 0.0, 0.0);
     for b in loader::epoch(ds.clone(), indices, &cfg, 0, pool.clone()) {
@@ -188,7 +231,11 @@ pub fn evaluate_onnx(
                 let p1 = probs[0] as f64;
                 (usize::from(p1 > 0.5), if y == 1 { p1 } else { 1.0 - p1 })
             } else {
-                let top = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+                let top = probs
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map_or(0, |(i, _)| i);
                 (top, probs[y] as f64)
             };
             loss_sum -= p_true.max(1e-12).ln();
@@ -200,12 +247,22 @@ pub fn evaluate_onnx(
         bail!("nothing to evaluate: the split is empty");
     }
     let n = labels.len() as f64;
-    Ok(Evaluation { loss: loss_sum / n, samples_per_sec: n / infer_secs.max(1e-9), labels, preds })
+    Ok(Evaluation {
+        loss: loss_sum / n,
+        samples_per_sec: n / infer_secs.max(1e-9),
+        labels,
+        preds,
+    })
 }
 
 /// A loader thread pool of `threads` threads.
 pub fn loader_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
-    Ok(Arc::new(rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).thread_name(|i| format!("loader-{i}")).build()?))
+    Ok(Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("loader-{i}"))
+            .build()?,
+    ))
 }
 
 /// Loads the dataset a config names and reports what was skipped.
@@ -240,7 +297,12 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         s
     };
     if split.train.is_empty() || split.val.is_empty() || split.test.is_empty() {
-        bail!("split has {} train, {} val, {} test samples: each needs at least one", split.train.len(), split.val.len(), split.test.len());
+        bail!(
+            "split has {} train, {} val, {} test samples: each needs at least one",
+            split.train.len(),
+            split.val.len(),
+            split.test.len()
+        );
     }
     let spec = cfg.preprocess();
     spec.validate()?;
@@ -252,8 +314,11 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
     let steps_per_epoch = split.train.len().div_ceil(cfg.batch) as u64;
     let mut opt = Optimizer::new(&model.vs, cfg.optim.clone());
     let ckpt_dir = run_dir.join("checkpoints");
-    let (last_path, best_path, state_path) =
-        (ckpt_dir.join("last.safetensors"), ckpt_dir.join("best.safetensors"), ckpt_dir.join("state.json"));
+    let (last_path, best_path, state_path) = (
+        ckpt_dir.join("last.safetensors"),
+        ckpt_dir.join("best.safetensors"),
+        ckpt_dir.join("state.json"),
+    );
     let mut state = RunState {
         epoch: 0,
         step: 0,
@@ -261,21 +326,35 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         best: f64::MIN,
         best_epoch: 0,
         bad_epochs: 0,
-        schedule: Schedule::new(cfg.schedule, cfg.optim.lr, steps_per_epoch * cfg.epochs as u64, cfg.plateau_patience),
+        schedule: Schedule::new(
+            cfg.schedule,
+            cfg.optim.lr,
+            steps_per_epoch * cfg.epochs as u64,
+            cfg.plateau_patience,
+        ),
         history: Vec::new(),
     };
     if resume && last_path.exists() {
         let rest = checkpoint::load(&last_path, &model.vs)?;
         opt.load_state(&rest);
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
-        state = serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", state_path.display()))?;
+        let text = std::fs::read_to_string(&state_path)
+            .with_context(|| format!("reading {}", state_path.display()))?;
+        state = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a valid run state", state_path.display()))?;
         tracing::info!(epoch = state.epoch, "resumed from {}", last_path.display());
     } else if let Some(path) = &cfg.pretrained {
         let loaded = model::pretrained::load_mobilenetv2(&model.vs, &model.spec, path)?;
-        tracing::info!(convs = loaded.convs, classifier = loaded.classifier, "initialized from {}", path.display());
+        tracing::info!(
+            convs = loaded.convs,
+            classifier = loaded.classifier,
+            "initialized from {}",
+            path.display()
+        );
     }
 
-    let weights = cfg.class_weights.then(|| class_weights(&ds, &split.train, device));
+    let weights = cfg
+        .class_weights
+        .then(|| class_weights(&ds, &split.train, device));
     let pool = loader_pool(cfg.loader_threads)?;
     let loader_cfg = LoaderConfig {
         spec: spec.clone(),
@@ -288,10 +367,18 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
     let shape = spec.input_shape();
     for epoch in state.epoch + 1..=cfg.epochs {
         if cfg.early_stop.is_some_and(|p| state.bad_epochs >= p) {
-            tracing::info!(epoch = state.epoch, best_epoch = state.best_epoch, "early stop");
+            tracing::info!(
+                epoch = state.epoch,
+                best_epoch = state.best_epoch,
+                "early stop"
+            );
             break;
         }
-        tch::manual_seed((cfg.seed as i64).wrapping_mul(1000).wrapping_add(epoch as i64));
+        tch::manual_seed(
+            (cfg.seed as i64)
+                .wrapping_mul(1000)
+                .wrapping_add(epoch as i64),
+        );
         let bar = ProgressBar::new(steps_per_epoch);
         bar.set_style(
             ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} eta {eta}")
@@ -302,7 +389,13 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         let start = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0, 0i64, 0usize);
         let mut lr = state.schedule.lr_at(state.step);
-        let batches = loader::epoch(ds.clone(), &split.train, &loader_cfg, epoch as u64, pool.clone());
+        let batches = loader::epoch(
+            ds.clone(),
+            &split.train,
+            &loader_cfg,
+            epoch as u64,
+            pool.clone(),
+        );
         let mut waited = 0.0;
         loop {
             let wait_start = Instant::now();
@@ -323,10 +416,16 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
             state.step += 1;
             let l = loss.double_value(&[]);
             if !l.is_finite() {
-                bail!("training diverged at epoch {epoch}: loss {l} (try a lower --lr or --clip-grad)");
+                bail!(
+                    "training diverged at epoch {epoch}: loss {l} (try a lower --lr or --clip-grad)"
+                );
             }
             loss_sum += l * n as f64;
-            correct += model.predict(&logits).eq_tensor(&y).sum(Kind::Int64).int64_value(&[]);
+            correct += model
+                .predict(&logits)
+                .eq_tensor(&y)
+                .sum(Kind::Int64)
+                .int64_value(&[]);
             seen += n;
             let secs = start.elapsed().as_secs_f64();
             bar.set_message(format!(
@@ -381,7 +480,8 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         write_metrics(run_dir, &state.history)?;
         checkpoint::save(&last_path, &model.vs, &opt.state_tensors())?;
         let json = serde_json::to_string_pretty(&state)?;
-        shared::atomic::write(&state_path, json.as_bytes()).with_context(|| format!("writing {}", state_path.display()))?;
+        shared::atomic::write(&state_path, json.as_bytes())
+            .with_context(|| format!("writing {}", state_path.display()))?;
     }
 
     checkpoint::load(&best_path, &model.vs)?;
@@ -402,23 +502,42 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
 /// A batch as input and label tensors on `device`; `shape` is the spec's input shape.
 fn batch_tensors(b: &loader::Batch, shape: &[usize; 4], device: Device) -> (Tensor, Tensor) {
     let n = b.y.len() as i64;
-    let x = Tensor::from_slice(&b.x).view([n, shape[1] as i64, shape[2] as i64, shape[3] as i64]).to_device(device);
+    let x = Tensor::from_slice(&b.x)
+        .view([n, shape[1] as i64, shape[2] as i64, shape[3] as i64])
+        .to_device(device);
     (x, Tensor::from_slice(&b.y).to_device(device))
 }
 
 fn accuracy(e: &Evaluation) -> f64 {
-    e.labels.iter().zip(&e.preds).filter(|(a, b)| a == b).count() as f64 / e.labels.len().max(1) as f64
+    e.labels
+        .iter()
+        .zip(&e.preds)
+        .filter(|(a, b)| a == b)
+        .count() as f64
+        / e.labels.len().max(1) as f64
 }
 
 /// Builds the report of an evaluation.
-pub fn report_for(model: &Model, ds: &Dataset, e: &Evaluation, params: u64, split: &str) -> Result<Report> {
+pub fn report_for(
+    model: &Model,
+    ds: &Dataset,
+    e: &Evaluation,
+    params: u64,
+    split: &str,
+) -> Result<Report> {
     let labels: Vec<String> = ds.classes.classes.iter().map(|c| c.label.clone()).collect();
     report_named(&model.spec.arch, &labels, e, params, split)
 }
 
 /// The report of an evaluation of the model named `name` whose class indices name
 /// `labels`.
-pub fn report_named(name: &str, labels: &[String], e: &Evaluation, params: u64, split: &str) -> Result<Report> {
+pub fn report_named(
+    name: &str,
+    labels: &[String],
+    e: &Evaluation,
+    params: u64,
+    split: &str,
+) -> Result<Report> {
     let mut report = eval::compute(&e.labels, &e.preds, labels)?;
     report.loss = Some(e.loss);
     report.parameters = Some(params);
@@ -436,7 +555,16 @@ fn class_weights(ds: &Dataset, train: &[usize], device: Device) -> Tensor {
         counts[ds.samples[i].label as usize] += 1.0;
     }
     let n = train.len() as f64;
-    let w: Vec<f32> = counts.iter().map(|&c| if c > 0.0 { (n / (k as f64 * c)) as f32 } else { 0.0 }).collect();
+    let w: Vec<f32> = counts
+        .iter()
+        .map(|&c| {
+            if c > 0.0 {
+                (n / (k as f64 * c)) as f32
+            } else {
+                0.0
+            }
+        })
+        .collect();
     Tensor::from_slice(&w).to_device(device)
 }
 
@@ -448,20 +576,35 @@ fn write_metrics(run_dir: &Path, history: &[EpochRecord]) -> Result<()> {
         text.push('\n');
     }
     let path = run_dir.join("metrics.jsonl");
-    shared::atomic::write(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+    shared::atomic::write(&path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// The model card export will store in the ONNX file (float; export fills in
 /// quantization).
-fn draft_card(cfg: &TrainConfig, ds: &Dataset, split: &Split, model: &Model, params: u64, report: &Report) -> ModelCard {
+fn draft_card(
+    cfg: &TrainConfig,
+    ds: &Dataset,
+    split: &Split,
+    model: &Model,
+    params: u64,
+    report: &Report,
+) -> ModelCard {
     let mut hyper = BTreeMap::new();
     hyper.insert("width".to_string(), serde_json::json!(cfg.width));
     hyper.insert("input_size".to_string(), serde_json::json!(cfg.input_size));
     hyper.insert("dropout".to_string(), serde_json::json!(cfg.dropout));
     if cfg.arch.ends_with("-ca") || cfg.arch == "custom-cnn" {
-        hyper.insert("ca_reduction".to_string(), serde_json::json!(cfg.ca_reduction));
+        hyper.insert(
+            "ca_reduction".to_string(),
+            serde_json::json!(cfg.ca_reduction),
+        );
     }
-    let name = ds.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ds.name.clone());
+    let name = ds
+        .root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ds.name.clone());
     ModelCard {
         schema: shared::card::SCHEMA.into(),
         schema_version: shared::card::SCHEMA_VERSION,
@@ -469,15 +612,25 @@ fn draft_card(cfg: &TrainConfig, ds: &Dataset, split: &Split, model: &Model, par
         classes: ds.classes.clone(),
         preprocess: cfg.preprocess(),
         output: model.spec.output_kind(),
-        architecture: Architecture { name: cfg.arch.clone(), hyperparameters: hyper },
+        architecture: Architecture {
+            name: cfg.arch.clone(),
+            hyperparameters: hyper,
+        },
         parameters: params,
-        dataset: DatasetInfo { name: ds.name.clone(), path: Some(cfg.dataset.display().to_string()), split: split.info() },
+        dataset: DatasetInfo {
+            name: ds.name.clone(),
+            path: Some(cfg.dataset.display().to_string()),
+            split: split.info(),
+        },
         metrics: BTreeMap::from([
             ("test_accuracy".to_string(), report.accuracy),
             ("test_macro_f1".to_string(), report.macro_avg.f1),
         ]),
         quantization: Quantization::Float32,
-        producer: Producer { name: "host-train".into(), version: env!("CARGO_PKG_VERSION").into() },
+        producer: Producer {
+            name: "host-train".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
     }
 }
 

@@ -41,13 +41,23 @@ pub struct Schedule {
 impl Schedule {
     /// A schedule peaking at `lr` over `total_steps` steps.
     pub fn new(kind: ScheduleKind, lr: f64, total_steps: u64, patience: usize) -> Self {
-        Self { kind, lr, total_steps: total_steps.max(1), patience, plateau_lr: lr, plateau_best: f64::MIN, plateau_bad: 0 }
+        Self {
+            kind,
+            lr,
+            total_steps: total_steps.max(1),
+            patience,
+            plateau_lr: lr,
+            plateau_best: f64::MIN,
+            plateau_bad: 0,
+        }
     }
 
     /// The rate for optimizer step `step` (0-based).
     pub fn lr_at(&self, step: u64) -> f64 {
         let t = (step as f64 / self.total_steps as f64).min(1.0);
-        let cos = |from: f64, to: f64, p: f64| to + (from - to) * 0.5 * (1.0 + (std::f64::consts::PI * p).cos());
+        let cos = |from: f64, to: f64, p: f64| {
+            to + (from - to) * 0.5 * (1.0 + (std::f64::consts::PI * p).cos())
+        };
         match self.kind {
             ScheduleKind::Constant => self.lr,
             ScheduleKind::Plateau => self.plateau_lr,
@@ -55,7 +65,11 @@ impl Schedule {
             ScheduleKind::Onecycle => {
                 let (start, end) = (self.lr / 25.0, self.lr / 25.0 / 1e4);
                 let warm = 0.3;
-                if t < warm { cos(start, self.lr, t / warm) } else { cos(self.lr, end, (t - warm) / (1.0 - warm)) }
+                if t < warm {
+                    cos(start, self.lr, t / warm)
+                } else {
+                    cos(self.lr, end, (t - warm) / (1.0 - warm))
+                }
             }
         }
     }
