@@ -59,14 +59,8 @@ pub struct BenchReport {
 /// A field of `/proc/self/status` as a number (`VmHWM`, `Threads`).
 pub fn proc_status(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
-    line[field.len() + 1..]
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    let line = status.lines().find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
+    line[field.len() + 1..].split_whitespace().next()?.parse().ok()
 }
 
 impl BenchReport {
@@ -83,14 +77,8 @@ impl BenchReport {
         mirrored: bool,
         model_load_ms: f64,
     ) -> Self {
-        let stages: Vec<StageLine> = Stage::ALL
-            .iter()
-            .map(|&s| StageLine {
-                stage: s,
-                name: s.name(),
-                ms: timings.stage(s),
-            })
-            .collect();
+        let stages: Vec<StageLine> =
+            Stage::ALL.iter().map(|&s| StageLine { stage: s, name: s.name(), ms: timings.stage(s) }).collect();
         let frame_ms = timings.frames();
         let inference = timings.stage(Stage::Inference).mean;
         Self {
@@ -104,21 +92,9 @@ impl BenchReport {
             frames: frame_ms.count,
             stages,
             frame_ms,
-            end_to_end_fps: if frame_ms.mean > 0.0 {
-                1000.0 / frame_ms.mean
-            } else {
-                0.0
-            },
-            model_fps: if inference > 0.0 {
-                1000.0 / inference
-            } else {
-                0.0
-            },
-            non_inference_share: if frame_ms.mean > 0.0 {
-                1.0 - inference / frame_ms.mean
-            } else {
-                0.0
-            },
+            end_to_end_fps: if frame_ms.mean > 0.0 { 1000.0 / frame_ms.mean } else { 0.0 },
+            model_fps: if inference > 0.0 { 1000.0 / inference } else { 0.0 },
+            non_inference_share: if frame_ms.mean > 0.0 { 1.0 - inference / frame_ms.mean } else { 0.0 },
             model_load_ms,
             peak_rss_kib: proc_status("VmHWM"),
             process_threads: proc_status("Threads"),
@@ -138,20 +114,9 @@ impl BenchReport {
             self.frames,
             self.source
         );
-        s += &format!(
-            "{:<16}{:>10}{:>10}{:>10}{:>10}\n",
-            "stage", "p50 ms", "p90 ms", "p99 ms", "mean ms"
-        );
-        for l in self
-            .stages
-            .iter()
-            .map(|l| (l.name, l.ms))
-            .chain([("whole frame", self.frame_ms)])
-        {
-            s += &format!(
-                "{:<16}{:>10.3}{:>10.3}{:>10.3}{:>10.3}\n",
-                l.0, l.1.p50, l.1.p90, l.1.p99, l.1.mean
-            );
+        s += &format!("{:<16}{:>10}{:>10}{:>10}{:>10}\n", "stage", "p50 ms", "p90 ms", "p99 ms", "mean ms");
+        for l in self.stages.iter().map(|l| (l.name, l.ms)).chain([("whole frame", self.frame_ms)]) {
+            s += &format!("{:<16}{:>10.3}{:>10.3}{:>10.3}{:>10.3}\n", l.0, l.1.p50, l.1.p90, l.1.p99, l.1.mean);
         }
         s += &format!(
             "end-to-end {:.1} fps, model only {:.1} fps, {:.0}% of frame time outside inference\n",
@@ -162,8 +127,7 @@ impl BenchReport {
         s += &format!(
             "model load {:.0} ms, peak RSS {} MiB, {} threads\n",
             self.model_load_ms,
-            self.peak_rss_kib
-                .map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+            self.peak_rss_kib.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
             self.process_threads.map_or("?".into(), |t| t.to_string())
         );
         s

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::decode::DecoderConfig;
@@ -82,12 +82,7 @@ pub struct DisplayConfig {
 
 impl Default for DisplayConfig {
     fn default() -> Self {
-        Self {
-            kind: DisplayKind::Spi,
-            png_dir: "screens".into(),
-            size: [240, 240],
-            spi: SpiConfig::default(),
-        }
+        Self { kind: DisplayKind::Spi, png_dir: "screens".into(), size: [240, 240], spi: SpiConfig::default() }
     }
 }
 
@@ -103,25 +98,19 @@ pub struct RecoveryConfig {
 
 impl Default for RecoveryConfig {
     fn default() -> Self {
-        Self {
-            initial_backoff_ms: 250,
-            max_backoff_ms: 5000,
-        }
+        Self { initial_backoff_ms: 250, max_backoff_ms: 5000 }
     }
 }
 
 impl KioskConfig {
     /// Reads and checks a config file; errors name the file and the problem.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config {}", path.display()))?;
-        let mut cfg: Self = toml::from_str(&text)
-            .with_context(|| format!("config {} is not valid", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+        let mut cfg: Self = toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
         if cfg.model.is_relative() {
             cfg.model = path.parent().unwrap_or(Path::new(".")).join(&cfg.model);
         }
-        cfg.validate()
-            .with_context(|| format!("config {} is not valid", path.display()))?;
+        cfg.validate().with_context(|| format!("config {} is not valid", path.display()))?;
         Ok(cfg)
     }
 
@@ -141,9 +130,7 @@ impl KioskConfig {
         if self.display.size.contains(&0) {
             bail!("display.size {:?} has a zero side", self.display.size);
         }
-        if self.recovery.initial_backoff_ms == 0
-            || self.recovery.max_backoff_ms < self.recovery.initial_backoff_ms
-        {
+        if self.recovery.initial_backoff_ms == 0 || self.recovery.max_backoff_ms < self.recovery.initial_backoff_ms {
             bail!("recovery backoff must be positive and max_backoff_ms >= initial_backoff_ms");
         }
         Ok(())

@@ -27,13 +27,7 @@ pub struct DecoderConfig {
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self {
-            threshold: 0.6,
-            window: 5,
-            hold_ms: 600,
-            max_chars: 120,
-            mirrored: false,
-        }
+        Self { threshold: 0.6, window: 5, hold_ms: 600, max_chars: 120, mirrored: false }
     }
 }
 
@@ -75,14 +69,7 @@ pub struct Decoder {
 impl Decoder {
     /// A decoder for a model's classes.
     pub fn new(cfg: DecoderConfig, classes: ClassTable) -> Self {
-        Self {
-            votes: VecDeque::with_capacity(cfg.window.max(1)),
-            cfg,
-            classes,
-            held: None,
-            latched: None,
-            text: String::new(),
-        }
+        Self { votes: VecDeque::with_capacity(cfg.window.max(1)), cfg, classes, held: None, latched: None, text: String::new() }
     }
 
     /// The spelled text.
@@ -105,15 +92,11 @@ impl Decoder {
 
     /// Feeds one frame's probabilities, taken at time `t` (frame time, monotonic).
     pub fn push(&mut self, probs: &[f32], t: Duration) -> Step {
-        let (top, confidence) =
-            probs
-                .iter()
-                .copied()
-                .enumerate()
-                .fold(
-                    (None, 0.0f32),
-                    |(bi, bp), (i, p)| if p > bp { (Some(i), p) } else { (bi, bp) },
-                );
+        let (top, confidence) = probs
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((None, 0.0f32), |(bi, bp), (i, p)| if p > bp { (Some(i), p) } else { (bi, bp) });
         let vote = top.filter(|_| confidence >= self.cfg.threshold);
         if self.votes.len() == self.cfg.window.max(1) {
             self.votes.pop_front();
@@ -132,14 +115,8 @@ impl Decoder {
             (None, _) => self.held = None,
         }
         let hold_time = Duration::from_millis(self.cfg.hold_ms);
-        let held_for = self
-            .held
-            .map_or(Duration::ZERO, |(_, since)| t.saturating_sub(since));
-        let hold = if hold_time.is_zero() {
-            1.0
-        } else {
-            (held_for.as_secs_f32() / hold_time.as_secs_f32()).min(1.0)
-        };
+        let held_for = self.held.map_or(Duration::ZERO, |(_, since)| t.saturating_sub(since));
+        let hold = if hold_time.is_zero() { 1.0 } else { (held_for.as_secs_f32() / hold_time.as_secs_f32()).min(1.0) };
         let mut edit = None;
         if let Some(c) = current
             && held_for >= hold_time
@@ -149,12 +126,7 @@ impl Decoder {
             self.latched = Some(c);
             edit = self.commit(c);
         }
-        Step {
-            current,
-            confidence,
-            hold,
-            edit,
-        }
+        Step { current, confidence, hold, edit }
     }
 
     /// The most frequent vote if it holds more than half of the window (a full window
@@ -167,17 +139,14 @@ impl Decoder {
                 best = Some((*v, n));
             }
         }
-        best.filter(|(_, n)| n * 2 > self.cfg.window.max(1))
-            .and_then(|(v, _)| v)
+        best.filter(|(_, n)| n * 2 > self.cfg.window.max(1)).and_then(|(v, _)| v)
     }
 
     fn commit(&mut self, class: usize) -> Option<Edit> {
         let info = self.classes.get(class)?;
         let edit = match info.kind {
             ClassKind::Letter | ClassKind::Digit => Edit::Appended(info.text().to_string()),
-            ClassKind::Space if !self.text.is_empty() && !self.text.ends_with(' ') => {
-                Edit::Appended(" ".into())
-            }
+            ClassKind::Space if !self.text.is_empty() && !self.text.ends_with(' ') => Edit::Appended(" ".into()),
             ClassKind::Space => return None,
             ClassKind::Delete => {
                 self.text.pop()?;
@@ -189,11 +158,7 @@ impl Decoder {
             self.text.push_str(s);
             let extra = self.text.chars().count().saturating_sub(self.cfg.max_chars);
             if extra > 0 {
-                let cut = self
-                    .text
-                    .char_indices()
-                    .nth(extra)
-                    .map_or(self.text.len(), |(i, _)| i);
+                let cut = self.text.char_indices().nth(extra).map_or(self.text.len(), |(i, _)| i);
                 self.text.drain(..cut);
             }
         }
@@ -282,19 +247,11 @@ mod tests {
 
     #[test]
     fn text_is_bounded() {
-        let cfg = DecoderConfig {
-            max_chars: 4,
-            hold_ms: 0,
-            window: 1,
-            ..DecoderConfig::default()
-        };
+        let cfg = DecoderConfig { max_chars: 4, hold_ms: 0, window: 1, ..DecoderConfig::default() };
         let mut d = Decoder::new(cfg, ClassTable::asl_alphabet());
         let classes = ClassTable::asl_alphabet();
         for (i, l) in ["A", "B", "C", "D", "E", "F"].iter().enumerate() {
-            d.push(
-                &one_hot(&classes, l, 0.9),
-                Duration::from_millis(i as u64 * 100),
-            );
+            d.push(&one_hot(&classes, l, 0.9), Duration::from_millis(i as u64 * 100));
         }
         assert_eq!(d.text(), "CDEF");
     }
@@ -302,14 +259,7 @@ mod tests {
     #[test]
     fn arabic_letters_spell_in_arabic() {
         let classes = ClassTable::arsl2018();
-        let mut d = Decoder::new(
-            DecoderConfig {
-                hold_ms: 0,
-                window: 1,
-                ..Default::default()
-            },
-            classes.clone(),
-        );
+        let mut d = Decoder::new(DecoderConfig { hold_ms: 0, window: 1, ..Default::default() }, classes.clone());
         let bb = classes.by_label("bb").unwrap();
         let mut p = vec![0.0; classes.len()];
         p[bb.index as usize] = 1.0;

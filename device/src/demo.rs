@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{bail, Context, Result};
 use shared::{ClassKind, ClassTable};
 
 use crate::source::replay::collect_images;
@@ -21,10 +21,7 @@ pub fn shipped_model(name: &str) -> PathBuf {
     if here.is_file() {
         return here;
     }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("models")
-        .join(name);
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("models").join(name);
     if built.is_file() { built } else { here }
 }
 
@@ -32,43 +29,26 @@ pub fn shipped_model(name: &str) -> PathBuf {
 /// of the test split the model never trained on; `NAME-int8.onnx` shares `NAME`'s), if
 /// there is one.
 pub fn heldout_list(model: &Path) -> Result<Option<HashSet<String>>> {
-    let stem = model
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let stem = model.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
     let stem = stem.strip_suffix("-int8").unwrap_or(&stem);
     let path = model.with_file_name(format!("{stem}.heldout.txt"));
     if !path.is_file() {
         return Ok(None);
     }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Some(
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect(),
-    ))
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()))
 }
 
 /// The class label that spells character `c` (`' '` is `space`).
 fn label_for(classes: &ClassTable, c: char) -> Option<&str> {
     if c == ' ' {
-        return classes
-            .classes
-            .iter()
-            .find(|k| k.kind == ClassKind::Space)
-            .map(|k| k.label.as_str());
+        return classes.classes.iter().find(|k| k.kind == ClassKind::Space).map(|k| k.label.as_str());
     }
     let up = c.to_uppercase().to_string();
     classes
         .classes
         .iter()
-        .find(|k| {
-            matches!(k.kind, ClassKind::Letter | ClassKind::Digit)
-                && (k.display == up || k.label == up)
-        })
+        .find(|k| matches!(k.kind, ClassKind::Letter | ClassKind::Digit) && (k.display == up || k.label == up))
         .map(|k| k.label.as_str())
 }
 
@@ -91,44 +71,27 @@ pub fn word_frames(
     }
     let class_files = |label: &str| -> Result<Vec<PathBuf>> {
         let mut files = Vec::new();
-        collect_images(&root.join(label), &mut files)
-            .with_context(|| format!("no frames for class '{label}'"))?;
+        collect_images(&root.join(label), &mut files).with_context(|| format!("no frames for class '{label}'"))?;
         if let Some(keep) = heldout {
-            files.retain(|f| {
-                f.strip_prefix(root)
-                    .is_ok_and(|r| keep.contains(&r.to_string_lossy().to_string()))
-            });
+            files.retain(|f| f.strip_prefix(root).is_ok_and(|r| keep.contains(&r.to_string_lossy().to_string())));
         }
         // Consecutive video frames: order by the number in the file name.
         files.sort_by_key(|f| {
-            let stem = f
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default();
+            let stem = f.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
             let digits: String = stem.chars().filter(|c| c.is_ascii_digit()).collect();
             (digits.parse::<u64>().unwrap_or(u64::MAX), stem)
         });
         Ok(files)
     };
-    let nothing = classes
-        .classes
-        .iter()
-        .find(|k| k.kind == ClassKind::Nothing)
-        .map(|k| k.label.clone());
+    let nothing = classes.classes.iter().find(|k| k.kind == ClassKind::Nothing).map(|k| k.label.clone());
     if gap > 0 && nothing.is_none() {
-        bail!(
-            "the model has no 'nothing' class to put between letters; use --gap 0 and a word without repeated letters"
-        );
+        bail!("the model has no 'nothing' class to put between letters; use --gap 0 and a word without repeated letters");
     }
     let mut used: std::collections::HashMap<String, usize> = Default::default();
     let mut take = |label: &str, n: usize| -> Result<Vec<PathBuf>> {
         let files = class_files(label)?;
         if files.len() < n {
-            bail!(
-                "class '{label}' under {} has {} usable frames, a letter needs {n}",
-                root.display(),
-                files.len()
-            );
+            bail!("class '{label}' under {} has {} usable frames, a letter needs {n}", root.display(), files.len());
         }
         // Fresh frames while they last, then around again: a long word reuses frames
         // of a letter (or of `nothing`) rather than failing.

@@ -24,19 +24,8 @@ impl Prediction {
     /// From probabilities.
     pub fn from_probs(probs: Vec<f32>) -> Self {
         let (top, confidence) =
-            probs
-                .iter()
-                .copied()
-                .enumerate()
-                .fold(
-                    (0, f32::MIN),
-                    |(bi, bp), (i, p)| if p > bp { (i, p) } else { (bi, bp) },
-                );
-        Self {
-            probs,
-            top,
-            confidence,
-        }
+            probs.iter().copied().enumerate().fold((0, f32::MIN), |(bi, bp), (i, p)| if p > bp { (i, p) } else { (bi, bp) });
+        Self { probs, top, confidence }
     }
 
     /// The `k` most probable classes, best first.
@@ -58,40 +47,26 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
-            .field("model", &self.model)
-            .finish()
+        f.debug_struct("Engine").field("model", &self.model).finish()
     }
 }
 
 /// Sets how many threads tract's matrix products use (1: the calling thread only).
 pub fn set_threads(threads: usize) {
-    use tract_linalg::multithread::{Executor, set_default_executor};
-    set_default_executor(if threads > 1 {
-        Executor::multithread(threads)
-    } else {
-        Executor::SingleThread
-    });
+    use tract_linalg::multithread::{set_default_executor, Executor};
+    set_default_executor(if threads > 1 { Executor::multithread(threads) } else { Executor::SingleThread });
 }
 
 impl Engine {
     /// Loads and checks `path` (card against graph), optimizes once and warms up.
     pub fn load(path: &Path) -> Result<Self> {
-        let model = TractModel::load(path)
-            .with_context(|| format!("cannot use model {}", path.display()))?;
+        let model = TractModel::load(path).with_context(|| format!("cannot use model {}", path.display()))?;
         let pre = Preprocessor::new(model.card.preprocess.clone())
             .with_context(|| format!("{}: the card's preprocessing is unusable", path.display()))?;
         let len = model.card.preprocess.tensor_len();
-        let mut engine = Self {
-            model,
-            pre,
-            input: vec![0.0; len],
-            mirror: vec![0.0; len],
-        };
+        let mut engine = Self { model, pre, input: vec![0.0; len], mirror: vec![0.0; len] };
         for _ in 0..3 {
-            engine
-                .infer(false)
-                .with_context(|| format!("{}: warm-up inference failed", path.display()))?;
+            engine.infer(false).with_context(|| format!("{}: warm-up inference failed", path.display()))?;
         }
         Ok(engine)
     }
@@ -113,16 +88,12 @@ impl Engine {
 
     /// Preprocesses `roi` of a raw frame into the input tensor.
     pub fn preprocess_frame(&mut self, frame: &Frame<'_>, roi: Option<Roi>) -> Result<()> {
-        self.pre
-            .frame_into(frame, roi, &mut self.input)
-            .context("preprocessing the frame")
+        self.pre.frame_into(frame, roi, &mut self.input).context("preprocessing the frame")
     }
 
     /// Preprocesses a decoded image into the input tensor.
     pub fn preprocess_image(&mut self, image: &DynamicImage) -> Result<()> {
-        self.pre
-            .image_into(image, None, &mut self.input)
-            .context("preprocessing the image")
+        self.pre.image_into(image, None, &mut self.input).context("preprocessing the image")
     }
 
     /// Runs the model on the preprocessed input; with `mirrored`, averages the
@@ -130,17 +101,9 @@ impl Engine {
     pub fn infer(&mut self, mirrored: bool) -> Result<Prediction> {
         let mut probs = self.model.probabilities(&self.input)?;
         if mirrored {
-            mirror_into(
-                &self.input,
-                &mut self.mirror,
-                self.model.input_shape(),
-                self.model.card.preprocess.layout,
-            );
+            mirror_into(&self.input, &mut self.mirror, self.model.input_shape(), self.model.card.preprocess.layout);
             let other = self.model.probabilities(&self.mirror)?;
-            probs
-                .iter_mut()
-                .zip(other)
-                .for_each(|(p, q)| *p = 0.5 * (*p + q));
+            probs.iter_mut().zip(other).for_each(|(p, q)| *p = 0.5 * (*p + q));
         }
         Ok(Prediction::from_probs(probs))
     }
@@ -158,9 +121,7 @@ fn mirror_into(input: &[f32], out: &mut [f32], shape: [usize; 4], layout: Layout
         Layout::Nchw => {
             let w = shape[3];
             for (src, dst) in input.chunks_exact(w).zip(out.chunks_exact_mut(w)) {
-                dst.iter_mut()
-                    .zip(src.iter().rev())
-                    .for_each(|(d, s)| *d = *s);
+                dst.iter_mut().zip(src.iter().rev()).for_each(|(d, s)| *d = *s);
             }
         }
         Layout::Nhwc => {

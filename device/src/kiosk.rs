@@ -4,8 +4,8 @@
 //! The loop only sees traits ([`FrameSource`], [`HandRegion`], [`Panel`]), so tests run
 //! it with replayed images, injected faults and an in-memory screen.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -78,14 +78,7 @@ pub struct Kiosk<S, R, P> {
 
 impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     /// A kiosk from its parts.
-    pub fn new(
-        source: S,
-        region: R,
-        engine: Engine,
-        decoder: Decoder,
-        panel: P,
-        recovery: RecoveryConfig,
-    ) -> Self {
+    pub fn new(source: S, region: R, engine: Engine, decoder: Decoder, panel: P, recovery: RecoveryConfig) -> Self {
         let (w, h) = panel.size();
         Self {
             source,
@@ -111,15 +104,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
 
     /// Runs until stopped, the replay ends or the frame limit.
     pub fn run(&mut self) -> Result<RunSummary> {
-        let mut summary = RunSummary {
-            ended: Ended::Stopped,
-            frames: 0,
-            dropped: 0,
-            lost: 0,
-            display_errors: 0,
-            text: String::new(),
-            edits: Vec::new(),
-        };
+        let mut summary =
+            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, text: String::new(), edits: Vec::new() };
         let mut last = Instant::now();
         loop {
             if self.stop.load(Ordering::Relaxed) {
@@ -149,14 +135,10 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                     last = Instant::now();
                     continue;
                 }
-                Err(e @ SourceError::Unusable { .. }) => {
-                    return Err(e).context("the frame source cannot be used");
-                }
+                Err(e @ SourceError::Unusable { .. }) => return Err(e).context("the frame source cannot be used"),
             };
             let t_capture = start.elapsed();
-            let frame = captured
-                .frame()
-                .with_context(|| format!("{}: malformed frame", captured.origin))?;
+            let frame = captured.frame().with_context(|| format!("{}: malformed frame", captured.origin))?;
 
             let t = Instant::now();
             let roi = self.region.locate(&frame);
@@ -180,35 +162,19 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
 
             let t = Instant::now();
             // Packed RGB24 frames are shown as they are; others are converted once.
-            let packed_rgb =
-                frame.format == PixelFormat::Rgb24 && frame.stride == frame.width as usize * 3;
+            let packed_rgb = frame.format == PixelFormat::Rgb24 && frame.stride == frame.width as usize * 3;
             if !packed_rgb {
                 frame.to_rgb(&mut self.preview)?;
             }
-            let rgb = if packed_rgb {
-                &captured.data[..frame.stride * frame.height as usize]
-            } else {
-                &self.preview[..]
-            };
-            let class = step
-                .current
-                .and_then(|c| self.engine.card().classes.get(c))
-                .filter(|c| c.kind != ClassKind::Nothing);
+            let rgb = if packed_rgb { &captured.data[..frame.stride * frame.height as usize] } else { &self.preview[..] };
+            let class = step.current.and_then(|c| self.engine.card().classes.get(c)).filter(|c| c.kind != ClassKind::Nothing);
             let letter = class.map(|c| c.arabic.as_deref().unwrap_or(&c.display));
             let view = View {
-                preview: Some(Preview {
-                    rgb,
-                    width: frame.width,
-                    height: frame.height,
-                }),
+                preview: Some(Preview { rgb, width: frame.width, height: frame.height }),
                 guide: roi,
                 letter,
                 letter_name: class.map(|c| c.display.as_str()),
-                confidence: if step.current.is_some() {
-                    prediction.confidence
-                } else {
-                    0.0
-                },
+                confidence: if step.current.is_some() { prediction.confidence } else { 0.0 },
                 text: self.decoder.text(),
                 fps: self.fps,
                 status: None,
@@ -222,9 +188,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             }
             let t_push = t.elapsed();
 
-            for (stage, d) in Stage::ALL.into_iter().zip([
-                t_capture, t_region, t_pre, t_infer, t_decode, t_draw, t_push,
-            ]) {
+            for (stage, d) in Stage::ALL.into_iter().zip([t_capture, t_region, t_pre, t_infer, t_decode, t_draw, t_push]) {
                 self.timings.record(stage, d);
             }
             self.timings.frame(start.elapsed());
@@ -232,11 +196,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             last = Instant::now();
             if dt > 0.0 {
                 let inst = 1.0 / dt;
-                self.fps = if self.fps == 0.0 {
-                    inst
-                } else {
-                    0.9 * self.fps + 0.1 * inst
-                };
+                self.fps = if self.fps == 0.0 { inst } else { 0.9 * self.fps + 0.1 * inst };
             }
             summary.frames += 1;
         }
@@ -251,19 +211,10 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         let max = Duration::from_millis(self.recovery.max_backoff_ms);
         loop {
             let status = format!("Camera lost - retrying in {:.1} s", wait.as_secs_f32());
-            let view = View {
-                text: self.decoder.text(),
-                status: Some(&status),
-                fps: self.fps,
-                ..View::default()
-            };
+            let view = View { text: self.decoder.text(), status: Some(&status), fps: self.fps, ..View::default() };
             ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
             self.push_screen();
-            tracing::warn!(
-                reason,
-                wait_ms = wait.as_millis() as u64,
-                "waiting before reopening the camera"
-            );
+            tracing::warn!(reason, wait_ms = wait.as_millis() as u64, "waiting before reopening the camera");
             if self.sleep_unless_stopped(wait) {
                 return Ok(());
             }
@@ -286,10 +237,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             Err(e) => {
                 self.display_failures += 1;
                 if self.display_failures % 100 == 1 {
-                    tracing::error!(
-                        failures = self.display_failures,
-                        "cannot update the display: {e:#}"
-                    );
+                    tracing::error!(failures = self.display_failures, "cannot update the display: {e:#}");
                 }
                 false
             }

@@ -14,9 +14,9 @@ use device::display::{NullPanel, Panel};
 use device::engine::{self, Engine};
 use device::kiosk::Kiosk;
 use device::region::GuideBox;
-use device::source::FrameSource;
 use device::source::camera::{Camera, CameraConfig};
 use device::source::replay::{Replay, collect_images};
+use device::source::FrameSource;
 use device::{bench, demo};
 
 /// The Signspell kiosk.
@@ -128,39 +128,23 @@ struct BenchArgs {
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s
-        .split_once('x')
-        .ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
-    let p = |v: &str| {
-        v.parse::<u32>()
-            .ok()
-            .filter(|v| *v > 0)
-            .ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))
-    };
+    let (w, h) = s.split_once('x').ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
+    let p = |v: &str| v.parse::<u32>().ok().filter(|v| *v > 0).ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"));
     Ok((p(w)?, p(h)?))
 }
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
         Command::Run { config } => run(&config),
         Command::Demo(a) => demo_cmd(a),
-        Command::Classify {
-            model,
-            json,
-            top,
-            mirrored,
-            paths,
-        } => classify(&model_or_default(model), json, top, mirrored, &paths),
+        Command::Classify { model, json, top, mirrored, paths } => classify(&model_or_default(model), json, top, mirrored, &paths),
         Command::Bench(a) => bench_cmd(a),
         Command::Card { model } => {
-            let (card, info) = shared::ModelCard::read_onnx(&model)
-                .with_context(|| format!("cannot use model {}", model.display()))?;
+            let (card, info) = shared::ModelCard::read_onnx(&model).with_context(|| format!("cannot use model {}", model.display()))?;
             tracing::info!(model = %model.display(), classes = card.classes.len(), input = ?card.preprocess.input_shape(),
                 producer = %info.producer, "model card valid");
             println!("{}", card.to_json());
@@ -187,8 +171,7 @@ fn default_dataset() -> Result<PathBuf> {
 fn stop_flag() -> Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(sig, stop.clone())
-            .context("cannot install the signal handler")?;
+        signal_hook::flag::register(sig, stop.clone()).context("cannot install the signal handler")?;
     }
     Ok(stop)
 }
@@ -200,35 +183,17 @@ fn run(config: &Path) -> Result<()> {
     tracing::info!(model = %cfg.model.display(), name = %engine.card().name, threads = cfg.engine.threads, "model loaded");
     let decoder = Decoder::new(cfg.decoder.clone(), engine.card().classes.clone());
     let panel: Box<dyn Panel> = match cfg.display.kind {
-        DisplayKind::Spi => Box::new(
-            SpiPanel::open(&cfg.display.spi)
-                .with_context(|| format!("display in {}", config.display()))?,
-        ),
-        DisplayKind::Png => Box::new(PngPanel::new(
-            &cfg.display.png_dir,
-            cfg.display.size[0],
-            cfg.display.size[1],
-        )?),
-        DisplayKind::None => Box::new(NullPanel {
-            size: (cfg.display.size[0], cfg.display.size[1]),
-        }),
+        DisplayKind::Spi => Box::new(SpiPanel::open(&cfg.display.spi).with_context(|| format!("display in {}", config.display()))?),
+        DisplayKind::Png => Box::new(PngPanel::new(&cfg.display.png_dir, cfg.display.size[0], cfg.display.size[1])?),
+        DisplayKind::None => Box::new(NullPanel { size: (cfg.display.size[0], cfg.display.size[1]) }),
     };
     let mut camera = Camera::closed(cfg.camera.clone());
     match camera.reopen() {
         Ok(()) => tracing::info!(source = %camera.describe(), "camera open"),
-        Err(e @ device::source::SourceError::Unusable { .. }) => {
-            return Err(e).with_context(|| format!("camera in {}", config.display()));
-        }
+        Err(e @ device::source::SourceError::Unusable { .. }) => return Err(e).with_context(|| format!("camera in {}", config.display())),
         Err(e) => tracing::warn!("{e}; the kiosk will retry"),
     }
-    let mut kiosk = Kiosk::new(
-        camera,
-        cfg.region,
-        engine,
-        decoder,
-        panel,
-        cfg.recovery.clone(),
-    );
+    let mut kiosk = Kiosk::new(camera, cfg.region, engine, decoder, panel, cfg.recovery.clone());
     kiosk.stop = stop_flag()?;
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
@@ -242,48 +207,22 @@ fn demo_cmd(a: DemoArgs) -> Result<()> {
     let decoder = Decoder::new(DecoderConfig::default(), classes.clone());
     let panel = PngPanel::new(&a.out, a.size.0, a.size.1)?;
     let source: Box<dyn FrameSource> = if let Some(dev) = &a.camera {
-        Box::new(Camera::open(CameraConfig {
-            device: dev.clone(),
-            ..CameraConfig::default()
-        })?)
+        Box::new(Camera::open(CameraConfig { device: dev.clone(), ..CameraConfig::default() })?)
     } else {
         let root = match a.frames {
             Some(f) => f,
             None => default_dataset()?,
         };
-        let heldout = if a.any_frames {
-            None
-        } else {
-            demo::heldout_list(&model)?
-        };
-        let files = demo::word_frames(
-            &root,
-            &classes,
-            &a.word,
-            a.per_letter,
-            a.gap,
-            heldout.as_ref(),
-        )?;
+        let heldout = if a.any_frames { None } else { demo::heldout_list(&model)? };
+        let files = demo::word_frames(&root, &classes, &a.word, a.per_letter, a.gap, heldout.as_ref())?;
         tracing::info!(word = %a.word, frames = files.len(), root = %root.display(), held_out_only = heldout.is_some(), "replaying");
         Box::new(Replay::new(files, a.fps)?.paced(a.paced))
     };
-    let mut kiosk = Kiosk::new(
-        source,
-        GuideBox::default(),
-        engine,
-        decoder,
-        panel,
-        RecoveryConfig::default(),
-    );
+    let mut kiosk = Kiosk::new(source, GuideBox::default(), engine, decoder, panel, RecoveryConfig::default());
     kiosk.stop = stop_flag()?;
     let summary = kiosk.run()?;
     println!("spelled: {}", summary.text);
-    eprintln!(
-        "{} frames, {} screens in {}",
-        summary.frames,
-        summary.frames,
-        a.out.display()
-    );
+    eprintln!("{} frames, {} screens in {}", summary.frames, summary.frames, a.out.display());
     Ok(())
 }
 
@@ -309,29 +248,14 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, paths: &[PathB
         let classes = &engine.card().classes;
         let label = |i: usize| classes.get(i).map_or("?", |c| c.label.as_str()).to_string();
         if json {
-            let top: Vec<(String, f32)> = p
-                .top_k(top)
-                .into_iter()
-                .map(|(i, q)| (label(i), q))
-                .collect();
+            let top: Vec<(String, f32)> = p.top_k(top).into_iter().map(|(i, q)| (label(i), q)).collect();
             println!(
                 "{}",
                 serde_json::json!({"path": f.display().to_string(), "label": label(p.top), "index": p.top, "confidence": p.confidence, "top": top})
             );
         } else {
-            let rest: Vec<String> = p
-                .top_k(top)
-                .iter()
-                .skip(1)
-                .map(|(i, q)| format!("{} {:.3}", label(*i), q))
-                .collect();
-            println!(
-                "{}\t{} {:.3}\t({})",
-                f.display(),
-                label(p.top),
-                p.confidence,
-                rest.join(", ")
-            );
+            let rest: Vec<String> = p.top_k(top).iter().skip(1).map(|(i, q)| format!("{} {:.3}", label(*i), q)).collect();
+            println!("{}\t{} {:.3}\t({})", f.display(), label(p.top), p.confidence, rest.join(", "));
         }
     }
     if failed > 0 {
@@ -346,49 +270,18 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let engine = Engine::load(&model)?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let sources = if a.source.is_empty() {
-        vec![default_dataset()?]
-    } else {
-        a.source
-    };
+    let sources = if a.source.is_empty() { vec![default_dataset()?] } else { a.source };
     let replay = Replay::from_paths(&sources, 30.0)?.looped(true);
     let described = replay.describe();
-    let decoder = Decoder::new(
-        DecoderConfig {
-            mirrored: a.mirrored,
-            ..DecoderConfig::default()
-        },
-        engine.card().classes.clone(),
-    );
-    let (bytes, quantization, macs) = (
-        engine.file_bytes(),
-        format!("{:?}", engine.card().quantization),
-        engine.macs(),
-    );
-    let mut kiosk = Kiosk::new(
-        replay,
-        GuideBox::default(),
-        engine,
-        decoder,
-        NullPanel { size: a.size },
-        RecoveryConfig::default(),
-    );
+    let decoder = Decoder::new(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() }, engine.card().classes.clone());
+    let (bytes, quantization, macs) = (engine.file_bytes(), format!("{:?}", engine.card().quantization), engine.macs());
+    let mut kiosk = Kiosk::new(replay, GuideBox::default(), engine, decoder, NullPanel { size: a.size }, RecoveryConfig::default());
     kiosk.max_frames = Some(20);
     kiosk.run()?;
     kiosk.timings.clear();
     kiosk.max_frames = Some(a.frames.max(1));
     kiosk.run()?;
-    let report = bench::BenchReport::new(
-        &kiosk.timings,
-        model,
-        bytes,
-        macs,
-        quantization,
-        described,
-        a.threads,
-        a.mirrored,
-        load_ms,
-    );
+    let report = bench::BenchReport::new(&kiosk.timings, model, bytes, macs, quantization, described, a.threads, a.mirrored, load_ms);
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

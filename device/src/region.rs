@@ -24,10 +24,7 @@ pub struct GuideBox {
 
 impl Default for GuideBox {
     fn default() -> Self {
-        Self {
-            square: 1.0,
-            rect: None,
-        }
+        Self { square: 1.0, rect: None }
     }
 }
 
@@ -39,19 +36,9 @@ impl GuideBox {
             return Err(format!("region.square {} is not in (0, 1]", self.square));
         }
         if let Some([x, y, w, h]) = self.rect
-            && !(ok(x)
-                && ok(y)
-                && ok(w)
-                && ok(h)
-                && w > 0.0
-                && h > 0.0
-                && x + w <= 1.0 + 1e-6
-                && y + h <= 1.0 + 1e-6)
+            && !(ok(x) && ok(y) && ok(w) && ok(h) && w > 0.0 && h > 0.0 && x + w <= 1.0 + 1e-6 && y + h <= 1.0 + 1e-6)
         {
-            return Err(format!(
-                "region.rect {:?} does not lie inside the frame",
-                [x, y, w, h]
-            ));
+            return Err(format!("region.rect {:?} does not lie inside the frame", [x, y, w, h]));
         }
         Ok(())
     }
@@ -86,38 +73,18 @@ mod tests {
 
     #[test]
     fn centred_square_in_a_wide_frame() {
-        let g = GuideBox {
-            square: 0.75,
-            rect: None,
-        };
+        let g = GuideBox { square: 0.75, rect: None };
         assert_eq!(g.roi(640, 480), Roi::new(140, 60, 360, 360));
         assert_eq!(GuideBox::default().roi(200, 200), Roi::full(200, 200));
     }
 
     #[test]
     fn rect_stays_inside() {
-        let g = GuideBox {
-            square: 1.0,
-            rect: Some([0.5, 0.5, 0.5, 0.5]),
-        };
+        let g = GuideBox { square: 1.0, rect: Some([0.5, 0.5, 0.5, 0.5]) };
         assert!(g.validate().is_ok());
         let r = g.roi(101, 99);
         assert!(r.x + r.width <= 101 && r.y + r.height <= 99);
-        assert!(
-            GuideBox {
-                square: 1.0,
-                rect: Some([0.6, 0.0, 0.5, 1.0])
-            }
-            .validate()
-            .is_err()
-        );
-        assert!(
-            GuideBox {
-                square: 0.0,
-                rect: None
-            }
-            .validate()
-            .is_err()
-        );
+        assert!(GuideBox { square: 1.0, rect: Some([0.6, 0.0, 0.5, 1.0]) }.validate().is_err());
+        assert!(GuideBox { square: 0.0, rect: None }.validate().is_err());
     }
 }

@@ -26,15 +26,8 @@ pub enum Stage {
 
 impl Stage {
     /// All stages in order.
-    pub const ALL: [Stage; 7] = [
-        Stage::Capture,
-        Stage::Region,
-        Stage::Preprocess,
-        Stage::Inference,
-        Stage::Decode,
-        Stage::Draw,
-        Stage::Push,
-    ];
+    pub const ALL: [Stage; 7] =
+        [Stage::Capture, Stage::Region, Stage::Preprocess, Stage::Inference, Stage::Decode, Stage::Draw, Stage::Push];
 
     /// A short name for tables.
     pub fn name(self) -> &'static str {
@@ -76,24 +69,12 @@ impl Summary {
     /// Percentiles of `values` (nearest rank); zeros when empty.
     pub fn of(values: &[f64]) -> Self {
         if values.is_empty() {
-            return Self {
-                count: 0,
-                p50: 0.0,
-                p90: 0.0,
-                p99: 0.0,
-                mean: 0.0,
-            };
+            return Self { count: 0, p50: 0.0, p90: 0.0, p99: 0.0, mean: 0.0 };
         }
         let mut v = values.to_vec();
         v.sort_by(f64::total_cmp);
         let at = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-        Self {
-            count: v.len(),
-            p50: at(0.5),
-            p90: at(0.9),
-            p99: at(0.99),
-            mean: v.iter().sum::<f64>() / v.len() as f64,
-        }
+        Self { count: v.len(), p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: v.iter().sum::<f64>() / v.len() as f64 }
     }
 }
 

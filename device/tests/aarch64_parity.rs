@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use shared::Preprocessor;
 use shared::tract_model::TractModel;
+use shared::Preprocessor;
 
 const TOLERANCE: f32 = 1e-4;
 const IMAGES: [&str; 6] = ["A/", "G/", "M/", "S/", "del/", "space/"];
@@ -20,11 +20,8 @@ fn root() -> PathBuf {
 
 #[test]
 fn logits_match_the_x86_64_recording() {
-    let golden_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/asl-alphabet-logits.json");
-    let data = shared::paths::shared_dir_from(&root())
-        .expect("../shared is needed")
-        .join("data/asl-alphabet");
+    let golden_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/asl-alphabet-logits.json");
+    let data = shared::paths::shared_dir_from(&root()).expect("../shared is needed").join("data/asl-alphabet");
     let heldout = std::fs::read_to_string(root().join("models/asl-alphabet.heldout.txt")).unwrap();
     let mut results = serde_json::Map::new();
     for name in ["asl-alphabet.onnx", "asl-alphabet-int8.onnx"] {
@@ -41,47 +38,25 @@ fn logits_match_the_x86_64_recording() {
     }
     let results = serde_json::Value::Object(results);
     if std::env::var_os("SIGNSPELL_RECORD_GOLDEN").is_some() {
-        assert_eq!(
-            std::env::consts::ARCH,
-            "x86_64",
-            "record the golden logits on x86_64"
-        );
-        shared::atomic::write(
-            &golden_path,
-            serde_json::to_string_pretty(&results).unwrap().as_bytes(),
-        )
-        .unwrap();
+        assert_eq!(std::env::consts::ARCH, "x86_64", "record the golden logits on x86_64");
+        shared::atomic::write(&golden_path, serde_json::to_string_pretty(&results).unwrap().as_bytes()).unwrap();
     }
     let golden: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&golden_path)
-            .expect("golden logits missing: record them (see the module doc)"),
+        &std::fs::read_to_string(&golden_path).expect("golden logits missing: record them (see the module doc)"),
     )
     .unwrap();
     let mut worst = 0f32;
     for (model, images) in golden.as_object().unwrap() {
         for (image, want) in images.as_object().unwrap() {
             let got = &results[model][image];
-            let (want, got): (Vec<f32>, Vec<f32>) = (
-                serde_json::from_value(want.clone()).unwrap(),
-                serde_json::from_value(got.clone()).unwrap(),
-            );
-            assert_eq!(
-                want.len(),
-                got.len(),
-                "{model} {image}: the model changed; re-record the golden logits"
-            );
+            let (want, got): (Vec<f32>, Vec<f32>) =
+                (serde_json::from_value(want.clone()).unwrap(), serde_json::from_value(got.clone()).unwrap());
+            assert_eq!(want.len(), got.len(), "{model} {image}: the model changed; re-record the golden logits");
             for (w, g) in want.iter().zip(&got) {
                 worst = worst.max((w - g).abs());
-                assert!(
-                    (w - g).abs() <= TOLERANCE,
-                    "{model} {image} on {}: {g} vs recorded {w}",
-                    std::env::consts::ARCH
-                );
+                assert!((w - g).abs() <= TOLERANCE, "{model} {image} on {}: {g} vs recorded {w}", std::env::consts::ARCH);
             }
         }
     }
-    eprintln!(
-        "{}: largest |logit difference| to the x86_64 recording: {worst:e}",
-        std::env::consts::ARCH
-    );
+    eprintln!("{}: largest |logit difference| to the x86_64 recording: {worst:e}", std::env::consts::ARCH);
 }

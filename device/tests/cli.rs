@@ -16,10 +16,7 @@ fn root() -> PathBuf {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "signspell-device-cli-{name}-{}",
-        std::process::id()
-    ));
+    let d = std::env::temp_dir().join(format!("signspell-device-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -27,30 +24,16 @@ fn tmp(name: &str) -> PathBuf {
 
 #[test]
 fn classify_json_names_each_image_and_its_class() {
-    let data = shared::paths::shared_dir_from(&root())
-        .unwrap()
-        .join("data/asl-alphabet");
+    let data = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet");
     let heldout = std::fs::read_to_string(root().join("models/asl-alphabet.heldout.txt")).unwrap();
     let files: Vec<PathBuf> = ["B/", "L/", "Y/"]
         .iter()
         .map(|p| data.join(heldout.lines().find(|l| l.starts_with(p)).unwrap()))
         .collect();
-    let out = bin()
-        .arg("classify")
-        .arg("--json")
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let out = bin().arg("classify").arg("--json").args(&files).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
     for (line, want) in lines.iter().zip(["B", "L", "Y"]) {
         assert_eq!(line["label"], want, "{line}");
@@ -66,58 +49,24 @@ fn classify_json_names_each_image_and_its_class() {
 fn classify_names_a_corrupt_image() {
     let dir = tmp("corrupt");
     let bad = dir.join("broken.jpg");
-    let data = shared::paths::shared_dir_from(&root())
-        .unwrap()
-        .join("data/asl-alphabet/A");
-    let good = std::fs::read_dir(&data)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let data = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet/A");
+    let good = std::fs::read_dir(&data).unwrap().next().unwrap().unwrap().path();
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
     let out = bin().arg("classify").arg(&bad).arg(&good).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.jpg"), "{err}");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).lines().count(),
-        1,
-        "the good image is still classified"
-    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "the good image is still classified");
 }
 
 #[test]
 fn bench_json_has_every_stage() {
-    let out = bin()
-        .args(["bench", "--frames", "30", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = bin().args(["bench", "--frames", "30", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let stages: Vec<&str> = r["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["stage"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        stages,
-        [
-            "capture",
-            "region",
-            "preprocess",
-            "inference",
-            "decode",
-            "draw",
-            "push"
-        ]
-    );
+    let stages: Vec<&str> = r["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["capture", "region", "preprocess", "inference", "decode", "draw", "push"]);
     assert_eq!(r["frames"], 30);
     assert!(r["model_fps"].as_f64().unwrap() > r["end_to_end_fps"].as_f64().unwrap());
     assert!(r["peak_rss_kib"].as_u64().unwrap() > 0);
@@ -131,16 +80,8 @@ fn bench_json_has_every_stage() {
 #[test]
 fn demo_spells_and_writes_screens() {
     let out_dir = tmp("demo");
-    let out = bin()
-        .args(["demo", "--word", "HI", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = bin().args(["demo", "--word", "HI", "--out"]).arg(&out_dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "spelled: HI");
     let screens = std::fs::read_dir(&out_dir).unwrap().count();
     assert_eq!(screens, 2 * 15 + 2 * 6, "one PNG per replayed frame");
@@ -150,16 +91,10 @@ fn demo_spells_and_writes_screens() {
 
 #[test]
 fn demo_without_frames_says_where_to_get_them() {
-    let out = bin()
-        .args(["demo", "--frames", "/nonexistent/asl"])
-        .output()
-        .unwrap();
+    let out = bin().args(["demo", "--frames", "/nonexistent/asl"]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("/nonexistent/asl") && err.contains("--frames"),
-        "{err}"
-    );
+    assert!(err.contains("/nonexistent/asl") && err.contains("--frames"), "{err}");
 }
 
 fn config(dir: &Path, model: &Path, extra: &str) -> PathBuf {
@@ -180,12 +115,7 @@ fn run_fails_at_start_naming_a_corrupt_model() {
     let model = dir.join("bad.onnx");
     let bytes = std::fs::read(root().join("models/asl-alphabet.onnx")).unwrap();
     std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
-    let out = bin()
-        .arg("run")
-        .arg("--config")
-        .arg(config(&dir, &model, ""))
-        .output()
-        .unwrap();
+    let out = bin().arg("run").arg("--config").arg(config(&dir, &model, "")).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.onnx"), "{err}");
@@ -195,24 +125,11 @@ fn run_fails_at_start_naming_a_corrupt_model() {
 fn run_fails_at_start_naming_a_bad_config() {
     let dir = tmp("bad-config");
     let model = root().join("models/asl-alphabet.onnx");
-    let out = bin()
-        .arg("run")
-        .arg("--config")
-        .arg(config(&dir, &model, "[decoder]\nthreshold = 3.0\n"))
-        .output()
-        .unwrap();
+    let out = bin().arg("run").arg("--config").arg(config(&dir, &model, "[decoder]\nthreshold = 3.0\n")).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("kiosk.toml") && err.contains("threshold"),
-        "{err}"
-    );
-    let out = bin()
-        .arg("run")
-        .arg("--config")
-        .arg(config(&dir, &model, "[decoder]\nwindw = 3\n"))
-        .output()
-        .unwrap();
+    assert!(err.contains("kiosk.toml") && err.contains("threshold"), "{err}");
+    let out = bin().arg("run").arg("--config").arg(config(&dir, &model, "[decoder]\nwindw = 3\n")).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("windw"), "{err}");
 }
@@ -221,37 +138,22 @@ fn run_fails_at_start_naming_a_bad_config() {
 fn run_retries_a_missing_camera_and_stops_on_sigterm() {
     let dir = tmp("sigterm");
     let cfg = config(&dir, &root().join("models/asl-alphabet.onnx"), "");
-    let mut child = bin()
-        .arg("run")
-        .arg("--config")
-        .arg(&cfg)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = bin().arg("run").arg("--config").arg(&cfg).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the kiosk waits for the camera instead of exiting"
-    );
+    assert!(child.try_wait().unwrap().is_none(), "the kiosk waits for the camera instead of exiting");
     unsafe { libc_kill(child.id() as i32, 15) };
     let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "no exit within 5 s of SIGTERM"
-        );
+        assert!(start.elapsed() < Duration::from_secs(5), "no exit within 5 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     };
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(status.success(), "{err}");
-    assert!(
-        err.contains("video-signspell-missing") && err.contains("retry"),
-        "{err}"
-    );
+    assert!(err.contains("video-signspell-missing") && err.contains("retry"), "{err}");
     assert!(err.contains("kiosk stopped"), "{err}");
 }
 

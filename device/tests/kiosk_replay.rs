@@ -16,9 +16,7 @@ use device::source::fault::{Fault, FaultySource};
 use device::source::replay::Replay;
 
 fn model(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../models")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
 }
 
 fn dataset() -> PathBuf {
@@ -45,38 +43,15 @@ impl Panel for Recorder {
 
 fn word_replay(model_path: &Path, word: &str) -> (Engine, Replay) {
     let engine = Engine::load(model_path).unwrap();
-    let heldout = demo::heldout_list(model_path)
-        .unwrap()
-        .expect("the shipped model has a held-out list");
-    let files = demo::word_frames(
-        &dataset(),
-        &engine.card().classes,
-        word,
-        15,
-        6,
-        Some(&heldout),
-    )
-    .unwrap();
+    let heldout = demo::heldout_list(model_path).unwrap().expect("the shipped model has a held-out list");
+    let files = demo::word_frames(&dataset(), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
     (engine, Replay::new(files, 10.0).unwrap())
 }
 
-fn kiosk<S: device::source::FrameSource>(
-    engine: Engine,
-    source: S,
-) -> Kiosk<S, GuideBox, Recorder> {
+fn kiosk<S: device::source::FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, Recorder> {
     let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let recovery = RecoveryConfig {
-        initial_backoff_ms: 5,
-        max_backoff_ms: 20,
-    };
-    Kiosk::new(
-        source,
-        GuideBox::default(),
-        engine,
-        decoder,
-        Recorder::default(),
-        recovery,
-    )
+    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20 };
+    Kiosk::new(source, GuideBox::default(), engine, decoder, Recorder::default(), recovery)
 }
 
 #[test]
@@ -91,11 +66,7 @@ fn held_out_frames_spell_hello_float_and_int8() {
         assert_eq!(summary.frames, frames);
         assert_eq!(k.panel.screens.len() as u64, frames, "one screen a frame");
         let letters: Vec<&Edit> = summary.edits.iter().collect();
-        assert_eq!(
-            letters.len(),
-            5,
-            "{name}: exactly five commits, no stray letters: {letters:?}"
-        );
+        assert_eq!(letters.len(), 5, "{name}: exactly five commits, no stray letters: {letters:?}");
     }
 }
 
@@ -103,25 +74,14 @@ fn held_out_frames_spell_hello_float_and_int8() {
 fn kiosk_recovers_from_bad_frames_stalls_and_a_lost_camera() {
     let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
     let frames = replay.files().len() as u64;
-    let faults = [
-        (3, Fault::BadFrame),
-        (12, Fault::Stall(Duration::from_millis(20))),
-        (25, Fault::Lost { reopens: 2 }),
-    ];
+    let faults = [(3, Fault::BadFrame), (12, Fault::Stall(Duration::from_millis(20))), (25, Fault::Lost { reopens: 2 })];
     let mut k = kiosk(engine, FaultySource::new(replay, faults));
     let summary = k.run().unwrap();
     assert_eq!(summary.ended, Ended::Finished);
     assert_eq!(summary.lost, 1);
     assert_eq!(summary.dropped, 2);
-    assert_eq!(
-        k.source.reopen_attempts, 3,
-        "two failed reopens, then the camera is back"
-    );
-    assert_eq!(
-        summary.frames,
-        frames - 2,
-        "every frame but the bad and the stalled one is classified"
-    );
+    assert_eq!(k.source.reopen_attempts, 3, "two failed reopens, then the camera is back");
+    assert_eq!(summary.frames, frames - 2, "every frame but the bad and the stalled one is classified");
     // While the camera was gone the kiosk kept drawing: one status screen per attempt.
     assert_eq!(k.panel.screens.len() as u64, summary.frames + 3);
     assert_eq!(summary.text, "HI");
@@ -139,21 +99,8 @@ fn stop_flag_ends_the_loop_before_the_next_frame() {
 #[test]
 fn mirrored_inference_still_spells() {
     let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "LO");
-    let decoder = Decoder::new(
-        DecoderConfig {
-            mirrored: true,
-            ..Default::default()
-        },
-        engine.card().classes.clone(),
-    );
-    let mut k = Kiosk::new(
-        replay,
-        GuideBox::default(),
-        engine,
-        decoder,
-        Recorder::default(),
-        RecoveryConfig::default(),
-    );
+    let decoder = Decoder::new(DecoderConfig { mirrored: true, ..Default::default() }, engine.card().classes.clone());
+    let mut k = Kiosk::new(replay, GuideBox::default(), engine, decoder, Recorder::default(), RecoveryConfig::default());
     assert_eq!(k.run().unwrap().text, "LO");
 }
 
@@ -183,31 +130,13 @@ fn display_errors_do_not_stop_the_kiosk() {
     let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
     let frames = replay.files().len() as u64;
     let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let panel = Flaky {
-        pushes: 0,
-        failing: 5..15,
-        shown: 0,
-    };
-    let mut k = Kiosk::new(
-        replay,
-        GuideBox::default(),
-        engine,
-        decoder,
-        panel,
-        RecoveryConfig::default(),
-    );
+    let panel = Flaky { pushes: 0, failing: 5..15, shown: 0 };
+    let mut k = Kiosk::new(replay, GuideBox::default(), engine, decoder, panel, RecoveryConfig::default());
     let summary = k.run().unwrap();
     assert_eq!(summary.ended, Ended::Finished);
     assert_eq!(summary.display_errors, 10);
-    assert_eq!(
-        k.panel.shown,
-        frames - 10,
-        "the panel shows screens again once the bus works"
-    );
-    assert_eq!(
-        summary.text, "HI",
-        "spelling goes on while the screen is failing"
-    );
+    assert_eq!(k.panel.shown, frames - 10, "the panel shows screens again once the bus works");
+    assert_eq!(summary.text, "HI", "spelling goes on while the screen is failing");
 }
 
 #[test]
@@ -215,34 +144,11 @@ fn a_long_word_reuses_held_out_frames_instead_of_failing() {
     // Nine letters need 9 x 6 `nothing` frames; the held-out split has 40. They are
     // reused in order rather than the demo refusing the word.
     let engine = Engine::load(&model("asl-alphabet.onnx")).unwrap();
-    let heldout = demo::heldout_list(&model("asl-alphabet.onnx"))
-        .unwrap()
-        .unwrap();
-    let files = demo::word_frames(
-        &dataset(),
-        &engine.card().classes,
-        "SIGNSPELL",
-        15,
-        6,
-        Some(&heldout),
-    )
-    .unwrap();
+    let heldout = demo::heldout_list(&model("asl-alphabet.onnx")).unwrap().unwrap();
+    let files = demo::word_frames(&dataset(), &engine.card().classes, "SIGNSPELL", 15, 6, Some(&heldout)).unwrap();
     assert_eq!(files.len(), 9 * 15 + 9 * 6);
-    let nothing: Vec<&PathBuf> = files
-        .iter()
-        .filter(|f| f.parent().unwrap().ends_with("nothing"))
-        .collect();
+    let nothing: Vec<&PathBuf> = files.iter().filter(|f| f.parent().unwrap().ends_with("nothing")).collect();
     assert_eq!(nothing.len(), 54);
-    assert_eq!(
-        nothing[40], nothing[0],
-        "the 41st `nothing` frame is the first again"
-    );
-    assert!(files.iter().all(|f| {
-        heldout.contains(
-            &f.strip_prefix(dataset())
-                .unwrap()
-                .to_string_lossy()
-                .to_string(),
-        )
-    }));
+    assert_eq!(nothing[40], nothing[0], "the 41st `nothing` frame is the first again");
+    assert!(files.iter().all(|f| heldout.contains(&f.strip_prefix(dataset()).unwrap().to_string_lossy().to_string())));
 }

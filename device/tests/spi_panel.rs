@@ -126,10 +126,7 @@ fn commands(bytes: &[(bool, u8)]) -> Vec<(u8, Vec<u8>)> {
     let mut out: Vec<(u8, Vec<u8>)> = Vec::new();
     for &(data, b) in bytes {
         if data {
-            out.last_mut()
-                .expect("data bytes before any command")
-                .1
-                .push(b);
+            out.last_mut().expect("data bytes before any command").1.push(b);
         } else {
             out.push((b, Vec::new()));
         }
@@ -138,9 +135,7 @@ fn commands(bytes: &[(bool, u8)]) -> Vec<(u8, Vec<u8>)> {
 }
 
 fn find(cmds: &[(u8, Vec<u8>)], cmd: u8) -> Option<(usize, &[u8])> {
-    cmds.iter()
-        .position(|(c, _)| *c == cmd)
-        .map(|i| (i, cmds[i].1.as_slice()))
+    cmds.iter().position(|(c, _)| *c == cmd).map(|i| (i, cmds[i].1.as_slice()))
 }
 
 /// Builds a panel from `cfg` on fresh mocks; `with_reset` wires a reset pin.
@@ -160,17 +155,11 @@ fn build(cfg: &SpiConfig, with_reset: bool) -> (Shared, impl Panel + use<>) {
 }
 
 fn st7789() -> SpiConfig {
-    SpiConfig {
-        model: PanelModel::St7789,
-        ..SpiConfig::default()
-    }
+    SpiConfig { model: PanelModel::St7789, ..SpiConfig::default() }
 }
 
 fn ili9341() -> SpiConfig {
-    SpiConfig {
-        model: PanelModel::Ili9341,
-        ..SpiConfig::default()
-    }
+    SpiConfig { model: PanelModel::Ili9341, ..SpiConfig::default() }
 }
 
 /// A frame whose pixels all differ from their neighbours: `(x, y)` -> a colour from x and y.
@@ -178,18 +167,11 @@ fn pattern_frame(width: u32, height: u32) -> FrameBuffer {
     let mut fb = FrameBuffer::new(width, height);
     let pixels = (0..height).flat_map(|y| {
         (0..width).map(move |x| {
-            Pixel(
-                Point::new(x as i32, y as i32),
-                Rgb565::new((x % 32) as u8, (y % 64) as u8, ((x + y) % 32) as u8),
-            )
+            Pixel(Point::new(x as i32, y as i32), Rgb565::new((x % 32) as u8, (y % 64) as u8, ((x + y) % 32) as u8))
         })
     });
     fb.draw_iter(pixels).unwrap();
-    fb.draw_iter([Pixel(
-        Point::zero(),
-        Rgb565::new(0b10101, 0b110011, 0b01010),
-    )])
-    .unwrap();
+    fb.draw_iter([Pixel(Point::zero(), Rgb565::new(0b10101, 0b110011, 0b01010))]).unwrap();
     fb
 }
 
@@ -201,11 +183,7 @@ fn st7789_init_sequence_without_reset_pin() {
     let cmds = commands(&wire.bytes);
     let sequence: Vec<u8> = cmds.iter().map(|(c, _)| *c).collect();
     // Software reset first (no reset pin), then sleep out, MADCTL, invert, pixel format, normal, display on.
-    assert_eq!(
-        sequence,
-        [SWRESET, SLPOUT, MADCTL, INVON, COLMOD, NORON, DISPON],
-        "{cmds:x?}"
-    );
+    assert_eq!(sequence, [SWRESET, SLPOUT, MADCTL, INVON, COLMOD, NORON, DISPON], "{cmds:x?}");
     assert_eq!(find(&cmds, COLMOD).unwrap().1, [0x55], "16-bit RGB565");
     assert_eq!(find(&cmds, SWRESET).unwrap().1, [] as [u8; 0]);
     assert_eq!(find(&cmds, MADCTL).unwrap().1, [0x00], "rotation 0, RGB");
@@ -215,19 +193,13 @@ fn st7789_init_sequence_without_reset_pin() {
 
 #[test]
 fn st7789_with_reset_pin_pulses_it_instead_of_swreset() {
-    let cfg = SpiConfig {
-        invert_colors: Some(false),
-        ..st7789()
-    };
+    let cfg = SpiConfig { invert_colors: Some(false), ..st7789() };
     let (wire, _panel) = build(&cfg, true);
     let wire = wire.borrow();
     assert_eq!(wire.reset, [false, true], "reset pulsed low then released");
     let cmds = commands(&wire.bytes);
     assert!(find(&cmds, SWRESET).is_none());
-    assert!(
-        find(&cmds, INVOFF).is_some() && find(&cmds, INVON).is_none(),
-        "{cmds:x?}"
-    );
+    assert!(find(&cmds, INVOFF).is_some() && find(&cmds, INVON).is_none(), "{cmds:x?}");
     assert_eq!(cmds.last().unwrap().0, DISPON);
 }
 
@@ -241,52 +213,29 @@ fn st7789_push_sends_the_window_then_every_pixel_big_endian() {
 
     let wire = wire.borrow();
     let cmds = commands(&wire.bytes);
-    assert_eq!(
-        cmds.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
-        [CASET, RASET, RAMWR]
-    );
+    assert_eq!(cmds.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [CASET, RASET, RAMWR]);
     assert_eq!(cmds[0].1, [0, 0, 0, 239]);
     assert_eq!(cmds[1].1, [0, 0, 0, 239]);
     let data = &cmds[2].1;
     assert_eq!(data.len(), 240 * 240 * 2);
-    let expected: Vec<u8> = frame
-        .pixels()
-        .iter()
-        .flat_map(|p| p.to_be_bytes())
-        .collect();
-    assert_eq!(
-        data[..2],
-        Rgb565::new(0b10101, 0b110011, 0b01010).to_be_bytes()
-    );
+    let expected: Vec<u8> = frame.pixels().iter().flat_map(|p| p.to_be_bytes()).collect();
+    assert_eq!(data[..2], Rgb565::new(0b10101, 0b110011, 0b01010).to_be_bytes());
     assert_eq!(data[..2], [0b1010_1110, 0b0110_1010]);
     assert_eq!(*data, expected, "every pixel in order, RGB565 big-endian");
-    assert!(
-        wire.write_sizes.iter().all(|&n| n <= SPI_CHUNK),
-        "spidev-sized writes"
-    );
+    assert!(wire.write_sizes.iter().all(|&n| n <= SPI_CHUNK), "spidev-sized writes");
     // 115200 bytes in 4096-byte writes, plus the 3 command bytes and 2 window parameters.
-    assert_eq!(
-        wire.write_sizes.len(),
-        3 + 2 + 115_200usize.div_ceil(SPI_CHUNK)
-    );
+    assert_eq!(wire.write_sizes.len(), 3 + 2 + 115_200usize.div_ceil(SPI_CHUNK));
 }
 
 #[test]
 fn st7789_rotated_180_uses_the_bottom_of_the_controller_memory() {
-    let cfg = SpiConfig {
-        rotation: Some(180),
-        ..st7789()
-    };
+    let cfg = SpiConfig { rotation: Some(180), ..st7789() };
     let (wire, mut panel) = build(&cfg, false);
     wire.borrow_mut().bytes.clear();
     panel.push(&FrameBuffer::new(240, 240)).unwrap();
     let cmds = commands(&wire.borrow().bytes.clone());
     assert_eq!(cmds[0], (CASET, vec![0, 0, 0, 239]));
-    assert_eq!(
-        cmds[1],
-        (RASET, vec![0, 80, 1, 63]),
-        "rows 80..=319 of the 240x320 memory"
-    );
+    assert_eq!(cmds[1], (RASET, vec![0, 80, 1, 63]), "rows 80..=319 of the 240x320 memory");
 }
 
 #[test]
@@ -299,11 +248,7 @@ fn ili9341_is_landscape_320x240_and_bgr_by_default() {
     }
     assert_eq!(find(&init, COLMOD).unwrap().1, [0x55]);
     let madctl = find(&init, MADCTL).unwrap().1[0];
-    assert_ne!(
-        madctl & 0x20,
-        0,
-        "rows and columns swapped for landscape: {madctl:#x}"
-    );
+    assert_ne!(madctl & 0x20, 0, "rows and columns swapped for landscape: {madctl:#x}");
     assert_ne!(madctl & 0x08, 0, "BGR: {madctl:#x}");
     assert!(find(&init, SLPOUT).unwrap().0 < find(&init, DISPON).unwrap().0);
 
@@ -330,10 +275,7 @@ fn a_frame_of_the_wrong_size_is_refused() {
 #[test]
 fn bad_rotation_and_failing_bus_give_clear_errors() {
     let wire = Shared::default();
-    let cfg = SpiConfig {
-        rotation: Some(45),
-        ..st7789()
-    };
+    let cfg = SpiConfig { rotation: Some(45), ..st7789() };
     let err = build_panel(
         &cfg,
         MockSpi(wire.clone()),
@@ -346,30 +288,15 @@ fn bad_rotation_and_failing_bus_give_clear_errors() {
     .unwrap();
     assert!(format!("{err:#}").contains("rotation 45"), "{err:#}");
 
-    let cfg = SpiConfig {
-        spidev: "/dev/spidev1.2".into(),
-        ..st7789()
-    };
-    let err = build_panel(
-        &cfg,
-        BrokenSpi,
-        MockPin(wire.clone(), Role::Dc),
-        None::<MockPin>,
-        None::<MockPin>,
-        &mut NoDelay,
-    )
-    .err()
-    .unwrap();
+    let cfg = SpiConfig { spidev: "/dev/spidev1.2".into(), ..st7789() };
+    let err =
+        build_panel(&cfg, BrokenSpi, MockPin(wire.clone(), Role::Dc), None::<MockPin>, None::<MockPin>, &mut NoDelay)
+            .err()
+            .unwrap();
     let msg = format!("{err:#}");
-    assert!(
-        msg.contains("/dev/spidev1.2") && msg.contains("ST7789"),
-        "{msg}"
-    );
+    assert!(msg.contains("/dev/spidev1.2") && msg.contains("ST7789"), "{msg}");
 
-    let cfg = SpiConfig {
-        size: Some([240, 400]),
-        ..ili9341()
-    };
+    let cfg = SpiConfig { size: Some([240, 400]), ..ili9341() };
     let err = build_panel(
         &cfg,
         MockSpi(wire.clone()),
@@ -387,10 +314,7 @@ fn bad_rotation_and_failing_bus_give_clear_errors() {
 fn open_on_a_missing_spidev_names_it_and_hints_to_enable_spi() {
     let dir = std::env::temp_dir().join(format!("signspell-no-spi-{}", std::process::id()));
     let path = dir.join("spidev7.7");
-    let cfg = SpiConfig {
-        spidev: path.clone(),
-        ..st7789()
-    };
+    let cfg = SpiConfig { spidev: path.clone(), ..st7789() };
     let err = SpiPanel::open(&cfg).err().expect("no such device");
     let msg = format!("{err:#}");
     assert!(msg.contains(&path.display().to_string()), "{msg}");
@@ -418,10 +342,7 @@ fn config_reads_from_toml_with_defaults() {
     )
     .unwrap();
     assert_eq!(cfg.model, PanelModel::Ili9341);
-    assert_eq!(
-        (cfg.dc_line, cfg.reset_line, cfg.backlight_line),
-        (24, Some(25), Some(18))
-    );
+    assert_eq!((cfg.dc_line, cfg.reset_line, cfg.backlight_line), (24, Some(25), Some(18)));
     assert_eq!(cfg.screen_size(), (320, 240));
     assert_eq!(cfg.effective_rotation(), 270);
 

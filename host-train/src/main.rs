@@ -143,6 +143,10 @@ struct TrainArgs {
     /// Plateau schedule patience (epochs).
     #[arg(long, default_value_t = 2)]
     plateau_patience: usize,
+    /// One-cycle warm-up: the fraction of the steps spent rising to the peak rate
+    /// (PyTorch's pct_start).
+    #[arg(long, default_value_t = 0.3)]
+    warmup_fraction: f64,
     /// Weight the loss by inverse class frequency.
     #[arg(long)]
     class_weights: bool,
@@ -316,9 +320,7 @@ struct BenchArgs {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -375,9 +377,7 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
     if a.resume && a.out.join("config.toml").exists() {
         return Ok((TrainConfig::load(&a.out)?, true));
     }
-    let dataset = a
-        .dataset
-        .context("--dataset is required (or --resume with an existing run)")?;
+    let dataset = a.dataset.context("--dataset is required (or --resume with an existing run)")?;
     let format = match a.format {
         Some(f) => f,
         None => host_train::data::detect_format(&dataset)?,
@@ -390,14 +390,11 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
         None => SplitKind::Stratified,
     };
     let handwritten = format == Format::FileNameLabels;
-    let mut augment = if a.no_augment {
-        AugmentConfig::off()
-    } else {
-        AugmentConfig::default()
-    };
-    augment.hflip = a
-        .hflip
-        .unwrap_or(if handwritten { 0.0 } else { augment.hflip });
+    let mut augment = if a.no_augment { AugmentConfig::off() } else { AugmentConfig::default() };
+    augment.hflip = a.hflip.unwrap_or(if handwritten { 0.0 } else { augment.hflip });
+    if !(a.warmup_fraction > 0.0 && a.warmup_fraction < 1.0) {
+        bail!("--warmup-fraction must lie strictly between 0 and 1, got {}", a.warmup_fraction);
+    }
     let cfg = TrainConfig {
         dataset,
         format: Some(format),
@@ -420,14 +417,10 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
         dropout: a.dropout,
         ca_reduction: a.ca_reduction,
         augment,
-        optim: OptimConfig {
-            kind: a.optimizer,
-            lr: a.lr,
-            weight_decay: a.weight_decay,
-            momentum: a.momentum,
-        },
+        optim: OptimConfig { kind: a.optimizer, lr: a.lr, weight_decay: a.weight_decay, momentum: a.momentum },
         schedule: a.schedule,
         plateau_patience: a.plateau_patience,
+        warmup_fraction: a.warmup_fraction,
         class_weights: a.class_weights,
         label_smoothing: a.label_smoothing,
         clip_grad: a.clip_grad,
@@ -471,10 +464,7 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
                 .map(|(i, _)| i)
                 .collect();
             if own.is_empty() {
-                bail!(
-                    "{} has no test split of its own: use --split all",
-                    cfg.dataset.display()
-                );
+                bail!("{} has no test split of its own: use --split all", cfg.dataset.display());
             }
             own
         }
@@ -486,17 +476,10 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
             let engine = shared::tract_model::TractModel::load(path)
                 .with_context(|| format!("cannot use {}", path.display()))?;
             // The run's architecture with the file's classes, for the parameter count.
-            let params =
-                model::parameter_count(&Model::build(&cfg, engine.card.classes.len(), device)?.vs);
+            let params = model::parameter_count(&Model::build(&cfg, engine.card.classes.len(), device)?.vs);
             let e = train::evaluate_onnx(&engine, &ds, &indices, a.batch, &pool)?;
             let name = format!("{} ({}, tract)", cfg.arch, path.display());
-            let labels: Vec<String> = engine
-                .card
-                .classes
-                .classes
-                .iter()
-                .map(|c| c.label.clone())
-                .collect();
+            let labels: Vec<String> = engine.card.classes.classes.iter().map(|c| c.label.clone()).collect();
             train::report_named(&name, &labels, &e, params, &a.split)?
         }
         None => {
@@ -522,9 +505,8 @@ fn read_history(run: &std::path::Path) -> Result<Vec<host_train::eval::EpochReco
     text.lines()
         .enumerate()
         .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| {
-                format!("{}: line {} is not an epoch record", path.display(), i + 1)
-            })
+            serde_json::from_str(l)
+                .with_context(|| format!("{}: line {} is not an epoch record", path.display(), i + 1))
         })
         .collect()
 }
@@ -545,10 +527,7 @@ fn summary(a: SummaryArgs) -> Result<()> {
     let rows = net.summary(&vs, spec.in_channels, spec.input_size);
     let total = model::parameter_count(&vs);
     if a.json {
-        println!(
-            "{}",
-            serde_json::json!({"arch": spec.arch, "rows": rows, "total_params": total})
-        );
+        println!("{}", serde_json::json!({"arch": spec.arch, "rows": rows, "total_params": total}));
     } else {
         print!("{}", model::summary_table(&rows, total));
     }
@@ -572,17 +551,9 @@ fn bench(a: BenchArgs, device: tch::Device, threads: i32) -> Result<()> {
     let params = model::parameter_count(&vs);
     let mut opt = host_train::train::optim::Optimizer::new(
         &vs,
-        OptimConfig {
-            kind: OptimKind::Adamw,
-            lr: 1e-3,
-            weight_decay: 1e-4,
-            momentum: 0.9,
-        },
+        OptimConfig { kind: OptimKind::Adamw, lr: 1e-3, weight_decay: 1e-4, momentum: 0.9 },
     );
-    let x = Tensor::randn(
-        [a.batch, a.channels, a.input_size, a.input_size],
-        (Kind::Float, device),
-    );
+    let x = Tensor::randn([a.batch, a.channels, a.input_size, a.input_size], (Kind::Float, device));
     let y = Tensor::randint(a.classes as i64, [a.batch], (Kind::Int64, device));
     let mut step = || {
         let loss = net.forward_t(&x, true).cross_entropy_for_logits(&y);
@@ -627,20 +598,12 @@ fn latency(a: LatencyArgs) -> Result<()> {
     if !a.json {
         println!(
             "{:<56}{:<26}{:>8}{:>10}{:>10}{:>10}{:>12}{:>8}",
-            "model (tract, batch 1)",
-            "form",
-            "MMAC",
-            "p50 ms",
-            "mean ms",
-            "p90 ms",
-            "bytes",
-            "ratio"
+            "model (tract, batch 1)", "form", "MMAC", "p50 ms", "mean ms", "p90 ms", "bytes", "ratio"
         );
     }
     let mut runs: Vec<(&PathBuf, shared::ModelCard, bool)> = Vec::new();
     for path in &a.models {
-        let (card, _) = shared::ModelCard::read_onnx(path)
-            .with_context(|| format!("cannot use {}", path.display()))?;
+        let (card, _) = shared::ModelCard::read_onnx(path).with_context(|| format!("cannot use {}", path.display()))?;
         let weights_only = matches!(&card.quantization, shared::card::Quantization::Int8 { form, .. } if form.starts_with(shared::tract_model::WEIGHTS_ONLY));
         if a.dequantize_at_load && weights_only {
             runs.push((path, card.clone(), false));
@@ -663,9 +626,7 @@ fn latency(a: LatencyArgs) -> Result<()> {
         let mut times: Vec<f64> = (0..a.runs.max(1))
             .map(|_| {
                 let start = Instant::now();
-                engine
-                    .run(&x)
-                    .map(|_| start.elapsed().as_secs_f64() * 1000.0)
+                engine.run(&x).map(|_| start.elapsed().as_secs_f64() * 1000.0)
             })
             .collect::<Result<_, _>>()?;
         times.sort_by(f64::total_cmp);
@@ -674,21 +635,10 @@ fn latency(a: LatencyArgs) -> Result<()> {
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         let bytes = std::fs::metadata(path)?.len();
         let ratio = p50 / *first.get_or_insert(p50);
-        let label = format!(
-            "{}{}",
-            path.display(),
-            if *dequantize {
-                " (dequantized at load)"
-            } else {
-                ""
-            }
-        );
+        let label = format!("{}{}", path.display(), if *dequantize { " (dequantized at load)" } else { "" });
         let form = match &card.quantization {
             shared::card::Quantization::Float32 => "float32".to_string(),
-            shared::card::Quantization::Int8 {
-                form,
-                calibration_images,
-            } if *calibration_images > 0 => {
+            shared::card::Quantization::Int8 { form, calibration_images } if *calibration_images > 0 => {
                 format!("{form} ({calibration_images} cal)")
             }
             shared::card::Quantization::Int8 { form, .. } => form.clone(),

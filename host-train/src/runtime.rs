@@ -45,23 +45,9 @@ pub fn init(threads: Option<usize>, cpu_only: bool) -> Runtime {
     if let Some(n) = threads {
         tch::set_num_threads(n.max(1) as i32);
     }
-    let cuda_devices = if tch::Cuda::is_available() {
-        tch::Cuda::device_count()
-    } else {
-        0
-    };
-    let device = if cpu_only {
-        Device::Cpu
-    } else {
-        Device::cuda_if_available()
-    };
-    Runtime {
-        device,
-        libtorch_dir,
-        cuda_backend,
-        cuda_devices,
-        threads: tch::get_num_threads(),
-    }
+    let cuda_devices = if tch::Cuda::is_available() { tch::Cuda::device_count() } else { 0 };
+    let device = if cpu_only { Device::Cpu } else { Device::cuda_if_available() };
+    Runtime { device, libtorch_dir, cuda_backend, cuda_devices, threads: tch::get_num_threads() }
 }
 
 /// Keeps freed large buffers in the process instead of returning them to the OS after
@@ -100,9 +86,7 @@ fn load_cuda_backend(path: &std::path::Path) -> String {
         let msg = if err.is_null() {
             "unknown error".to_string()
         } else {
-            unsafe { std::ffi::CStr::from_ptr(err) }
-                .to_string_lossy()
-                .into_owned()
+            unsafe { std::ffi::CStr::from_ptr(err) }.to_string_lossy().into_owned()
         };
         format!("not loaded (CPU only): {msg}")
     } else {

@@ -47,12 +47,8 @@ fn assert_class(r: &Report, i: usize, p: f64, rc: f64, f: f64, support: u64) {
 ///           F1 = (4*4/7 + 3*4/7 + 3*2/3)/10 = 3/5
 /// ```
 fn case1() -> Report {
-    eval::compute(
-        &[0, 0, 0, 0, 1, 1, 1, 2, 2, 2],
-        &[0, 0, 1, 2, 1, 1, 0, 2, 2, 1],
-        &labels(&["cat", "dog", "bird"]),
-    )
-    .unwrap()
+    eval::compute(&[0, 0, 0, 0, 1, 1, 1, 2, 2, 2], &[0, 0, 1, 2, 1, 1, 0, 2, 2, 1], &labels(&["cat", "dog", "bird"]))
+        .unwrap()
 }
 
 /// Case 2: class "C" is never predicted (precision 0/0 -> 0), and has a long label.
@@ -76,21 +72,13 @@ fn case1() -> Report {
 ///           F1 = (2*2/3 + 2*2/3 + 0)/5 = 8/15
 /// ```
 fn case2() -> Report {
-    eval::compute(
-        &[0, 0, 1, 1, 2],
-        &[0, 0, 1, 0, 0],
-        &labels(&["A", "B", "nothing_at_all_long"]),
-    )
-    .unwrap()
+    eval::compute(&[0, 0, 1, 1, 2], &[0, 0, 1, 0, 0], &labels(&["A", "B", "nothing_at_all_long"])).unwrap()
 }
 
 #[test]
 fn case1_metrics_by_hand() {
     let r = case1();
-    assert_eq!(
-        r.confusion_matrix,
-        vec![vec![2, 1, 1], vec![1, 2, 0], vec![0, 1, 2]]
-    );
+    assert_eq!(r.confusion_matrix, vec![vec![2, 1, 1], vec![1, 2, 0], vec![0, 1, 2]]);
     assert_eq!(r.samples, 10);
     assert!(close(r.accuracy, 0.6));
     assert_class(&r, 0, 2.0 / 3.0, 0.5, 4.0 / 7.0, 4);
@@ -105,19 +93,13 @@ fn case1_metrics_by_hand() {
     assert!(close(r.weighted_avg.f1, 0.6));
     assert_eq!(r.weighted_avg.support, 10);
     assert_eq!(r.classes, labels(&["cat", "dog", "bird"]));
-    assert_eq!(
-        (r.loss, r.parameters, r.split.as_deref(), r.model.as_deref()),
-        (None, None, None, None)
-    );
+    assert_eq!((r.loss, r.parameters, r.split.as_deref(), r.model.as_deref()), (None, None, None, None));
 }
 
 #[test]
 fn case2_never_predicted_class_is_zero() {
     let r = case2();
-    assert_eq!(
-        r.confusion_matrix,
-        vec![vec![2, 0, 0], vec![1, 1, 0], vec![1, 0, 0]]
-    );
+    assert_eq!(r.confusion_matrix, vec![vec![2, 0, 0], vec![1, 1, 0], vec![1, 0, 0]]);
     assert!(close(r.accuracy, 0.6));
     assert_class(&r, 0, 0.5, 1.0, 2.0 / 3.0, 2);
     assert_class(&r, 1, 1.0, 0.5, 2.0 / 3.0, 2);
@@ -129,43 +111,20 @@ fn case2_never_predicted_class_is_zero() {
     assert!(close(r.weighted_avg.recall, 0.6));
     assert!(close(r.weighted_avg.f1, 8.0 / 15.0));
     // Zero division gives 0, never NaN.
-    assert!(
-        r.per_class
-            .iter()
-            .all(|c| c.precision.is_finite() && c.recall.is_finite() && c.f1.is_finite())
-    );
+    assert!(r.per_class.iter().all(|c| c.precision.is_finite() && c.recall.is_finite() && c.f1.is_finite()));
 }
 
 #[test]
 fn error_cases() {
     let l = labels(&["a", "b", "c"]);
-    assert_eq!(
-        eval::compute(&[0, 1], &[0], &l),
-        Err(EvalError::LengthMismatch {
-            y_true: 2,
-            y_pred: 1
-        })
-    );
+    assert_eq!(eval::compute(&[0, 1], &[0], &l), Err(EvalError::LengthMismatch { y_true: 2, y_pred: 1 }));
     assert_eq!(eval::compute(&[], &[], &l), Err(EvalError::Empty));
     let e = eval::compute(&[0, 3], &[0, 1], &l).unwrap_err();
-    assert_eq!(
-        e,
-        EvalError::IndexOutOfRange {
-            which: "y_true",
-            position: 1,
-            index: 3,
-            classes: 3
-        }
-    );
+    assert_eq!(e, EvalError::IndexOutOfRange { which: "y_true", position: 1, index: 3, classes: 3 });
     assert_eq!(e.to_string(), "y_true[1] = 3 is out of range for 3 classes");
     assert!(matches!(
         eval::compute(&[0, 1], &[0, 9], &l),
-        Err(EvalError::IndexOutOfRange {
-            which: "y_pred",
-            position: 1,
-            index: 9,
-            ..
-        })
+        Err(EvalError::IndexOutOfRange { which: "y_pred", position: 1, index: 9, .. })
     ));
     assert!(eval::compute(&[0], &[0], &[]).is_err());
 }
@@ -219,21 +178,13 @@ fn from_matrix(cm: &[Vec<u64>]) -> (Vec<usize>, Vec<usize>) {
 
 #[test]
 fn top_confusions_order_and_limit() {
-    let cm = vec![
-        vec![9, 1, 4, 0, 2],
-        vec![4, 9, 1, 1, 0],
-        vec![0, 7, 9, 2, 1],
-        vec![3, 0, 4, 9, 1],
-        vec![2, 0, 0, 7, 9],
-    ];
+    let cm =
+        vec![vec![9, 1, 4, 0, 2], vec![4, 9, 1, 1, 0], vec![0, 7, 9, 2, 1], vec![3, 0, 4, 9, 1], vec![2, 0, 0, 7, 9]];
     let (t, p) = from_matrix(&cm);
     let r = eval::compute(&t, &p, &labels(&["a", "b", "c", "d", "e"])).unwrap();
     assert_eq!(r.confusion_matrix, cm);
-    let got: Vec<(&str, &str, u64)> = r
-        .top_confusions
-        .iter()
-        .map(|c| (c.true_label.as_str(), c.predicted.as_str(), c.count))
-        .collect();
+    let got: Vec<(&str, &str, u64)> =
+        r.top_confusions.iter().map(|c| (c.true_label.as_str(), c.predicted.as_str(), c.count)).collect();
     // 7s, then 4s, 3, 2s (14 nonzero off-diagonal cells; ties in (true, pred) order), cut at 10.
     assert_eq!(
         got,
@@ -253,20 +204,9 @@ fn top_confusions_order_and_limit() {
     assert_eq!(eval::TOP_CONFUSIONS, 10);
     // All ties: (true, predicted) index order.
     let c1 = case1();
-    let pairs: Vec<(&str, &str)> = c1
-        .top_confusions
-        .iter()
-        .map(|c| (c.true_label.as_str(), c.predicted.as_str()))
-        .collect();
-    assert_eq!(
-        pairs,
-        vec![
-            ("cat", "dog"),
-            ("cat", "bird"),
-            ("dog", "cat"),
-            ("bird", "dog")
-        ]
-    );
+    let pairs: Vec<(&str, &str)> =
+        c1.top_confusions.iter().map(|c| (c.true_label.as_str(), c.predicted.as_str())).collect();
+    assert_eq!(pairs, vec![("cat", "dog"), ("cat", "bird"), ("dog", "cat"), ("bird", "dog")]);
 }
 
 fn history(epochs: usize) -> Vec<EpochRecord> {
@@ -329,10 +269,7 @@ fn assert_same(back: &Report, original: &Report) {
         match (a, b) {
             (Number(x), Number(y)) if x.is_f64() || y.is_f64() => {
                 let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-                assert!(
-                    (x - y).abs() <= 1e-15 * x.abs().max(y.abs()),
-                    "{at}: {x} != {y}"
-                );
+                assert!((x - y).abs() <= 1e-15 * x.abs().max(y.abs()), "{at}: {x} != {y}");
             }
             (Array(x), Array(y)) => {
                 assert_eq!(x.len(), y.len(), "{at}: lengths differ");
@@ -341,11 +278,7 @@ fn assert_same(back: &Report, original: &Report) {
                 }
             }
             (Object(x), Object(y)) => {
-                assert_eq!(
-                    x.keys().collect::<Vec<_>>(),
-                    y.keys().collect::<Vec<_>>(),
-                    "{at}: keys differ"
-                );
+                assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{at}: keys differ");
                 for (k, x) in x {
                     same(x, &y[k], &format!("{at}.{k}"));
                 }
@@ -353,38 +286,25 @@ fn assert_same(back: &Report, original: &Report) {
             _ => assert_eq!(a, b, "{at}"),
         }
     }
-    same(
-        &serde_json::to_value(back).unwrap(),
-        &serde_json::to_value(original).unwrap(),
-        "report",
-    );
+    same(&serde_json::to_value(back).unwrap(), &serde_json::to_value(original).unwrap(), "report");
 }
 
 /// Decodes a PNG and returns its size.
 fn png_size(path: &std::path::Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "{} is not a PNG",
-        path.display()
-    );
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is not a PNG", path.display());
     let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
         .unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()));
     let rgb = img.to_rgb8();
     // Not blank: some pixels are dark (text, lines) and most are light (background).
-    let dark = rgb
-        .pixels()
-        .filter(|p| p.0.iter().all(|&c| c < 100))
-        .count();
+    let dark = rgb.pixels().filter(|p| p.0.iter().all(|&c| c < 100)).count();
     assert!(dark > 500, "{} has almost no dark pixels", path.display());
     (img.width(), img.height())
 }
 
 fn out_dir(name: &str) -> std::path::PathBuf {
     // Kept under target/ so the pictures can be looked at after a run.
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("eval_reports")
-        .join(name);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("eval_reports").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -399,30 +319,19 @@ fn write_reports_29_classes() {
     let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
     let back: Report = serde_json::from_str(&json).unwrap();
     assert_same(&back, &report);
-    assert!(
-        json.contains("\n  \"accuracy\""),
-        "report.json is not pretty-printed"
-    );
+    assert!(json.contains("\n  \"accuracy\""), "report.json is not pretty-printed");
 
     let txt = std::fs::read_to_string(dir.join("report.txt")).unwrap();
     assert!(txt.starts_with(&report.to_text()));
     assert!(txt.contains("split: test") && txt.contains("top confusions"));
 
     let (w, h) = png_size(&dir.join("confusion.png"));
-    assert!(
-        (800..=2400).contains(&w) && (800..=2400).contains(&h),
-        "confusion.png is {w}x{h}"
-    );
+    assert!((800..=2400).contains(&w) && (800..=2400).contains(&h), "confusion.png is {w}x{h}");
     let (w, h) = png_size(&dir.join("curves.png"));
-    assert!(
-        (800..=2400).contains(&w) && (300..=1200).contains(&h),
-        "curves.png is {w}x{h}"
-    );
+    assert!((800..=2400).contains(&w) && (300..=1200).contains(&h), "curves.png is {w}x{h}");
     // No temporary files left behind.
-    let names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 4, "{names:?}");
 }
 
@@ -433,16 +342,9 @@ fn write_reports_10_classes_without_history() {
     let report = synthetic(&names, 300);
     eval::write_reports(&dir, &report, &[]).unwrap();
     let (w, h) = png_size(&dir.join("confusion.png"));
-    assert!(
-        (500..=1600).contains(&w) && (500..=1600).contains(&h),
-        "confusion.png is {w}x{h}"
-    );
-    assert!(
-        !dir.join("curves.png").exists(),
-        "curves.png written without history"
-    );
-    let back: Report =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert!((500..=1600).contains(&w) && (500..=1600).contains(&h), "confusion.png is {w}x{h}");
+    assert!(!dir.join("curves.png").exists(), "curves.png written without history");
+    let back: Report = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     assert_same(&back, &report);
 }
 
@@ -456,11 +358,7 @@ fn plots_cover_edge_sizes() {
     png_size(&dir.join("two.png"));
 
     let names: Vec<String> = (0..32).map(|i| format!("class_{i:02}_longname")).collect();
-    std::fs::write(
-        dir.join("thirtytwo.png"),
-        eval::confusion_png(&synthetic(&names, 20)).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("thirtytwo.png"), eval::confusion_png(&synthetic(&names, 20)).unwrap()).unwrap();
     let (w, h) = png_size(&dir.join("thirtytwo.png"));
     assert!(w <= 2400 && h <= 2400, "{w}x{h}");
 

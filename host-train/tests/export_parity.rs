@@ -34,56 +34,24 @@ fn train_and_export(name: &str, dataset: &Path, epochs: usize, extra: &[&str]) {
 }
 
 /// As [`train_and_export`], then `check(run_dir, float_model)` before cleaning up.
-fn train_export_check(
-    name: &str,
-    dataset: &Path,
-    epochs: usize,
-    extra: &[&str],
-    check: impl Fn(&Path, &Path),
-) {
+fn train_export_check(name: &str, dataset: &Path, epochs: usize, extra: &[&str], check: impl Fn(&Path, &Path)) {
     let dir = scratch(name);
     let run = dir.join("run");
     let epochs = epochs.to_string();
-    let mut args = vec![
-        "train",
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--epochs",
-        &epochs,
-        "--out",
-        run.to_str().unwrap(),
-    ];
+    let mut args =
+        vec!["train", "--dataset", dataset.to_str().unwrap(), "--epochs", &epochs, "--out", run.to_str().unwrap()];
     args.extend_from_slice(extra);
     let out = host_train(&args);
-    assert!(
-        out.status.success(),
-        "{name}: training failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{name}: training failed: {}", String::from_utf8_lossy(&out.stderr));
     for int8 in [false, true] {
-        let file = dir.join(if int8 {
-            "model-int8.onnx"
-        } else {
-            "model.onnx"
-        });
-        let mut args = vec![
-            "export",
-            "--run",
-            run.to_str().unwrap(),
-            "--out",
-            file.to_str().unwrap(),
-            "--parity-images",
-            "100",
-        ];
+        let file = dir.join(if int8 { "model-int8.onnx" } else { "model.onnx" });
+        let mut args =
+            vec!["export", "--run", run.to_str().unwrap(), "--out", file.to_str().unwrap(), "--parity-images", "100"];
         if int8 {
             args.push("--int8");
         }
         let out = host_train(&args);
-        assert!(
-            out.status.success(),
-            "{name} int8={int8}: export failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{name} int8={int8}: export failed: {}", String::from_utf8_lossy(&out.stderr));
         let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(summary["parity"]["passed"], true, "{summary}");
         assert_eq!(summary["parity"]["images"], 100, "{summary}");
@@ -98,26 +66,13 @@ fn train_export_check(
         // The card reads back validated against the graph; tract loads the file alone.
         let (card, info) = shared::ModelCard::read_onnx(&file).unwrap();
         assert_eq!(info.opsets, vec![(String::new(), 13)]);
-        assert_eq!(
-            matches!(card.quantization, shared::card::Quantization::Int8 { .. }),
-            int8
-        );
-        let model = tract_onnx::onnx()
-            .model_for_path(&file)
-            .unwrap()
-            .into_optimized()
-            .unwrap()
-            .into_runnable()
-            .unwrap();
+        assert_eq!(matches!(card.quantization, shared::card::Quantization::Int8 { .. }), int8);
+        let model =
+            tract_onnx::onnx().model_for_path(&file).unwrap().into_optimized().unwrap().into_runnable().unwrap();
         let x = vec![0f32; card.preprocess.tensor_len()];
         use tract_onnx::prelude::*;
-        let y = model
-            .run(tvec!(
-                Tensor::from_shape(&card.preprocess.input_shape(), &x)
-                    .unwrap()
-                    .into_tvalue()
-            ))
-            .unwrap();
+        let y =
+            model.run(tvec!(Tensor::from_shape(&card.preprocess.input_shape(), &x).unwrap().into_tvalue())).unwrap();
         assert_eq!(y[0].len(), card.output_len());
         if int8 {
             // Dequantizing the weights at load computes the same function with float weights.
@@ -126,21 +81,13 @@ fn train_export_check(
             let a = y[0].to_plain_array_view::<f32>().unwrap();
             let b = &z;
             for (p, q) in a.iter().zip(b.iter()) {
-                assert!(
-                    (p - q).abs() <= 1e-4 * p.abs().max(1.0),
-                    "{name}: {p} vs {q} after dequantizing at load"
-                );
+                assert!((p - q).abs() <= 1e-4 * p.abs().max(1.0), "{name}: {p} vs {q} after dequantizing at load");
             }
         }
     }
     let float = std::fs::metadata(dir.join("model.onnx")).unwrap().len();
-    let int8 = std::fs::metadata(dir.join("model-int8.onnx"))
-        .unwrap()
-        .len();
-    assert!(
-        int8 * 3 < float,
-        "{name}: int8 file {int8} B is not much smaller than float {float} B"
-    );
+    let int8 = std::fs::metadata(dir.join("model-int8.onnx")).unwrap().len();
+    assert!(int8 * 3 < float, "{name}: int8 file {int8} B is not much smaller than float {float} B");
     check(&run, &dir.join("model.onnx"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -151,16 +98,7 @@ fn mobilenetv2_with_attention_exports() {
         "mnv2ca",
         &data("sign-language-digits"),
         2,
-        &[
-            "--arch",
-            "mobilenetv2-ca",
-            "--width",
-            "0.35",
-            "--input-size",
-            "32",
-            "--limit-per-class",
-            "40",
-        ],
+        &["--arch", "mobilenetv2-ca", "--width", "0.35", "--input-size", "32", "--limit-per-class", "40"],
     );
 }
 
@@ -225,23 +163,10 @@ fn binary_mlp_exports() {
         "mlp",
         &dir,
         3,
-        &[
-            "--arch",
-            "mlp",
-            "--input-size",
-            "28",
-            "--color",
-            "gray",
-            "--normalization",
-            "unit",
-            "--no-augment",
-        ],
+        &["--arch", "mlp", "--input-size", "28", "--color", "gray", "--normalization", "unit", "--no-augment"],
         |run, file| {
             // tract counts the multiply-accumulates of the two layers: 784x128 + 128x1.
-            assert_eq!(
-                shared::tract_model::TractModel::load(file).unwrap().macs,
-                784 * 128 + 128
-            );
+            assert_eq!(shared::tract_model::TractModel::load(file).unwrap().macs, 784 * 128 + 128);
             // `eval --onnx` runs the exported file in tract over the run's test split: the
             // float export decides as libtorch does.
             let out_dir = run.join("tract-eval");
@@ -254,31 +179,14 @@ fn binary_mlp_exports() {
                 "--out",
                 out_dir.to_str().unwrap(),
             ]);
-            assert!(
-                out.status.success(),
-                "eval --onnx failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let read = |p: &Path| -> serde_json::Value {
-                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-            };
-            let (tract, torch) = (
-                read(&out_dir.join("report.json")),
-                read(&run.join("report.json")),
-            );
+            assert!(out.status.success(), "eval --onnx failed: {}", String::from_utf8_lossy(&out.stderr));
+            let read =
+                |p: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+            let (tract, torch) = (read(&out_dir.join("report.json")), read(&run.join("report.json")));
             assert_eq!(tract["samples"], torch["samples"]);
-            let (a, b) = (
-                tract["accuracy"].as_f64().unwrap(),
-                torch["accuracy"].as_f64().unwrap(),
-            );
-            assert!(
-                (a - b).abs() <= 1.0 / torch["samples"].as_f64().unwrap() + 1e-9,
-                "tract {a} vs libtorch {b}"
-            );
-            assert!(
-                tract["model"].as_str().unwrap().contains("tract"),
-                "{tract}"
-            );
+            let (a, b) = (tract["accuracy"].as_f64().unwrap(), torch["accuracy"].as_f64().unwrap());
+            assert!((a - b).abs() <= 1.0 / torch["samples"].as_f64().unwrap() + 1e-9, "tract {a} vs libtorch {b}");
+            assert!(tract["model"].as_str().unwrap().contains("tract"), "{tract}");
         },
     );
 }
@@ -286,18 +194,8 @@ fn binary_mlp_exports() {
 /// The seeds' fixed architectures on Arabic handwritten digits at 28x28 gray: short runs
 /// that learn enough for decisive logits, then the float and int8 gates.
 fn seed_model_exports(name: &str, arch: &str, size: &str, epochs: usize, extra: &[&str]) {
-    let mut args = vec![
-        "--arch",
-        arch,
-        "--input-size",
-        size,
-        "--color",
-        "gray",
-        "--limit-per-class",
-        "100",
-        "--hflip",
-        "0",
-    ];
+    let mut args =
+        vec!["--arch", arch, "--input-size", size, "--color", "gray", "--limit-per-class", "100", "--hflip", "0"];
     args.extend_from_slice(extra);
     train_and_export(name, &data("ahdd1-test"), epochs, &args);
 }
@@ -309,24 +207,12 @@ fn lenet5_exports() {
 
 #[test]
 fn resco_mini_exports() {
-    seed_model_exports(
-        "resco",
-        "resco-mini",
-        "28",
-        4,
-        &["--lr", "3e-3", "--dropout", "0.5"],
-    );
+    seed_model_exports("resco", "resco-mini", "28", 4, &["--lr", "3e-3", "--dropout", "0.5"]);
 }
 
 #[test]
 fn alexnet_exports() {
-    seed_model_exports(
-        "alexnet",
-        "alexnet",
-        "28",
-        3,
-        &["--lr", "3e-4", "--dropout", "0.5"],
-    );
+    seed_model_exports("alexnet", "alexnet", "28", 3, &["--lr", "3e-4", "--dropout", "0.5"]);
 }
 
 #[test]
@@ -361,13 +247,7 @@ fn attention_lstm_exports() {
         |_, file| {
             use tract_onnx::prelude::Framework;
             let model = tract_onnx::onnx().proto_model_for_path(file).unwrap();
-            let ops: Vec<_> = model
-                .graph
-                .unwrap()
-                .node
-                .iter()
-                .map(|n| n.op_type.clone())
-                .collect();
+            let ops: Vec<_> = model.graph.unwrap().node.iter().map(|n| n.op_type.clone()).collect();
             assert_eq!(ops.iter().filter(|o| *o == "LSTM").count(), 2, "{ops:?}");
             assert!(ops.iter().any(|o| o == "Softmax"), "{ops:?}");
         },

@@ -25,12 +25,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn host_train(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_host-train"))
-        .args(["--threads", "1"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_host-train")).args(["--threads", "1"]).args(args).stdin(Stdio::null()).output().unwrap()
 }
 
 #[test]
@@ -61,18 +56,12 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
         "--lr",
         "3e-3",
     ]);
-    assert!(
-        out.status.success(),
-        "training failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "training failed: {}", String::from_utf8_lossy(&out.stderr));
 
     let mut passed = Vec::new();
-    for (flag, card_form, op) in [
-        ("qdq-tensor", "qdq-per-tensor", "QuantizeLinear"),
-        ("qdq-channel", "qdq-per-channel", "QuantizeLinear"),
-        ("qlinear", "qlinear-per-channel", "QLinearConv"),
-    ] {
+    for (flag, card_form, op) in
+        [("qdq-tensor", "qdq-per-tensor", "QuantizeLinear"), ("qdq-channel", "qdq-per-channel", "QuantizeLinear"), ("qlinear", "qlinear-per-channel", "QLinearConv")]
+    {
         let file = dir.join(format!("{flag}.onnx"));
         let out = host_train(&[
             "export",
@@ -90,14 +79,8 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
         if !out.status.success() {
             // A gate failure is loud and leaves nothing behind; any other failure is a bug.
             let err = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                err.contains("parity gate failed") && err.contains("nothing written"),
-                "{flag}: export failed: {err}"
-            );
-            assert!(
-                !file.exists(),
-                "{flag}: a file that failed the gate was written"
-            );
+            assert!(err.contains("parity gate failed") && err.contains("nothing written"), "{flag}: export failed: {err}");
+            assert!(!file.exists(), "{flag}: a file that failed the gate was written");
             eprintln!("{flag}: failed the int8 gate cleanly: {err}");
             continue;
         }
@@ -106,151 +89,65 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
         assert_eq!(p["passed"], true, "{summary}");
         assert_eq!(p["images"], 100, "{summary}");
         assert!(p["top1_agreement"].as_f64().unwrap() >= 0.99, "{summary}");
-        assert!(
-            p["accuracy_tract"].as_f64().unwrap() >= p["accuracy_torch"].as_f64().unwrap() - 0.01,
-            "{summary}"
-        );
+        assert!(p["accuracy_tract"].as_f64().unwrap() >= p["accuracy_torch"].as_f64().unwrap() - 0.01, "{summary}");
 
         // The card carries the form and the calibration count, validated against the graph.
         let (card, info) = shared::ModelCard::read_onnx(&file).unwrap();
         assert_eq!(info.opsets, vec![(String::new(), 13)], "{flag}");
-        assert_eq!(
-            card.quantization,
-            Quantization::Int8 {
-                form: card_form.into(),
-                calibration_images: 50
-            },
-            "{flag}"
-        );
+        assert_eq!(card.quantization, Quantization::Int8 { form: card_form.into(), calibration_images: 50 }, "{flag}");
 
         // Standard ops only (no com.microsoft), quantized as the form says.
         let proto = tract_onnx::pb::ModelProto::decode(&std::fs::read(&file).unwrap()[..]).unwrap();
         let graph = proto.graph.unwrap();
-        assert!(
-            graph.node.iter().all(|n| n.domain.is_empty()),
-            "{flag}: non-standard op domain"
-        );
-        assert!(
-            graph.node.iter().any(|n| n.op_type == op),
-            "{flag}: no {op}"
-        );
-        assert!(
-            graph.initializer.iter().any(|t| t.data_type == 3),
-            "{flag}: no int8 weights"
-        );
+        assert!(graph.node.iter().all(|n| n.domain.is_empty()), "{flag}: non-standard op domain");
+        assert!(graph.node.iter().any(|n| n.op_type == op), "{flag}: no {op}");
+        assert!(graph.initializer.iter().any(|t| t.data_type == 3), "{flag}: no int8 weights");
         if flag == "qlinear" {
-            assert!(
-                graph.node.iter().any(|n| n.op_type == "QLinearMatMul"),
-                "qlinear: no QLinearMatMul"
-            );
-            assert!(
-                !graph
-                    .node
-                    .iter()
-                    .any(|n| n.op_type == "Conv" || n.op_type == "Gemm"),
-                "qlinear: float Conv/Gemm left"
-            );
+            assert!(graph.node.iter().any(|n| n.op_type == "QLinearMatMul"), "qlinear: no QLinearMatMul");
+            assert!(!graph.node.iter().any(|n| n.op_type == "Conv" || n.op_type == "Gemm"), "qlinear: float Conv/Gemm left");
         }
 
         // tract loads it both through the device's loader and on its own, and they agree.
         let engine = shared::tract_model::TractModel::load(&file).unwrap();
-        let x: Vec<f32> = (0..card.preprocess.tensor_len())
-            .map(|i| (i % 7) as f32 * 0.1 - 0.3)
-            .collect();
+        let x: Vec<f32> = (0..card.preprocess.tensor_len()).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
         let y = engine.run(&x).unwrap();
         assert_eq!(y.len(), card.output_len());
         assert!(y.iter().all(|v| v.is_finite()), "{flag}: {y:?}");
         use tract_onnx::prelude::*;
-        let model = tract_onnx::onnx()
-            .model_for_path(&file)
-            .unwrap()
-            .into_optimized()
-            .unwrap()
-            .into_runnable()
-            .unwrap();
-        let z = model
-            .run(tvec!(
-                Tensor::from_shape(&card.preprocess.input_shape(), &x)
-                    .unwrap()
-                    .into_tvalue()
-            ))
-            .unwrap();
+        let model = tract_onnx::onnx().model_for_path(&file).unwrap().into_optimized().unwrap().into_runnable().unwrap();
+        let z = model.run(tvec!(Tensor::from_shape(&card.preprocess.input_shape(), &x).unwrap().into_tvalue())).unwrap();
         let z = z[0].to_plain_array_view::<f32>().unwrap();
         for (a, b) in y.iter().zip(z.iter()) {
-            assert!(
-                (a - b).abs() <= 1e-4 * a.abs().max(1.0),
-                "{flag}: {a} vs {b}"
-            );
+            assert!((a - b).abs() <= 1e-4 * a.abs().max(1.0), "{flag}: {a} vs {b}");
         }
         passed.push(flag);
     }
     // Int8 weights make every written file much smaller than float (not the full 4x on
     // this 65k-parameter model: per-channel scales, i32 biases, names and the card).
-    let out = host_train(&[
-        "export",
-        "--run",
-        run.to_str().unwrap(),
-        "--out",
-        dir.join("float.onnx").to_str().unwrap(),
-        "--parity-images",
-        "100",
-    ]);
-    assert!(
-        out.status.success(),
-        "float export failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = host_train(&["export", "--run", run.to_str().unwrap(), "--out", dir.join("float.onnx").to_str().unwrap(), "--parity-images", "100"]);
+    assert!(out.status.success(), "float export failed: {}", String::from_utf8_lossy(&out.stderr));
     let float = std::fs::metadata(dir.join("float.onnx")).unwrap().len();
     for flag in &passed {
-        let int8 = std::fs::metadata(dir.join(format!("{flag}.onnx")))
-            .unwrap()
-            .len();
-        assert!(
-            int8 * 5 < float * 2,
-            "{flag}: int8 file {int8} B is not much smaller than float {float} B"
-        );
+        let int8 = std::fs::metadata(dir.join(format!("{flag}.onnx"))).unwrap().len();
+        assert!(int8 * 5 < float * 2, "{flag}: int8 file {int8} B is not much smaller than float {float} B");
     }
     // At least one static QDQ form passes on this model.
-    assert!(
-        passed.iter().any(|f| f.starts_with("qdq")),
-        "no QDQ form passed the gate: {passed:?}"
-    );
+    assert!(passed.iter().any(|f| f.starts_with("qdq")), "no QDQ form passed the gate: {passed:?}");
 
     // `--calibration DATASET` calibrates on another dataset; a missing one is named.
     let file = dir.join("calibrated-elsewhere.onnx");
     let export_with = |calibration: &str| {
         host_train(&[
-            "export",
-            "--run",
-            run.to_str().unwrap(),
-            "--out",
-            file.to_str().unwrap(),
-            "--int8-form",
-            "qdq-tensor",
-            "--calibration",
-            calibration,
-            "--calib-images",
-            "30",
-            "--parity-images",
-            "100",
+            "export", "--run", run.to_str().unwrap(), "--out", file.to_str().unwrap(), "--int8-form", "qdq-tensor",
+            "--calibration", calibration, "--calib-images", "30", "--parity-images", "100",
         ])
     };
     let out = export_with(data("ahdd1-test").to_str().unwrap());
     if out.status.success() {
         let (card, _) = shared::ModelCard::read_onnx(&file).unwrap();
-        assert_eq!(
-            card.quantization,
-            Quantization::Int8 {
-                form: "qdq-per-tensor".into(),
-                calibration_images: 30
-            }
-        );
+        assert_eq!(card.quantization, Quantization::Int8 { form: "qdq-per-tensor".into(), calibration_images: 30 });
     } else {
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("parity gate failed"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("parity gate failed"), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let out = export_with("/nonexistent/calibration-set");
     assert!(!out.status.success());

@@ -39,10 +39,7 @@ fn mlp_matches_seed_003() {
     // 784 -> 128 -> 1: 784*128 + 128 + 128 + 1 = 100,609.
     assert_eq!(params(&spec("mlp", 2, 1.0, 28, 1)), 100_609);
     // With ten classes the output layer has ten units.
-    assert_eq!(
-        params(&spec("mlp", 10, 1.0, 28, 1)),
-        784 * 128 + 128 + 128 * 10 + 10
-    );
+    assert_eq!(params(&spec("mlp", 10, 1.0, 28, 1)), 784 * 128 + 128 + 128 * 10 + 10);
 }
 
 #[test]
@@ -50,26 +47,14 @@ fn resnet18_matches_torchvision_and_seed_002() {
     // torchvision.models.resnet18(num_classes=k): 11,689,512 for 1000 classes; the body
     // without avgpool/fc is 11,176,512 (seed 000, Table 1, first row).
     assert_eq!(params(&spec("resnet18", 1000, 1.0, 224, 3)), 11_689_512);
-    assert_eq!(
-        params(&spec("resnet18", 29, 1.0, 224, 3)),
-        11_176_512 + 512 * 29 + 29
-    );
+    assert_eq!(params(&spec("resnet18", 29, 1.0, 224, 3)), 11_176_512 + 512 * 29 + 29);
     // Channel attention (1x1 convs with bias, reduction 16) after layer1..layer4:
     // c*(c/16) + c/16 + (c/16)*c + c for c = 64, 128, 256, 512.
-    let ca: u64 = [64u64, 128, 256, 512]
-        .iter()
-        .map(|c| 2 * c * (c / 16) + c / 16 + c)
-        .sum();
+    let ca: u64 = [64u64, 128, 256, 512].iter().map(|c| 2 * c * (c / 16) + c / 16 + c).sum();
     assert_eq!(ca, 44_540);
-    assert_eq!(
-        params(&spec("resnet18-ca", 29, 1.0, 224, 3)),
-        params(&spec("resnet18", 29, 1.0, 224, 3)) + ca
-    );
+    assert_eq!(params(&spec("resnet18-ca", 29, 1.0, 224, 3)), params(&spec("resnet18", 29, 1.0, 224, 3)) + ca);
     // A gray input only changes the first convolution: 7*7*(3-1)*64 fewer weights.
-    assert_eq!(
-        params(&spec("resnet18", 29, 1.0, 64, 1)),
-        params(&spec("resnet18", 29, 1.0, 64, 3)) - 7 * 7 * 2 * 64
-    );
+    assert_eq!(params(&spec("resnet18", 29, 1.0, 64, 1)), params(&spec("resnet18", 29, 1.0, 64, 3)) - 7 * 7 * 2 * 64);
 }
 
 #[test]
@@ -79,11 +64,8 @@ fn attention_lstm_matches_seed_000_table_1_layer_by_layer() {
     let vs = nn::VarStore::new(Device::Cpu);
     let net = model::build(&vs.root(), &s).unwrap();
     let rows = net.summary(&vs, 3, 224);
-    let find = |name: &str| {
-        rows.iter()
-            .find(|r| r.name == name)
-            .unwrap_or_else(|| panic!("no layer {name} in {rows:?}"))
-    };
+    let find =
+        |name: &str| rows.iter().find(|r| r.name == name).unwrap_or_else(|| panic!("no layer {name} in {rows:?}"));
     // (layer, output shape, parameters) as Table 1 lists them.
     for (name, shape, p) in [
         ("feature_extractor", vec![1, 512, 7, 7], 11_176_512),
@@ -101,10 +83,7 @@ fn attention_lstm_matches_seed_000_table_1_layer_by_layer() {
     assert_eq!(rows.iter().map(|r| r.params).sum::<u64>(), 22_606_430);
     // The sequence length follows the input: 4x4 = 16 positions at 128 px.
     let rows = net.summary(&vs, 3, 128);
-    assert_eq!(
-        rows.iter().find(|r| r.name == "lstm").unwrap().shape,
-        vec![1, 16, 1024]
-    );
+    assert_eq!(rows.iter().find(|r| r.name == "lstm").unwrap().shape, vec![1, 16, 1024]);
 }
 
 #[test]
@@ -132,11 +111,8 @@ fn every_architecture_maps_inputs_to_outputs() {
         let width = if entry.scalable { 0.5 } else { 1.0 };
         // The adapted AlexNet's first dense layer grows with the input's area (236M
         // weights at 64 px): keep it at the sizes it is for.
-        let sizes: &[(i64, i64)] = if entry.name == "alexnet" {
-            &[(28, 1), (32, 3)]
-        } else {
-            &[(32, 3), (64, 1), (96, 3)]
-        };
+        let sizes: &[(i64, i64)] =
+            if entry.name == "alexnet" { &[(28, 1), (32, 3)] } else { &[(32, 3), (64, 1), (96, 3)] };
         for &(size, channels) in sizes {
             let classes = 29;
             let s = spec(entry.name, classes, width, size, channels);
@@ -144,71 +120,30 @@ fn every_architecture_maps_inputs_to_outputs() {
             let net = model::build(&vs.root(), &s).unwrap();
             let x = Tensor::randn([2, channels, size, size], (Kind::Float, Device::Cpu));
             let y = net.forward_t(&x, false);
-            assert_eq!(
-                y.size(),
-                vec![2, classes as i64],
-                "{} at {size}px x{channels}",
-                entry.name
-            );
-            assert!(
-                bool::try_from(y.isfinite().all()).unwrap(),
-                "{} produced non-finite logits",
-                entry.name
-            );
+            assert_eq!(y.size(), vec![2, classes as i64], "{} at {size}px x{channels}", entry.name);
+            assert!(bool::try_from(y.isfinite().all()).unwrap(), "{} produced non-finite logits", entry.name);
             // The summary's rows add up to the model's parameters and end at the output.
             let rows = net.summary(&vs, channels, size);
-            assert_eq!(
-                rows.iter().map(|r| r.params).sum::<u64>(),
-                model::parameter_count(&vs),
-                "{}",
-                entry.name
-            );
-            assert_eq!(
-                rows.last().unwrap().shape,
-                vec![1, classes as i64],
-                "{}",
-                entry.name
-            );
+            assert_eq!(rows.iter().map(|r| r.params).sum::<u64>(), model::parameter_count(&vs), "{}", entry.name);
+            assert_eq!(rows.last().unwrap().shape, vec![1, classes as i64], "{}", entry.name);
         }
     }
     let binary = spec("mlp", 2, 1.0, 28, 1);
     let vs = nn::VarStore::new(Device::Cpu);
     let net = model::build(&vs.root(), &binary).unwrap();
-    assert_eq!(
-        net.forward_t(
-            &Tensor::zeros([3, 1, 28, 28], (Kind::Float, Device::Cpu)),
-            false
-        )
-        .size(),
-        vec![3, 1]
-    );
+    assert_eq!(net.forward_t(&Tensor::zeros([3, 1, 28, 28], (Kind::Float, Device::Cpu)), false).size(), vec![3, 1]);
 }
 
 #[test]
 fn attention_adds_parameters_and_bad_specs_fail() {
-    assert!(
-        params(&spec("mobilenetv2-ca", 29, 1.0, 96, 3))
-            > params(&spec("mobilenetv2", 29, 1.0, 96, 3))
-    );
+    assert!(params(&spec("mobilenetv2-ca", 29, 1.0, 96, 3)) > params(&spec("mobilenetv2", 29, 1.0, 96, 3)));
     let vs = nn::VarStore::new(Device::Cpu);
-    let err = model::build(&vs.root(), &spec("resnet1000", 10, 1.0, 64, 3))
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(
-        err.contains("unknown architecture 'resnet1000'") && err.contains("mobilenetv2"),
-        "{err}"
-    );
+    let err = model::build(&vs.root(), &spec("resnet1000", 10, 1.0, 64, 3)).err().unwrap().to_string();
+    assert!(err.contains("unknown architecture 'resnet1000'") && err.contains("mobilenetv2"), "{err}");
     assert!(model::build(&vs.root(), &spec("mlp", 1, 1.0, 28, 1)).is_err());
     assert!(model::build(&vs.root(), &spec("custom-cnn", 10, 1.0, 8, 1)).is_err());
     assert!(model::build(&vs.root(), &spec("lenet5", 10, 1.0, 10, 1)).is_err());
     // The seeds' architectures have fixed widths: a width multiplier is refused, not ignored.
-    let err = model::build(&vs.root(), &spec("resnet18", 10, 0.5, 64, 3))
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(
-        err.contains("resnet18") && err.contains("--width must be 1.0"),
-        "{err}"
-    );
+    let err = model::build(&vs.root(), &spec("resnet18", 10, 0.5, 64, 3)).err().unwrap().to_string();
+    assert!(err.contains("resnet18") && err.contains("--width must be 1.0"), "{err}");
 }

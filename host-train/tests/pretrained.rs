@@ -31,22 +31,11 @@ fn imagenet_weights_classify_the_cat() {
     let spec = spec(1001, 1.0);
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
     let net = model::build(&vs.root(), &spec).unwrap();
-    let loaded =
-        pretrained::load_mobilenetv2(&vs, &spec, &dir().join("mobilenet_v2_1.0_224_quant.tflite"))
-            .unwrap();
-    assert_eq!(
-        loaded,
-        pretrained::Loaded {
-            convs: 52,
-            classifier: true
-        }
-    );
+    let loaded = pretrained::load_mobilenetv2(&vs, &spec, &dir().join("mobilenet_v2_1.0_224_quant.tflite")).unwrap();
+    assert_eq!(loaded, pretrained::Loaded { convs: 52, classifier: true });
 
-    let pre = PreprocessSpec {
-        mean: vec![0.5; 3],
-        std: vec![0.5; 3],
-        ..PreprocessSpec::unit(224, 224, ColorMode::Rgb)
-    };
+    let pre =
+        PreprocessSpec { mean: vec![0.5; 3], std: vec![0.5; 3], ..PreprocessSpec::unit(224, 224, ColorMode::Rgb) };
     let img = shared::image_io::decode_file(&dir().join("cat.bmp")).unwrap();
     let x = Preprocessor::new(pre).unwrap().image(&img).unwrap();
     let x = tch::Tensor::from_slice(&x).reshape([1, 3, 224, 224]);
@@ -62,9 +51,7 @@ fn imagenet_weights_refuse_a_narrower_network() {
     let spec = spec(29, 0.5);
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
     model::build(&vs.root(), &spec).unwrap();
-    let err =
-        pretrained::load_mobilenetv2(&vs, &spec, &dir().join("mobilenet_v2_1.0_224_quant.tflite"))
-            .unwrap_err();
+    let err = pretrained::load_mobilenetv2(&vs, &spec, &dir().join("mobilenet_v2_1.0_224_quant.tflite")).unwrap_err();
     assert!(format!("{err:#}").contains("width 0.5"), "{err:#}");
 }
 
@@ -72,8 +59,5 @@ fn imagenet_weights_refuse_a_narrower_network() {
 fn a_file_that_is_not_tflite_is_named_in_the_error() {
     let path = dir().join("imagenet_labels.txt");
     let err = format!("{:#}", tflite::Model::load(&path).unwrap_err());
-    assert!(
-        err.contains("imagenet_labels.txt") && err.contains("TFL3"),
-        "{err}"
-    );
+    assert!(err.contains("imagenet_labels.txt") && err.contains("TFL3"), "{err}");
 }

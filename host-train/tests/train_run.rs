@@ -25,39 +25,20 @@ fn train_cmd(out: &Path, epochs: usize, limit: Option<usize>) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_host-train"));
     c.args(["--threads", "1", "train", "--dataset"])
         .arg(digits())
-        .args([
-            "--arch",
-            "custom-cnn",
-            "--width",
-            "0.5",
-            "--input-size",
-            "32",
-        ]);
+        .args(["--arch", "custom-cnn", "--width", "0.5", "--input-size", "32"]);
     if let Some(n) = limit {
         c.args(["--limit-per-class", &n.to_string()]);
     }
-    c.args([
-        "--epochs",
-        &epochs.to_string(),
-        "--batch",
-        "32",
-        "--lr",
-        "3e-3",
-        "--seed",
-        "7",
-        "--out",
-    ])
-    .arg(out)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
+    c
+        .args(["--epochs", &epochs.to_string(), "--batch", "32", "--lr", "3e-3", "--seed", "7", "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     c
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .unwrap()
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
 #[test]
@@ -65,41 +46,17 @@ fn short_run_beats_chance_and_writes_the_run_dir() {
     let out = scratch("short");
     let status = train_cmd(&out, 10, None).status().unwrap();
     assert!(status.success());
-    for f in [
-        "config.toml",
-        "split.json",
-        "metrics.jsonl",
-        "report.json",
-        "report.txt",
-        "confusion.png",
-        "curves.png",
-        "card.json",
-        "checkpoints/best.safetensors",
-        "checkpoints/last.safetensors",
-        "checkpoints/state.json",
-    ] {
+    for f in ["config.toml", "split.json", "metrics.jsonl", "report.json", "report.txt", "confusion.png", "curves.png", "card.json",
+              "checkpoints/best.safetensors", "checkpoints/last.safetensors", "checkpoints/state.json"] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
     let report = read_json(&out.join("report.json"));
     let acc = report["accuracy"].as_f64().unwrap();
     // Ten classes: chance is 0.10.
-    assert!(
-        acc >= 0.6,
-        "test accuracy {acc} does not beat chance (0.10) by a wide margin"
-    );
+    assert!(acc >= 0.6, "test accuracy {acc} does not beat chance (0.10) by a wide margin");
     assert_eq!(report["classes"].as_array().unwrap().len(), 10);
-    assert_eq!(
-        std::fs::read_to_string(out.join("metrics.jsonl"))
-            .unwrap()
-            .lines()
-            .count(),
-        10
-    );
-    let card = shared::ModelCard::from_json(
-        &std::fs::read_to_string(out.join("card.json")).unwrap(),
-        &out.join("card.json"),
-    )
-    .unwrap();
+    assert_eq!(std::fs::read_to_string(out.join("metrics.jsonl")).unwrap().lines().count(), 10);
+    let card = shared::ModelCard::from_json(&std::fs::read_to_string(out.join("card.json")).unwrap(), &out.join("card.json")).unwrap();
     assert_eq!(card.classes.len(), 10);
     assert_eq!(card.preprocess.input_shape(), [1, 3, 32, 32]);
     assert!(report["parameters"].as_u64().unwrap() == card.parameters && card.parameters > 0);
@@ -131,39 +88,21 @@ fn killed_run_resumes_to_the_same_result() {
     let state = broken.join("checkpoints/state.json");
     let start = Instant::now();
     loop {
-        if std::fs::read_to_string(&state)
-            .ok()
-            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-            .is_some_and(|v| v["epoch"] == 1)
-        {
+        if std::fs::read_to_string(&state).ok().and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()).is_some_and(|v| v["epoch"] == 1) {
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(600),
-            "no checkpoint after 10 minutes"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "run ended before it could be killed"
-        );
+        assert!(start.elapsed() < Duration::from_secs(600), "no checkpoint after 10 minutes");
+        assert!(child.try_wait().unwrap().is_none(), "run ended before it could be killed");
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
     child.wait().unwrap();
     let mut resume = Command::new(env!("CARGO_BIN_EXE_host-train"));
-    resume
-        .args(["--threads", "1", "train", "--resume", "--out"])
-        .arg(&broken)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    resume.args(["--threads", "1", "train", "--resume", "--out"]).arg(&broken).stdout(Stdio::null()).stderr(Stdio::null());
     assert!(resume.status().unwrap().success());
 
     let lines = |d: &Path| -> Vec<serde_json::Value> {
-        std::fs::read_to_string(d.join("metrics.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        std::fs::read_to_string(d.join("metrics.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     };
     let (a, b) = (lines(&whole), lines(&broken));
     assert_eq!(a.len(), 3);
@@ -171,17 +110,10 @@ fn killed_run_resumes_to_the_same_result() {
     for (x, y) in a.iter().zip(&b) {
         for key in ["train_loss", "val_loss", "val_accuracy", "train_accuracy"] {
             let (p, q) = (x[key].as_f64().unwrap(), y[key].as_f64().unwrap());
-            assert!(
-                (p - q).abs() <= 1e-5 * p.abs().max(1.0),
-                "epoch {}: {key} {p} vs {q} after resume",
-                x["epoch"]
-            );
+            assert!((p - q).abs() <= 1e-5 * p.abs().max(1.0), "epoch {}: {key} {p} vs {q} after resume", x["epoch"]);
         }
     }
-    assert_eq!(
-        read_json(&whole.join("report.json"))["confusion_matrix"],
-        read_json(&broken.join("report.json"))["confusion_matrix"]
-    );
+    assert_eq!(read_json(&whole.join("report.json"))["confusion_matrix"], read_json(&broken.join("report.json"))["confusion_matrix"]);
     std::fs::remove_dir_all(&whole).unwrap();
     std::fs::remove_dir_all(&broken).unwrap();
 }

@@ -181,27 +181,17 @@ pub enum CardError {
     #[error("{path}: model card schema is '{found}', expected '{SCHEMA}'")]
     WrongSchema { path: PathBuf, found: String },
     /// The card's schema version is newer than this program reads.
-    #[error(
-        "{path}: model card schema version {found} is not supported (this build reads {SCHEMA_VERSION})"
-    )]
+    #[error("{path}: model card schema version {found} is not supported (this build reads {SCHEMA_VERSION})")]
     UnsupportedVersion { path: PathBuf, found: u64 },
     /// The card is inconsistent in itself.
     #[error("{path}: model card is inconsistent: {reason}")]
     Invalid { path: PathBuf, reason: String },
     /// The card and the graph disagree about the input.
     #[error("{path}: input '{name}' {problem}")]
-    Input {
-        path: PathBuf,
-        name: String,
-        problem: String,
-    },
+    Input { path: PathBuf, name: String, problem: String },
     /// The card and the graph disagree about the output.
     #[error("{path}: output '{name}' {problem}")]
-    Output {
-        path: PathBuf,
-        name: String,
-        problem: String,
-    },
+    Output { path: PathBuf, name: String, problem: String },
 }
 
 impl ModelCard {
@@ -209,44 +199,20 @@ impl ModelCard {
     /// version before the fields, so a foreign or newer card gets a precise error.
     pub fn from_json(json: &str, path: &Path) -> Result<Self, CardError> {
         let p = || path.to_path_buf();
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| CardError::Json {
-            path: p(),
-            reason: e.to_string(),
-        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| CardError::Json { path: p(), reason: e.to_string() })?;
         match value.get("schema").and_then(|s| s.as_str()) {
             Some(SCHEMA) => {}
-            Some(other) => {
-                return Err(CardError::WrongSchema {
-                    path: p(),
-                    found: other.to_string(),
-                });
-            }
-            None => {
-                return Err(CardError::WrongSchema {
-                    path: p(),
-                    found: "(none)".into(),
-                });
-            }
+            Some(other) => return Err(CardError::WrongSchema { path: p(), found: other.to_string() }),
+            None => return Err(CardError::WrongSchema { path: p(), found: "(none)".into() }),
         }
         match value.get("schema_version").and_then(|v| v.as_u64()) {
             Some(v) if v == SCHEMA_VERSION as u64 => {}
-            Some(v) => {
-                return Err(CardError::UnsupportedVersion {
-                    path: p(),
-                    found: v,
-                });
-            }
-            None => {
-                return Err(CardError::Json {
-                    path: p(),
-                    reason: "schema_version is missing".into(),
-                });
-            }
+            Some(v) => return Err(CardError::UnsupportedVersion { path: p(), found: v }),
+            None => return Err(CardError::Json { path: p(), reason: "schema_version is missing".into() }),
         }
-        let card: Self = serde_json::from_value(value).map_err(|e| CardError::Json {
-            path: p(),
-            reason: e.to_string(),
-        })?;
+        let card: Self =
+            serde_json::from_value(value).map_err(|e| CardError::Json { path: p(), reason: e.to_string() })?;
         card.validate(path)?;
         Ok(card)
     }
@@ -259,33 +225,17 @@ impl ModelCard {
     /// Checks the card is consistent in itself: schema, class table, preprocessing, and
     /// an output kind that fits the number of classes.
     pub fn validate(&self, path: &Path) -> Result<(), CardError> {
-        let invalid = |reason: String| CardError::Invalid {
-            path: path.to_path_buf(),
-            reason,
-        };
+        let invalid = |reason: String| CardError::Invalid { path: path.to_path_buf(), reason };
         if self.schema != SCHEMA {
-            return Err(CardError::WrongSchema {
-                path: path.to_path_buf(),
-                found: self.schema.clone(),
-            });
+            return Err(CardError::WrongSchema { path: path.to_path_buf(), found: self.schema.clone() });
         }
         if self.schema_version != SCHEMA_VERSION {
-            return Err(CardError::UnsupportedVersion {
-                path: path.to_path_buf(),
-                found: self.schema_version as u64,
-            });
+            return Err(CardError::UnsupportedVersion { path: path.to_path_buf(), found: self.schema_version as u64 });
         }
-        self.classes
-            .validate()
-            .map_err(|e| invalid(e.to_string()))?;
-        self.preprocess
-            .validate()
-            .map_err(|e| invalid(e.to_string()))?;
+        self.classes.validate().map_err(|e| invalid(e.to_string()))?;
+        self.preprocess.validate().map_err(|e| invalid(e.to_string()))?;
         if self.output == OutputKind::BinaryLogit && self.classes.len() != 2 {
-            return Err(invalid(format!(
-                "binary_logit output needs 2 classes, the table has {}",
-                self.classes.len()
-            )));
+            return Err(invalid(format!("binary_logit output needs 2 classes, the table has {}", self.classes.len())));
         }
         Ok(())
     }
@@ -308,37 +258,20 @@ impl ModelCard {
             return Err(CardError::Input {
                 path: p(),
                 name: names.join(", "),
-                problem: format!(
-                    "the model has {} inputs, the card describes one",
-                    names.len()
-                ),
+                problem: format!("the model has {} inputs, the card describes one", names.len()),
             });
         };
-        let in_err = |problem: String| CardError::Input {
-            path: p(),
-            name: input.name.clone(),
-            problem,
-        };
+        let in_err = |problem: String| CardError::Input { path: p(), name: input.name.clone(), problem };
         if input.elem_type != onnx::ELEM_FLOAT {
-            return Err(in_err(format!(
-                "has element type {}, the card needs float (1)",
-                input.elem_type
-            )));
+            return Err(in_err(format!("has element type {}, the card needs float (1)", input.elem_type)));
         }
         let expected = self.preprocess.input_shape();
-        let dims = input
-            .dims
-            .as_ref()
-            .ok_or_else(|| in_err("declares no shape".into()))?;
+        let dims = input.dims.as_ref().ok_or_else(|| in_err("declares no shape".into()))?;
         let shape_ok = dims.len() == expected.len()
-            && dims
-                .iter()
-                .zip(expected)
-                .enumerate()
-                .all(|(i, (d, e))| match d {
-                    Dim::Fixed(v) => *v == e as i64,
-                    _ => i == 0,
-                });
+            && dims.iter().zip(expected).enumerate().all(|(i, (d, e))| match d {
+                Dim::Fixed(v) => *v == e as i64,
+                _ => i == 0,
+            });
         if !shape_ok {
             return Err(in_err(format!(
                 "has shape {}, the card's preprocessing ({:?}, {:?}) makes {:?}",
@@ -353,19 +286,10 @@ impl ModelCard {
             name: "(none)".into(),
             problem: "is missing: the model has no outputs".into(),
         })?;
-        let out_err = |problem: String| CardError::Output {
-            path: p(),
-            name: output.name.clone(),
-            problem,
-        };
-        let dims = output
-            .dims
-            .as_ref()
-            .ok_or_else(|| out_err("declares no shape".into()))?;
+        let out_err = |problem: String| CardError::Output { path: p(), name: output.name.clone(), problem };
+        let dims = output.dims.as_ref().ok_or_else(|| out_err("declares no shape".into()))?;
         let want = self.output_len();
-        let size_ok = dims.len() == 2
-            && dims[1] == Dim::Fixed(want as i64)
-            && !matches!(dims[0], Dim::Fixed(b) if b != 1);
+        let size_ok = dims.len() == 2 && dims[1] == Dim::Fixed(want as i64) && !matches!(dims[0], Dim::Fixed(b) if b != 1);
         if !size_ok {
             return Err(out_err(format!(
                 "has shape {}, the card's {} classes ({:?}) need [1, {want}]",
@@ -386,9 +310,7 @@ impl ModelCard {
 
     /// The validated and checked card of already-parsed ONNX metadata.
     pub fn from_info(info: &OnnxInfo, path: &Path) -> Result<Self, CardError> {
-        let json = info.metadata(CARD_KEY).ok_or_else(|| CardError::Missing {
-            path: path.to_path_buf(),
-        })?;
+        let json = info.metadata(CARD_KEY).ok_or_else(|| CardError::Missing { path: path.to_path_buf() })?;
         let card = Self::from_json(json, path)?;
         card.check_against(info, path)?;
         Ok(card)
@@ -405,15 +327,9 @@ impl ModelCard {
 
     /// Stores this card in the ONNX file at `path`, atomically.
     pub fn write_into_onnx(&self, path: &Path) -> Result<(), CardError> {
-        let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| OnnxError::Io { path: path.to_path_buf(), source })?;
         let out = self.embed(&bytes, path)?;
-        crate::atomic::write(path, &out).map_err(|source| OnnxError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        crate::atomic::write(path, &out).map_err(|source| OnnxError::Io { path: path.to_path_buf(), source })?;
         Ok(())
     }
 }

@@ -68,11 +68,7 @@ pub enum ClassTableError {
     Empty(String),
     /// `classes[position].index != position`.
     #[error("class table '{table}': entry {position} has index {index}")]
-    IndexOrder {
-        table: String,
-        position: usize,
-        index: u32,
-    },
+    IndexOrder { table: String, position: usize, index: u32 },
     /// Two classes share a dataset label.
     #[error("class table '{table}': label '{label}' appears twice")]
     DuplicateLabel { table: String, label: String },
@@ -124,14 +120,8 @@ const ARABIC_INDIC_DIGITS: [&str; 10] = ["٠", "١", "٢", "٣", "٤", "٥", "٦
 
 impl ClassTable {
     /// Names accepted by [`ClassTable::builtin`].
-    pub const BUILTIN: [&'static str; 6] = [
-        "asl-alphabet-29",
-        "asl-digits-10",
-        "sign-mnist-24",
-        "arsl2018-32",
-        "arsl2018-29",
-        "ahdd-digits-10",
-    ];
+    pub const BUILTIN: [&'static str; 6] =
+        ["asl-alphabet-29", "asl-digits-10", "sign-mnist-24", "arsl2018-32", "arsl2018-29", "ahdd-digits-10"];
 
     /// A built-in table by name (see [`ClassTable::BUILTIN`]).
     pub fn builtin(name: &str) -> Result<Self, ClassTableError> {
@@ -150,13 +140,9 @@ impl ClassTable {
     /// `nothing`, `space`.
     pub fn asl_alphabet() -> Self {
         let letters = ('A'..='Z').map(|c| (c.to_string(), c.to_string(), ClassKind::Letter, None));
-        let special = [
-            ("del", ClassKind::Delete),
-            ("nothing", ClassKind::Nothing),
-            ("space", ClassKind::Space),
-        ]
-        .into_iter()
-        .map(|(l, k)| (l.to_string(), l.to_string(), k, None));
+        let special = [("del", ClassKind::Delete), ("nothing", ClassKind::Nothing), ("space", ClassKind::Space)]
+            .into_iter()
+            .map(|(l, k)| (l.to_string(), l.to_string(), k, None));
         Self::from_rows("asl-alphabet-29", letters.chain(special))
     }
 
@@ -185,22 +171,15 @@ impl ClassTable {
 
     /// The 29-class ArSL2018 table of seed 000 (without `al`, `toot`, `yaa`).
     pub fn arsl2018_29() -> Self {
-        Self::from_rows(
-            "arsl2018-29",
-            Self::arsl_rows(|l| !ARSL2018_29_DROPPED.contains(&l)),
-        )
+        Self::from_rows("arsl2018-29", Self::arsl_rows(|l| !ARSL2018_29_DROPPED.contains(&l)))
     }
 
     /// Arabic handwritten digits (AHDD1), `0`..`9` with their Arabic-Indic glyphs.
     pub fn ahdd_digits() -> Self {
-        let rows = ARABIC_INDIC_DIGITS.iter().enumerate().map(|(d, g)| {
-            (
-                d.to_string(),
-                d.to_string(),
-                ClassKind::Digit,
-                Some(g.to_string()),
-            )
-        });
+        let rows = ARABIC_INDIC_DIGITS
+            .iter()
+            .enumerate()
+            .map(|(d, g)| (d.to_string(), d.to_string(), ClassKind::Digit, Some(g.to_string())));
         Self::from_rows("ahdd-digits-10", rows)
     }
 
@@ -224,40 +203,19 @@ impl ClassTable {
         Ok(table)
     }
 
-    fn arsl_rows(
-        keep: impl Fn(&str) -> bool,
-    ) -> impl Iterator<Item = (String, String, ClassKind, Option<String>)> {
+    fn arsl_rows(keep: impl Fn(&str) -> bool) -> impl Iterator<Item = (String, String, ClassKind, Option<String>)> {
         ARSL2018
             .into_iter()
             .filter(move |(l, _)| keep(l))
-            .map(|(l, a)| {
-                (
-                    l.to_string(),
-                    l.to_string(),
-                    ClassKind::Letter,
-                    Some(a.to_string()),
-                )
-            })
+            .map(|(l, a)| (l.to_string(), l.to_string(), ClassKind::Letter, Some(a.to_string())))
     }
 
-    fn from_rows(
-        name: &str,
-        rows: impl Iterator<Item = (String, String, ClassKind, Option<String>)>,
-    ) -> Self {
+    fn from_rows(name: &str, rows: impl Iterator<Item = (String, String, ClassKind, Option<String>)>) -> Self {
         let classes = rows
             .enumerate()
-            .map(|(i, (label, display, kind, arabic))| ClassInfo {
-                index: i as u32,
-                label,
-                display,
-                kind,
-                arabic,
-            })
+            .map(|(i, (label, display, kind, arabic))| ClassInfo { index: i as u32, label, display, kind, arabic })
             .collect();
-        Self {
-            name: name.to_string(),
-            classes,
-        }
+        Self { name: name.to_string(), classes }
     }
 
     /// Number of classes.
@@ -293,17 +251,10 @@ impl ClassTable {
         let mut seen = std::collections::HashSet::new();
         for (position, c) in self.classes.iter().enumerate() {
             if c.index as usize != position {
-                return Err(ClassTableError::IndexOrder {
-                    table: self.name.clone(),
-                    position,
-                    index: c.index,
-                });
+                return Err(ClassTableError::IndexOrder { table: self.name.clone(), position, index: c.index });
             }
             if !seen.insert(c.label.as_str()) {
-                return Err(ClassTableError::DuplicateLabel {
-                    table: self.name.clone(),
-                    label: c.label.clone(),
-                });
+                return Err(ClassTableError::DuplicateLabel { table: self.name.clone(), label: c.label.clone() });
             }
         }
         Ok(())
@@ -322,10 +273,7 @@ mod tests {
             t.validate().unwrap();
             assert_eq!((t.name.as_str(), t.len()), (*name, size));
         }
-        assert!(matches!(
-            ClassTable::builtin("klingon"),
-            Err(ClassTableError::Unknown(_))
-        ));
+        assert!(matches!(ClassTable::builtin("klingon"), Err(ClassTableError::Unknown(_))));
     }
 
     #[test]
@@ -333,18 +281,8 @@ mod tests {
         let t = ClassTable::asl_alphabet();
         assert_eq!(t.get(0).unwrap().text(), "A");
         assert_eq!(t.get(25).unwrap().label, "Z");
-        let kinds: Vec<_> = t.classes[26..]
-            .iter()
-            .map(|c| (c.label.as_str(), c.kind))
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                ("del", ClassKind::Delete),
-                ("nothing", ClassKind::Nothing),
-                ("space", ClassKind::Space)
-            ]
-        );
+        let kinds: Vec<_> = t.classes[26..].iter().map(|c| (c.label.as_str(), c.kind)).collect();
+        assert_eq!(kinds, [("del", ClassKind::Delete), ("nothing", ClassKind::Nothing), ("space", ClassKind::Space)]);
         assert_eq!(t.by_label("space").unwrap().text(), "");
     }
 
@@ -355,23 +293,13 @@ mod tests {
         assert_eq!((i.index, i.display.as_str()), (9, "K"));
         assert_eq!(t.by_label("8").unwrap().display, "I");
         assert_eq!(t.classes.last().unwrap().display, "Y");
-        assert!(
-            t.by_label("9").is_none()
-                && !t
-                    .classes
-                    .iter()
-                    .any(|c| c.display == "J" || c.display == "Z")
-        );
+        assert!(t.by_label("9").is_none() && !t.classes.iter().any(|c| c.display == "J" || c.display == "Z"));
     }
 
     #[test]
     fn arabic_tables_carry_glyphs() {
         let t = ClassTable::arsl2018_29();
-        assert!(
-            t.by_label("toot").is_none()
-                && t.by_label("al").is_none()
-                && t.by_label("yaa").is_none()
-        );
+        assert!(t.by_label("toot").is_none() && t.by_label("al").is_none() && t.by_label("yaa").is_none());
         assert_eq!(t.by_label("ya").unwrap().index, 27);
         assert_eq!(t.by_label("zay").unwrap().index, 28);
         assert_eq!(ClassTable::arsl2018().by_label("ain").unwrap().text(), "ع");
@@ -386,30 +314,12 @@ mod tests {
         t.classes[3].index = 7;
         assert_eq!(
             t.validate(),
-            Err(ClassTableError::IndexOrder {
-                table: "asl-digits-10".into(),
-                position: 3,
-                index: 7
-            })
+            Err(ClassTableError::IndexOrder { table: "asl-digits-10".into(), position: 3, index: 7 })
         );
-        assert!(matches!(
-            ClassTable::from_labels("x", &["a", "a"]),
-            Err(ClassTableError::DuplicateLabel { .. })
-        ));
-        assert!(matches!(
-            ClassTable::from_labels::<&str>("x", &[]),
-            Err(ClassTableError::Empty(_))
-        ));
+        assert!(matches!(ClassTable::from_labels("x", &["a", "a"]), Err(ClassTableError::DuplicateLabel { .. })));
+        assert!(matches!(ClassTable::from_labels::<&str>("x", &[]), Err(ClassTableError::Empty(_))));
         let t = ClassTable::from_labels("mine", &["B", "7", "Space", "del"]).unwrap();
         let kinds: Vec<_> = t.classes.iter().map(|c| c.kind).collect();
-        assert_eq!(
-            kinds,
-            [
-                ClassKind::Letter,
-                ClassKind::Digit,
-                ClassKind::Space,
-                ClassKind::Delete
-            ]
-        );
+        assert_eq!(kinds, [ClassKind::Letter, ClassKind::Digit, ClassKind::Space, ClassKind::Delete]);
     }
 }

@@ -9,38 +9,25 @@ use image::{DynamicImage, ImageReader};
 pub enum ImageError {
     /// The file could not be opened or read.
     #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// The bytes are not an image format we decode (JPEG, PNG, BMP).
     #[error("{path}: not a supported image (JPEG, PNG or BMP)")]
     Unsupported { path: PathBuf },
     /// The decoder failed: truncated or corrupt data.
     #[error("{path}: corrupt or truncated image: {source}")]
-    Corrupt {
-        path: PathBuf,
-        source: image::ImageError,
-    },
+    Corrupt { path: PathBuf, source: image::ImageError },
     /// The file ends before the image does (decoders such as zune-jpeg fill the
     /// missing rows silently, so this is checked before decoding).
     #[error("{path}: corrupt or truncated image: {reason}")]
     Truncated { path: PathBuf, reason: &'static str },
     /// The image decoded to zero pixels.
     #[error("{path}: image has zero size ({width}x{height})")]
-    Empty {
-        path: PathBuf,
-        width: u32,
-        height: u32,
-    },
+    Empty { path: PathBuf, width: u32, height: u32 },
 }
 
 /// Decodes an image file; the format is taken from the content, not the extension.
 pub fn decode_file(path: &Path) -> Result<DynamicImage, ImageError> {
-    let bytes = std::fs::read(path).map_err(|source| ImageError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| ImageError::Io { path: path.to_path_buf(), source })?;
     decode_bytes(&bytes, path)
 }
 
@@ -49,33 +36,20 @@ pub fn decode_bytes(bytes: &[u8], name: &Path) -> Result<DynamicImage, ImageErro
     let path = || name.to_path_buf();
     let reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|source| ImageError::Io {
-            path: path(),
-            source,
-        })?;
+        .map_err(|source| ImageError::Io { path: path(), source })?;
     match reader.format() {
         None => return Err(ImageError::Unsupported { path: path() }),
         Some(image::ImageFormat::Jpeg) if !ends_with_jpeg_eoi(bytes) => {
-            return Err(ImageError::Truncated {
-                path: path(),
-                reason: "no JPEG end-of-image marker (FF D9)",
-            });
+            return Err(ImageError::Truncated { path: path(), reason: "no JPEG end-of-image marker (FF D9)" });
         }
         Some(_) => {}
     }
     let img = reader.decode().map_err(|source| match source {
         image::ImageError::Unsupported(_) => ImageError::Unsupported { path: path() },
-        source => ImageError::Corrupt {
-            path: path(),
-            source,
-        },
+        source => ImageError::Corrupt { path: path(), source },
     })?;
     if img.width() == 0 || img.height() == 0 {
-        return Err(ImageError::Empty {
-            path: path(),
-            width: img.width(),
-            height: img.height(),
-        });
+        return Err(ImageError::Empty { path: path(), width: img.width(), height: img.height() });
     }
     Ok(img)
 }

@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use prost::Message;
 use prost::bytes::Buf;
-use prost::encoding::{DecodeContext, WireType, decode_key, skip_field};
+use prost::encoding::{decode_key, skip_field, DecodeContext, WireType};
+use prost::Message;
 
 /// ONNX `TensorProto.DataType.FLOAT`.
 pub const ELEM_FLOAT: i32 = 1;
@@ -105,10 +105,7 @@ struct Dimension {
 pub enum OnnxError {
     /// The file could not be read.
     #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// The bytes are not an ONNX model.
     #[error("{path}: not an ONNX model: {reason}")]
     NotOnnx { path: PathBuf, reason: String },
@@ -157,26 +154,19 @@ pub struct OnnxInfo {
 impl OnnxInfo {
     /// Reads the file at `path`.
     pub fn read(path: &Path) -> Result<Self, OnnxError> {
-        let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| OnnxError::Io { path: path.to_path_buf(), source })?;
         Self::parse(&bytes, path)
     }
 
     /// Parses model bytes; `name` is the path reported in errors.
     pub fn parse(bytes: &[u8], name: &Path) -> Result<Self, OnnxError> {
-        let not_onnx = |reason: String| OnnxError::NotOnnx {
-            path: name.to_path_buf(),
-            reason,
-        };
+        let not_onnx = |reason: String| OnnxError::NotOnnx { path: name.to_path_buf(), reason };
         let model = ModelProto::decode(bytes).map_err(|e| not_onnx(e.to_string()))?;
         if model.ir_version <= 0 {
             return Err(not_onnx("no IR version".into()));
         }
         let graph = model.graph.ok_or_else(|| not_onnx("no graph".into()))?;
-        let initializers: std::collections::HashSet<_> =
-            graph.initializer.iter().map(|t| t.name.as_str()).collect();
+        let initializers: std::collections::HashSet<_> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
         let convert = |v: &ValueInfoProto| {
             let tensor = v.r#type.as_ref().and_then(|t| t.tensor_type.as_ref());
             TensorInfo {
@@ -197,48 +187,23 @@ impl OnnxInfo {
         Ok(Self {
             ir_version: model.ir_version,
             producer: model.producer_name,
-            opsets: model
-                .opset_import
-                .into_iter()
-                .map(|o| (o.domain, o.version))
-                .collect(),
-            inputs: graph
-                .input
-                .iter()
-                .filter(|v| !initializers.contains(v.name.as_str()))
-                .map(convert)
-                .collect(),
+            opsets: model.opset_import.into_iter().map(|o| (o.domain, o.version)).collect(),
+            inputs: graph.input.iter().filter(|v| !initializers.contains(v.name.as_str())).map(convert).collect(),
             outputs: graph.output.iter().map(convert).collect(),
-            metadata: model
-                .metadata_props
-                .into_iter()
-                .map(|e| (e.key, e.value))
-                .collect(),
+            metadata: model.metadata_props.into_iter().map(|e| (e.key, e.value)).collect(),
         })
     }
 
     /// The value of metadata key `key` (the last one, if repeated).
     pub fn metadata(&self, key: &str) -> Option<&str> {
-        self.metadata
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.metadata.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 }
 
 /// Returns the model `bytes` with `metadata_props[key] = value`: entries with that key
 /// are dropped, one is appended, and every other field is kept byte for byte.
-pub fn set_metadata(
-    bytes: &[u8],
-    key: &str,
-    value: &str,
-    name: &Path,
-) -> Result<Vec<u8>, OnnxError> {
-    let not_onnx = |reason: String| OnnxError::NotOnnx {
-        path: name.to_path_buf(),
-        reason,
-    };
+pub fn set_metadata(bytes: &[u8], key: &str, value: &str, name: &Path) -> Result<Vec<u8>, OnnxError> {
+    let not_onnx = |reason: String| OnnxError::NotOnnx { path: name.to_path_buf(), reason };
     OnnxInfo::parse(bytes, name)?;
     let mut out = Vec::with_capacity(bytes.len() + key.len() + value.len() + 16);
     let mut buf = bytes;
@@ -246,13 +211,11 @@ pub fn set_metadata(
         let start = bytes.len() - buf.remaining();
         let (tag, wire_type) = decode_key(&mut buf).map_err(|e| not_onnx(e.to_string()))?;
         let field_start = bytes.len() - buf.remaining();
-        skip_field(wire_type, tag, &mut buf, DecodeContext::default())
-            .map_err(|e| not_onnx(e.to_string()))?;
+        skip_field(wire_type, tag, &mut buf, DecodeContext::default()).map_err(|e| not_onnx(e.to_string()))?;
         let end = bytes.len() - buf.remaining();
         if tag == METADATA_PROPS && wire_type == WireType::LengthDelimited {
             let mut entry_bytes = &bytes[field_start..end];
-            let len = prost::encoding::decode_varint(&mut entry_bytes)
-                .map_err(|e| not_onnx(e.to_string()))?;
+            let len = prost::encoding::decode_varint(&mut entry_bytes).map_err(|e| not_onnx(e.to_string()))?;
             let entry = StringStringEntryProto::decode(&entry_bytes[..len as usize])
                 .map_err(|e| not_onnx(e.to_string()))?;
             if entry.key == key {
@@ -261,10 +224,7 @@ pub fn set_metadata(
         }
         out.extend_from_slice(&bytes[start..end]);
     }
-    let entry = StringStringEntryProto {
-        key: key.to_string(),
-        value: value.to_string(),
-    };
+    let entry = StringStringEntryProto { key: key.to_string(), value: value.to_string() };
     prost::encoding::message::encode(METADATA_PROPS, &entry, &mut out);
     Ok(out)
 }

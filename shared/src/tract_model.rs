@@ -15,9 +15,9 @@ use prost::Message;
 use tract_onnx::pb;
 use tract_onnx::prelude::*;
 
-use crate::ModelCard;
 use crate::card::{CardError, Quantization};
 use crate::onnx::OnnxInfo;
+use crate::ModelCard;
 
 /// The quantization form (prefix) whose int8 weights [`TractModel`] dequantizes at load.
 pub const WEIGHTS_ONLY: &str = "weights-only";
@@ -27,10 +27,7 @@ pub const WEIGHTS_ONLY: &str = "weights-only";
 pub enum ModelError {
     /// The file could not be read.
     #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     /// The card is missing, invalid or disagrees with the graph.
     #[error(transparent)]
     Card(#[from] CardError),
@@ -39,18 +36,10 @@ pub enum ModelError {
     Weights { path: PathBuf, reason: String },
     /// tract refused the graph.
     #[error("{path}: tract cannot {stage}: {source:#}")]
-    Tract {
-        path: PathBuf,
-        stage: &'static str,
-        source: anyhow::Error,
-    },
+    Tract { path: PathBuf, stage: &'static str, source: anyhow::Error },
     /// The input tensor has the wrong length.
     #[error("{path}: input has {got} values, the model takes {expected}")]
-    InputLen {
-        path: PathBuf,
-        expected: usize,
-        got: usize,
-    },
+    InputLen { path: PathBuf, expected: usize, got: usize },
 }
 
 /// A model file loaded into tract, with its validated card.
@@ -70,20 +59,14 @@ pub struct TractModel {
 
 impl std::fmt::Debug for TractModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TractModel")
-            .field("path", &self.path)
-            .field("name", &self.card.name)
-            .finish()
+        f.debug_struct("TractModel").field("path", &self.path).field("name", &self.card.name).finish()
     }
 }
 
 impl TractModel {
     /// Reads and loads the model file at `path`.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -101,22 +84,11 @@ impl TractModel {
     fn load_bytes(bytes: &[u8], path: &Path, dequantize: bool) -> Result<Self, ModelError> {
         let info = OnnxInfo::parse(bytes, path).map_err(CardError::from)?;
         let card = ModelCard::from_info(&info, path)?;
-        let tract_err = |stage: &'static str| {
-            move |source: anyhow::Error| ModelError::Tract {
-                path: path.to_path_buf(),
-                stage,
-                source,
-            }
-        };
+        let tract_err = |stage: &'static str| move |source: anyhow::Error| ModelError::Tract { path: path.to_path_buf(), stage, source };
         let dequantized;
-        let graph = if dequantize
-            && matches!(&card.quantization, Quantization::Int8 { form, .. } if form.starts_with(WEIGHTS_ONLY))
-        {
-            dequantized =
-                dequantize_constant_weights(bytes).map_err(|reason| ModelError::Weights {
-                    path: path.to_path_buf(),
-                    reason,
-                })?;
+        let graph = if dequantize && matches!(&card.quantization, Quantization::Int8 { form, .. } if form.starts_with(WEIGHTS_ONLY)) {
+            dequantized = dequantize_constant_weights(bytes)
+                .map_err(|reason| ModelError::Weights { path: path.to_path_buf(), reason })?;
             &dequantized[..]
         } else {
             bytes
@@ -136,14 +108,7 @@ impl TractModel {
             .map_err(tract_err("optimize the graph"))?
             .into_runnable()
             .map_err(tract_err("make a plan"))?;
-        Ok(Self {
-            card,
-            path: path.to_path_buf(),
-            file_bytes: bytes.len(),
-            macs,
-            plan,
-            shape,
-        })
+        Ok(Self { card, path: path.to_path_buf(), file_bytes: bytes.len(), macs, plan, shape })
     }
 
     /// The input shape (`[1, C, H, W]` or `[1, H, W, C]`).
@@ -155,17 +120,9 @@ impl TractModel {
     pub fn run(&self, input: &[f32]) -> Result<Vec<f32>, ModelError> {
         let expected = self.shape.iter().product();
         if input.len() != expected {
-            return Err(ModelError::InputLen {
-                path: self.path.clone(),
-                expected,
-                got: input.len(),
-            });
+            return Err(ModelError::InputLen { path: self.path.clone(), expected, got: input.len() });
         }
-        let err = |source: anyhow::Error| ModelError::Tract {
-            path: self.path.clone(),
-            stage: "run the model",
-            source,
-        };
+        let err = |source: anyhow::Error| ModelError::Tract { path: self.path.clone(), stage: "run the model", source };
         let x = Tensor::from_shape(&self.shape, input).map_err(err)?;
         let out = self.plan.run(tvec!(x.into_tvalue())).map_err(err)?;
         let view = out[0].to_plain_array_view::<f32>().map_err(err)?;
@@ -186,10 +143,7 @@ fn multiply_accumulates(model: &TypedModel) -> TractResult<u64> {
     let mut total = 0i64;
     for node in model.nodes() {
         let name = node.op.name();
-        if !["Conv", "EinSum", "MatMul", "Gemm"]
-            .iter()
-            .any(|k| name.contains(k))
-        {
+        if !["Conv", "EinSum", "MatMul", "Gemm"].iter().any(|k| name.contains(k)) {
             continue;
         }
         let inputs = model.node_input_facts(node.id)?;
@@ -209,45 +163,22 @@ fn multiply_accumulates(model: &TypedModel) -> TractResult<u64> {
 pub fn dequantize_constant_weights(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut model = pb::ModelProto::decode(bytes).map_err(|e| format!("not an ONNX model: {e}"))?;
     let graph = model.graph.as_mut().ok_or("the model has no graph")?;
-    let index: HashMap<String, usize> = graph
-        .initializer
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
-        .collect();
+    let index: HashMap<String, usize> = graph.initializer.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     let mut keep = Vec::with_capacity(graph.node.len());
     let mut added = Vec::new();
     let mut used_as_int8 = HashSet::new();
     for node in std::mem::take(&mut graph.node) {
-        let consts: Option<Vec<&pb::TensorProto>> = node
-            .input
-            .iter()
-            .map(|n| index.get(n).map(|&i| &graph.initializer[i]))
-            .collect();
+        let consts: Option<Vec<&pb::TensorProto>> =
+            node.input.iter().map(|n| index.get(n).map(|&i| &graph.initializer[i])).collect();
         match consts {
-            Some(c)
-                if node.op_type == "DequantizeLinear" && c.len() == 3 && c[0].data_type == 3 =>
-            {
-                let axis = node
-                    .attribute
-                    .iter()
-                    .find(|a| a.name == "axis")
-                    .map_or(1, |a| a.i) as usize;
+            Some(c) if node.op_type == "DequantizeLinear" && c.len() == 3 && c[0].data_type == 3 => {
+                let axis = node.attribute.iter().find(|a| a.name == "axis").map_or(1, |a| a.i) as usize;
                 let dims = &c[0].dims;
-                let scale: Vec<f32> = c[1]
-                    .raw_data
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
+                let scale: Vec<f32> =
+                    c[1].raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
                 let zero: Vec<i8> = c[2].raw_data.iter().map(|&b| b as i8).collect();
-                if dims.len() <= axis
-                    || scale.len() != dims[axis] as usize
-                    || zero.len() != scale.len()
-                {
-                    return Err(format!(
-                        "DequantizeLinear '{}' is not per-channel weight-only along axis {axis}",
-                        node.name
-                    ));
+                if dims.len() <= axis || scale.len() != dims[axis] as usize || zero.len() != scale.len() {
+                    return Err(format!("DequantizeLinear '{}' is not per-channel weight-only along axis {axis}", node.name));
                 }
                 let inner = dims[axis + 1..].iter().product::<i64>() as usize;
                 let data: Vec<u8> = c[0]
@@ -272,9 +203,7 @@ pub fn dequantize_constant_weights(bytes: &[u8]) -> Result<Vec<u8>, String> {
         }
     }
     let still_used: HashSet<&String> = keep.iter().flat_map(|n| n.input.iter()).collect();
-    graph
-        .initializer
-        .retain(|t| !used_as_int8.contains(&t.name) || still_used.contains(&t.name));
+    graph.initializer.retain(|t| !used_as_int8.contains(&t.name) || still_used.contains(&t.name));
     graph.initializer.extend(added);
     graph.node = keep;
     Ok(model.encode_to_vec())

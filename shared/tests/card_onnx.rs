@@ -7,11 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{data, model, scratch};
-use shared::card::{
-    Architecture, CARD_KEY, CardError, DatasetInfo, OutputKind, Producer, Quantization, SplitInfo,
-    SplitKind,
-};
-use shared::onnx::{Dim, ELEM_FLOAT, OnnxError, OnnxInfo, set_metadata};
+use shared::card::{Architecture, CardError, DatasetInfo, OutputKind, Producer, Quantization, SplitInfo, SplitKind, CARD_KEY};
+use shared::onnx::{set_metadata, Dim, OnnxError, OnnxInfo, ELEM_FLOAT};
 use shared::preprocess::{Layout, PreprocessSpec};
 use shared::{ClassTable, ModelCard};
 
@@ -23,39 +20,21 @@ fn card(preprocess: PreprocessSpec, classes: ClassTable) -> ModelCard {
         classes,
         preprocess,
         output: OutputKind::Logits,
-        architecture: Architecture {
-            name: "mobilenetv2".into(),
-            hyperparameters: BTreeMap::from([("width".into(), 0.5.into())]),
-        },
+        architecture: Architecture { name: "mobilenetv2".into(), hyperparameters: BTreeMap::from([("width".into(), 0.5.into())]) },
         parameters: 1234,
         dataset: DatasetInfo {
             name: "asl-alphabet".into(),
             path: None,
-            split: SplitInfo {
-                kind: SplitKind::Grouped,
-                seed: Some(7),
-                train: 4000,
-                val: 800,
-                test: 1000,
-            },
+            split: SplitInfo { kind: SplitKind::Grouped, seed: Some(7), train: 4000, val: 800, test: 1000 },
         },
         metrics: BTreeMap::from([("accuracy".into(), 0.97)]),
-        quantization: Quantization::Int8 {
-            form: "weights-only".into(),
-            calibration_images: 200,
-        },
-        producer: Producer {
-            name: "host-train".into(),
-            version: "0.1.0".into(),
-        },
+        quantization: Quantization::Int8 { form: "weights-only".into(), calibration_images: 200 },
+        producer: Producer { name: "host-train".into(), version: "0.1.0".into() },
     }
 }
 
 fn nhwc_224() -> PreprocessSpec {
-    PreprocessSpec {
-        layout: Layout::Nhwc,
-        ..PreprocessSpec::imagenet(224, 224)
-    }
+    PreprocessSpec { layout: Layout::Nhwc, ..PreprocessSpec::imagenet(224, 224) }
 }
 
 #[test]
@@ -65,25 +44,12 @@ fn reads_real_mediapipe_declarations() {
     let input = &info.inputs[0];
     assert_eq!(input.elem_type, ELEM_FLOAT);
     let dims = input.dims.as_ref().unwrap();
-    assert_eq!(
-        &dims[1..],
-        &[Dim::Fixed(224), Dim::Fixed(224), Dim::Fixed(3)]
-    );
+    assert_eq!(&dims[1..], &[Dim::Fixed(224), Dim::Fixed(224), Dim::Fixed(3)]);
     assert_eq!(info.outputs.len(), 4);
     let palm = OnnxInfo::read(&model("mediapipe/palm_detection_lite.onnx")).unwrap();
-    let out_dims: Vec<_> = palm
-        .outputs
-        .iter()
-        .map(|o| o.dims.clone().unwrap())
-        .collect();
-    assert!(
-        out_dims.contains(&vec![Dim::Fixed(1), Dim::Fixed(2016), Dim::Fixed(18)]),
-        "{out_dims:?}"
-    );
-    assert!(
-        out_dims.contains(&vec![Dim::Fixed(1), Dim::Fixed(2016), Dim::Fixed(1)]),
-        "{out_dims:?}"
-    );
+    let out_dims: Vec<_> = palm.outputs.iter().map(|o| o.dims.clone().unwrap()).collect();
+    assert!(out_dims.contains(&vec![Dim::Fixed(1), Dim::Fixed(2016), Dim::Fixed(18)]), "{out_dims:?}");
+    assert!(out_dims.contains(&vec![Dim::Fixed(1), Dim::Fixed(2016), Dim::Fixed(1)]), "{out_dims:?}");
 }
 
 #[test]
@@ -100,10 +66,7 @@ fn metadata_edit_is_lossless() {
     let after = OnnxInfo::parse(&twice, &path).unwrap();
     assert_eq!(after.metadata.iter().filter(|(k, _)| k == "k").count(), 1);
     assert_eq!(after.metadata("k"), Some("v2"));
-    assert_eq!(
-        (after.inputs, after.outputs),
-        (before.inputs, before.outputs)
-    );
+    assert_eq!((after.inputs, after.outputs), (before.inputs, before.outputs));
 }
 
 #[test]
@@ -111,41 +74,20 @@ fn card_validation_errors_on_a_real_model() {
     let path = model("mediapipe/hand_landmark_lite.onnx");
     let bytes = std::fs::read(&path).unwrap();
     // NCHW preprocessing against an NHWC graph: the input disagrees.
-    let err = card(
-        PreprocessSpec::imagenet(224, 224),
-        ClassTable::asl_alphabet(),
-    )
-    .embed(&bytes, &path)
-    .unwrap_err();
+    let err = card(PreprocessSpec::imagenet(224, 224), ClassTable::asl_alphabet()).embed(&bytes, &path).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, CardError::Input { .. }), "{err:?}");
-    assert!(
-        msg.contains("hand_landmark_lite.onnx")
-            && msg.contains("[1, 224, 224, 3]")
-            && msg.contains("[1, 3, 224, 224]"),
-        "{msg}"
-    );
+    assert!(msg.contains("hand_landmark_lite.onnx") && msg.contains("[1, 224, 224, 3]") && msg.contains("[1, 3, 224, 224]"), "{msg}");
     // Right input, but 29 classes against a first output of 63 values.
-    let err = card(nhwc_224(), ClassTable::asl_alphabet())
-        .embed(&bytes, &path)
-        .unwrap_err();
+    let err = card(nhwc_224(), ClassTable::asl_alphabet()).embed(&bytes, &path).unwrap_err();
     assert!(matches!(err, CardError::Output { .. }), "{err:?}");
     assert!(err.to_string().contains("29 classes"), "{err}");
     // Wrong size.
-    let spec = PreprocessSpec {
-        layout: Layout::Nhwc,
-        ..PreprocessSpec::imagenet(192, 192)
-    };
-    assert!(matches!(
-        card(spec, ClassTable::asl_alphabet()).embed(&bytes, &path),
-        Err(CardError::Input { .. })
-    ));
+    let spec = PreprocessSpec { layout: Layout::Nhwc, ..PreprocessSpec::imagenet(192, 192) };
+    assert!(matches!(card(spec, ClassTable::asl_alphabet()).embed(&bytes, &path), Err(CardError::Input { .. })));
     // No card at all.
     let err = ModelCard::read_onnx(&path).unwrap_err();
-    assert!(
-        matches!(err, CardError::Missing { .. }) && err.to_string().contains("no model card"),
-        "{err}"
-    );
+    assert!(matches!(err, CardError::Missing { .. }) && err.to_string().contains("no model card"), "{err}");
 }
 
 #[test]
@@ -159,89 +101,52 @@ fn a_card_that_disagrees_with_the_graph_is_caught_on_read() {
     let file = dir.join("forged.onnx");
     std::fs::write(&file, forged).unwrap();
     let err = ModelCard::read_onnx(&file).unwrap_err();
-    assert!(
-        matches!(err, CardError::Output { .. }) && err.to_string().contains("forged.onnx"),
-        "{err}"
-    );
+    assert!(matches!(err, CardError::Output { .. }) && err.to_string().contains("forged.onnx"), "{err}");
 }
 
 #[test]
 fn not_onnx_is_named() {
     let jpeg = data("asl-alphabet/A/A1008.jpg");
     let err = OnnxInfo::read(&jpeg).unwrap_err();
-    assert!(
-        matches!(err, OnnxError::NotOnnx { .. }) && err.to_string().contains("A1008.jpg"),
-        "{err}"
-    );
-    assert!(matches!(
-        ModelCard::read_onnx(&jpeg),
-        Err(CardError::Onnx(OnnxError::NotOnnx { .. }))
-    ));
+    assert!(matches!(err, OnnxError::NotOnnx { .. }) && err.to_string().contains("A1008.jpg"), "{err}");
+    assert!(matches!(ModelCard::read_onnx(&jpeg), Err(CardError::Onnx(OnnxError::NotOnnx { .. }))));
     let truncated = std::fs::read(model("mediapipe/palm_detection_lite.onnx")).unwrap();
-    let err =
-        OnnxInfo::parse(&truncated[..truncated.len() / 2], Path::new("half.onnx")).unwrap_err();
+    let err = OnnxInfo::parse(&truncated[..truncated.len() / 2], Path::new("half.onnx")).unwrap_err();
     assert!(matches!(err, OnnxError::NotOnnx { .. }), "{err:?}");
-    assert!(matches!(
-        OnnxInfo::read(Path::new("/nonexistent.onnx")),
-        Err(OnnxError::Io { .. })
-    ));
+    assert!(matches!(OnnxInfo::read(Path::new("/nonexistent.onnx")), Err(OnnxError::Io { .. })));
 }
 
 #[test]
 fn card_json_round_trip_and_schema_errors() {
-    let c = card(
-        PreprocessSpec::imagenet(128, 128),
-        ClassTable::arsl2018_29(),
-    );
+    let c = card(PreprocessSpec::imagenet(128, 128), ClassTable::arsl2018_29());
     let p = Path::new("card.json");
     assert_eq!(ModelCard::from_json(&c.to_json(), p).unwrap(), c);
 
     let mut v: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
     v["schema"] = "someone-else.card".into();
-    assert!(matches!(
-        ModelCard::from_json(&v.to_string(), p),
-        Err(CardError::WrongSchema { .. })
-    ));
+    assert!(matches!(ModelCard::from_json(&v.to_string(), p), Err(CardError::WrongSchema { .. })));
     let mut v: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
     v["schema_version"] = 2.into();
     let err = ModelCard::from_json(&v.to_string(), p).unwrap_err();
-    assert!(
-        matches!(err, CardError::UnsupportedVersion { found: 2, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, CardError::UnsupportedVersion { found: 2, .. }), "{err:?}");
     let mut v: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
     v["parameters"] = "many".into();
-    assert!(matches!(
-        ModelCard::from_json(&v.to_string(), p),
-        Err(CardError::Json { .. })
-    ));
+    assert!(matches!(ModelCard::from_json(&v.to_string(), p), Err(CardError::Json { .. })));
     let mut v: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
     v["surprise"] = 1.into();
     let err = ModelCard::from_json(&v.to_string(), p).unwrap_err();
     assert!(err.to_string().contains("surprise"), "{err}");
     let mut v: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
     v["preprocess"]["mean"] = serde_json::json!([0.5]);
-    assert!(matches!(
-        ModelCard::from_json(&v.to_string(), p),
-        Err(CardError::Invalid { .. })
-    ));
+    assert!(matches!(ModelCard::from_json(&v.to_string(), p), Err(CardError::Invalid { .. })));
     let mut v: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
     v["classes"]["classes"][3]["index"] = 9.into();
-    assert!(matches!(
-        ModelCard::from_json(&v.to_string(), p),
-        Err(CardError::Invalid { .. })
-    ));
+    assert!(matches!(ModelCard::from_json(&v.to_string(), p), Err(CardError::Invalid { .. })));
     let mut binary = c.clone();
     binary.output = OutputKind::BinaryLogit;
     assert!(matches!(binary.validate(p), Err(CardError::Invalid { .. })));
-    assert!(matches!(
-        ModelCard::from_json("{not json", p),
-        Err(CardError::Json { .. })
-    ));
-    assert!(matches!(
-        ModelCard::from_json("[1,2]", p),
-        Err(CardError::WrongSchema { .. })
-    ));
+    assert!(matches!(ModelCard::from_json("{not json", p), Err(CardError::Json { .. })));
+    assert!(matches!(ModelCard::from_json("[1,2]", p), Err(CardError::WrongSchema { .. })));
 }
 
 #[test]
@@ -251,10 +156,7 @@ fn atomic_write_replaces_whole_files() {
     shared::atomic::write(&path, b"first").unwrap();
     shared::atomic::write(&path, b"second version").unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"second version");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left: {leftovers:?}");
     assert!(shared::atomic::write(&dir.join("missing-dir/x"), b"x").is_err());
 }

@@ -2,10 +2,7 @@
 
 use image::{DynamicImage, RgbImage};
 use proptest::prelude::*;
-use shared::preprocess::{
-    ColorMode, Frame, Layout, PixelFormat, PreprocessSpec, Preprocessor, ResizeFilter, ResizeMode,
-    Roi,
-};
+use shared::preprocess::{ColorMode, Frame, Layout, PixelFormat, PreprocessSpec, Preprocessor, ResizeFilter, ResizeMode, Roi};
 
 fn color() -> impl Strategy<Value = ColorMode> {
     prop_oneof![Just(ColorMode::Rgb), Just(ColorMode::Gray)]
@@ -119,19 +116,9 @@ proptest! {
 /// aspect of 6x20 with Catmull-Rom; crops are now whole pixels cut out before resizing.
 #[test]
 fn fractional_center_crop_regression() {
-    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(13, 16, |x, y| {
-        image::Rgb([x as u8 * 19, y as u8 * 15, 200])
-    }));
-    for filter in [
-        ResizeFilter::CatmullRom,
-        ResizeFilter::Lanczos3,
-        ResizeFilter::Bilinear,
-    ] {
-        let spec = PreprocessSpec {
-            resize: ResizeMode::CenterCrop,
-            filter,
-            ..PreprocessSpec::unit(6, 20, ColorMode::Rgb)
-        };
+    let img = DynamicImage::ImageRgb8(RgbImage::from_fn(13, 16, |x, y| image::Rgb([x as u8 * 19, y as u8 * 15, 200])));
+    for filter in [ResizeFilter::CatmullRom, ResizeFilter::Lanczos3, ResizeFilter::Bilinear] {
+        let spec = PreprocessSpec { resize: ResizeMode::CenterCrop, filter, ..PreprocessSpec::unit(6, 20, ColorMode::Rgb) };
         let out = Preprocessor::new(spec).unwrap().image(&img).unwrap();
         assert_eq!(out.len(), 360);
     }

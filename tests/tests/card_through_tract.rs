@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use shared::card::{
-    Architecture, DatasetInfo, OutputKind, Producer, Quantization, SplitInfo, SplitKind,
-};
+use shared::card::{Architecture, DatasetInfo, OutputKind, Producer, Quantization, SplitInfo, SplitKind};
 use shared::{ClassTable, ModelCard, PreprocessSpec, Preprocessor};
 use tract_onnx::pb;
 use tract_onnx::prelude::*;
@@ -22,42 +20,25 @@ fn weights(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed;
     (0..n)
         .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
         })
         .collect()
 }
 
 fn tensor(name: &str, dims: &[i64], data: Vec<f32>) -> pb::TensorProto {
-    pb::TensorProto {
-        name: name.into(),
-        dims: dims.to_vec(),
-        data_type: 1,
-        float_data: data,
-        ..Default::default()
-    }
+    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type: 1, float_data: data, ..Default::default() }
 }
 
 fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
-    use pb::tensor_shape_proto::{Dimension, dimension::Value};
+    use pb::tensor_shape_proto::{dimension::Value, Dimension};
     let shape = pb::TensorShapeProto {
-        dim: dims
-            .iter()
-            .map(|d| Dimension {
-                value: Some(Value::DimValue(*d)),
-                ..Default::default()
-            })
-            .collect(),
+        dim: dims.iter().map(|d| Dimension { value: Some(Value::DimValue(*d)), ..Default::default() }).collect(),
     };
     pb::ValueInfoProto {
         name: name.into(),
         r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: 1,
-                shape: Some(shape),
-            })),
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
             ..Default::default()
         }),
         ..Default::default()
@@ -76,21 +57,11 @@ fn node(op: &str, inputs: &[&str], output: &str, attrs: Vec<pb::AttributeProto>)
 }
 
 fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::Ints as i32,
-        ints: v.to_vec(),
-        ..Default::default()
-    }
+    pb::AttributeProto { name: name.into(), r#type: pb::attribute_proto::AttributeType::Ints as i32, ints: v.to_vec(), ..Default::default() }
 }
 
 fn int(name: &str, v: i64) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::Int as i32,
-        i: v,
-        ..Default::default()
-    }
+    pb::AttributeProto { name: name.into(), r#type: pb::attribute_proto::AttributeType::Int as i32, i: v, ..Default::default() }
 }
 
 struct Net {
@@ -118,30 +89,16 @@ impl Net {
         let graph = pb::GraphProto {
             name: "tiny-classifier".into(),
             node: vec![
-                node(
-                    "Conv",
-                    &["input", "conv_w", "conv_b"],
-                    "conv",
-                    vec![ints("kernel_shape", &[3, 3]), ints("pads", &[1, 1, 1, 1])],
-                ),
+                node("Conv", &["input", "conv_w", "conv_b"], "conv", vec![ints("kernel_shape", &[3, 3]), ints("pads", &[1, 1, 1, 1])]),
                 node("Relu", &["conv"], "relu", vec![]),
                 node("GlobalAveragePool", &["relu"], "pool", vec![]),
                 node("Flatten", &["pool"], "flat", vec![int("axis", 1)]),
-                node(
-                    "Gemm",
-                    &["flat", "fc_w", "fc_b"],
-                    "logits",
-                    vec![int("transB", 1)],
-                ),
+                node("Gemm", &["flat", "fc_w", "fc_b"], "logits", vec![int("transB", 1)]),
             ],
             initializer: vec![
                 tensor("conv_w", &[FILTERS as i64, 3, 3, 3], self.conv_w.clone()),
                 tensor("conv_b", &[FILTERS as i64], self.conv_b.clone()),
-                tensor(
-                    "fc_w",
-                    &[self.classes as i64, FILTERS as i64],
-                    self.fc_w.clone(),
-                ),
+                tensor("fc_w", &[self.classes as i64, FILTERS as i64], self.fc_w.clone()),
                 tensor("fc_b", &[self.classes as i64], self.fc_b.clone()),
             ],
             input: vec![value_info("input", &[1, 3, s, s])],
@@ -150,10 +107,7 @@ impl Net {
         };
         pb::ModelProto {
             ir_version: 8,
-            opset_import: vec![pb::OperatorSetIdProto {
-                domain: String::new(),
-                version: 13,
-            }],
+            opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }],
             producer_name: "signspell-e2e".into(),
             graph: Some(graph),
             ..Default::default()
@@ -175,8 +129,7 @@ impl Net {
                             for kx in 0..3isize {
                                 let (iy, ix) = (y + ky - 1, xx + kx - 1);
                                 if iy >= 0 && iy < n && ix >= 0 && ix < n {
-                                    let w = self.conv_w
-                                        [((f * 3 + c) * 3 + ky as usize) * 3 + kx as usize];
+                                    let w = self.conv_w[((f * 3 + c) * 3 + ky as usize) * 3 + kx as usize];
                                     acc += w * x[(c * SIDE + iy as usize) * SIDE + ix as usize];
                                 }
                             }
@@ -188,12 +141,7 @@ impl Net {
             pooled[f] = (sum / (SIDE * SIDE) as f64) as f32;
         }
         (0..self.classes)
-            .map(|k| {
-                self.fc_b[k]
-                    + (0..FILTERS)
-                        .map(|f| self.fc_w[k * FILTERS + f] * pooled[f])
-                        .sum::<f32>()
-            })
+            .map(|k| self.fc_b[k] + (0..FILTERS).map(|f| self.fc_w[k * FILTERS + f] * pooled[f]).sum::<f32>())
             .collect()
     }
 }
@@ -212,28 +160,12 @@ fn card(classes: ClassTable) -> ModelCard {
         classes,
         preprocess: PreprocessSpec::imagenet(SIDE as u32, SIDE as u32),
         output: OutputKind::Logits,
-        architecture: Architecture {
-            name: "tiny-cnn".into(),
-            hyperparameters: BTreeMap::from([("filters".into(), (FILTERS as u64).into())]),
-        },
+        architecture: Architecture { name: "tiny-cnn".into(), hyperparameters: BTreeMap::from([("filters".into(), (FILTERS as u64).into())]) },
         parameters: (FILTERS * 28 + 29 * (FILTERS + 1)) as u64,
-        dataset: DatasetInfo {
-            name: "asl-alphabet".into(),
-            path: None,
-            split: SplitInfo {
-                kind: SplitKind::Grouped,
-                seed: Some(0),
-                train: 0,
-                val: 0,
-                test: 29,
-            },
-        },
+        dataset: DatasetInfo { name: "asl-alphabet".into(), path: None, split: SplitInfo { kind: SplitKind::Grouped, seed: Some(0), train: 0, val: 0, test: 29 } },
         metrics: BTreeMap::new(),
         quantization: Quantization::Float32,
-        producer: Producer {
-            name: "e2e".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
+        producer: Producer { name: "e2e".into(), version: env!("CARGO_PKG_VERSION").into() },
     }
 }
 
@@ -254,18 +186,13 @@ fn card_round_trip_and_tract_inference_on_real_images() -> TractResult<()> {
     assert_eq!(info.producer, "signspell-e2e");
 
     // tract loads the carded file; the card drives preprocessing of real images.
-    let model = tract_onnx::onnx()
-        .model_for_path(&path)?
-        .into_optimized()?
-        .into_runnable()?;
+    let model = tract_onnx::onnx().model_for_path(&path)?.into_optimized()?.into_runnable()?;
     let mut pre = Preprocessor::new(read.preprocess.clone())?;
     let shape = read.preprocess.input_shape();
     let mut worst = 0f32;
     for class in &read.classes.classes {
         let folder = shared_data().join("asl-alphabet").join(&class.label);
-        let mut files: Vec<_> = std::fs::read_dir(&folder)?
-            .map(|e| e.unwrap().path())
-            .collect();
+        let mut files: Vec<_> = std::fs::read_dir(&folder)?.map(|e| e.unwrap().path()).collect();
         files.sort();
         let img = shared::image_io::decode_file(&files[0])?;
         let x = pre.image(&img)?;
@@ -278,10 +205,7 @@ fn card_round_trip_and_tract_inference_on_real_images() -> TractResult<()> {
             worst = worst.max((a - b).abs());
         }
     }
-    assert!(
-        worst < 1e-4,
-        "tract and the direct computation differ by {worst}"
-    );
+    assert!(worst < 1e-4, "tract and the direct computation differ by {worst}");
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
@@ -294,21 +218,10 @@ fn a_model_whose_card_disagrees_with_its_input_is_refused() -> TractResult<()> {
     wrong.preprocess = PreprocessSpec::imagenet(64, 64);
     let err = wrong.embed(&bytes, Path::new("tiny.onnx")).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains("tiny.onnx")
-            && msg.contains("[1, 3, 32, 32]")
-            && msg.contains("[1, 3, 64, 64]"),
-        "{msg}"
-    );
+    assert!(msg.contains("tiny.onnx") && msg.contains("[1, 3, 32, 32]") && msg.contains("[1, 3, 64, 64]"), "{msg}");
     let mut wrong = card(ClassTable::asl_digits());
     wrong.preprocess = PreprocessSpec::imagenet(SIDE as u32, SIDE as u32);
-    let msg = wrong
-        .embed(&bytes, Path::new("tiny.onnx"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        msg.contains("'logits'") && msg.contains("[1, 29]") && msg.contains("10 classes"),
-        "{msg}"
-    );
+    let msg = wrong.embed(&bytes, Path::new("tiny.onnx")).unwrap_err().to_string();
+    assert!(msg.contains("'logits'") && msg.contains("[1, 29]") && msg.contains("10 classes"), "{msg}");
     Ok(())
 }

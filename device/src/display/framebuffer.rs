@@ -14,11 +14,7 @@ pub struct FrameBuffer {
 impl FrameBuffer {
     /// A black frame buffer.
     pub fn new(width: u32, height: u32) -> Self {
-        Self {
-            width,
-            height,
-            pixels: vec![Rgb565::BLACK; (width * height) as usize],
-        }
+        Self { width, height, pixels: vec![Rgb565::BLACK; (width * height) as usize] }
     }
 
     /// Width in pixels.
@@ -63,10 +59,7 @@ impl DrawTarget for FrameBuffer {
     type Color = Rgb565;
     type Error = std::convert::Infallible;
 
-    fn draw_iter<I: IntoIterator<Item = Pixel<Rgb565>>>(
-        &mut self,
-        pixels: I,
-    ) -> Result<(), Self::Error> {
+    fn draw_iter<I: IntoIterator<Item = Pixel<Rgb565>>>(&mut self, pixels: I) -> Result<(), Self::Error> {
         for Pixel(p, c) in pixels {
             if p.x >= 0 && p.y >= 0 && (p.x as u32) < self.width && (p.y as u32) < self.height {
                 self.pixels[(p.y as u32 * self.width + p.x as u32) as usize] = c;

@@ -13,10 +13,7 @@ pub fn encode_png(frame: &FrameBuffer) -> Result<Vec<u8>> {
         .context("frame buffer size does not match its pixels")?;
     let mut bytes = Vec::new();
     image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
         .context("encoding the screen as PNG")?;
     Ok(bytes)
 }
@@ -24,8 +21,7 @@ pub fn encode_png(frame: &FrameBuffer) -> Result<Vec<u8>> {
 /// Writes `frame` as a PNG file at `path` (atomically: a reader never sees half a file).
 pub fn save_png(frame: &FrameBuffer, path: &Path) -> Result<()> {
     let bytes = encode_png(frame).with_context(|| format!("writing {}", path.display()))?;
-    shared::atomic::write(path, &bytes)
-        .with_context(|| format!("writing screen PNG {}", path.display()))
+    shared::atomic::write(path, &bytes).with_context(|| format!("writing screen PNG {}", path.display()))
 }
 
 /// Writes every pushed screen as the next numbered PNG in a folder.
@@ -40,13 +36,8 @@ impl PngPanel {
     /// A `width` x `height` panel writing into `dir` (created if missing).
     pub fn new(dir: impl Into<PathBuf>, width: u32, height: u32) -> Result<Self> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("creating screen folder {}", dir.display()))?;
-        Ok(Self {
-            dir,
-            size: (width, height),
-            written: 0,
-        })
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating screen folder {}", dir.display()))?;
+        Ok(Self { dir, size: (width, height), written: 0 })
     }
 
     /// The folder the PNGs go to.

@@ -194,11 +194,7 @@ pub struct BufferedSpi<SPI, DC> {
 impl<SPI: SpiDevice, DC: OutputPin> BufferedSpi<SPI, DC> {
     /// Wraps an SPI device and its data/command pin.
     pub fn new(spi: SPI, dc: DC) -> Self {
-        Self {
-            spi,
-            dc,
-            buffer: Vec::with_capacity(SPI_CHUNK),
-        }
+        Self { spi, dc, buffer: Vec::with_capacity(SPI_CHUNK) }
     }
 
     /// Gives the SPI device and the DC pin back.
@@ -222,10 +218,7 @@ impl<SPI: SpiDevice, DC: OutputPin> Interface for BufferedSpi<SPI, DC> {
         Ok(())
     }
 
-    fn send_pixels<const N: usize>(
-        &mut self,
-        pixels: impl IntoIterator<Item = [u8; N]>,
-    ) -> Result<(), Self::Error> {
+    fn send_pixels<const N: usize>(&mut self, pixels: impl IntoIterator<Item = [u8; N]>) -> Result<(), Self::Error> {
         let per_write = (SPI_CHUNK / N.max(1)).max(1);
         let mut pixels = pixels.into_iter();
         loop {
@@ -240,11 +233,7 @@ impl<SPI: SpiDevice, DC: OutputPin> Interface for BufferedSpi<SPI, DC> {
         }
     }
 
-    fn send_repeated_pixel<const N: usize>(
-        &mut self,
-        pixel: [u8; N],
-        count: u32,
-    ) -> Result<(), Self::Error> {
+    fn send_repeated_pixel<const N: usize>(&mut self, pixel: [u8; N], count: u32) -> Result<(), Self::Error> {
         let per_write = (SPI_CHUNK / N.max(1)).max(1) as u32;
         self.buffer.clear();
         for _ in 0..count.min(per_write) {
@@ -253,9 +242,7 @@ impl<SPI: SpiDevice, DC: OutputPin> Interface for BufferedSpi<SPI, DC> {
         let mut left = count;
         while left > 0 {
             let n = left.min(per_write);
-            self.spi
-                .write(&self.buffer[..n as usize * N])
-                .map_err(SpiError::Spi)?;
+            self.spi.write(&self.buffer[..n as usize * N]).map_err(SpiError::Spi)?;
             left -= n;
         }
         Ok(())
@@ -303,18 +290,8 @@ where
 {
     /// Wraps an initialised `display` of `size` (as the UI sees it); switches the
     /// backlight on. `name` (e.g. the spidev path) goes into error messages.
-    pub fn new(
-        display: Display<DI, M, RST>,
-        size: (u32, u32),
-        backlight: Option<BL>,
-        name: &str,
-    ) -> Result<Self> {
-        let mut panel = Self {
-            display,
-            backlight,
-            size,
-            name: name.to_string(),
-        };
+    pub fn new(display: Display<DI, M, RST>, size: (u32, u32), backlight: Option<BL>, name: &str) -> Result<Self> {
+        let mut panel = Self { display, backlight, size, name: name.to_string() };
         panel.set_backlight(true)?;
         Ok(panel)
     }
@@ -323,12 +300,7 @@ where
     pub fn set_backlight(&mut self, on: bool) -> Result<()> {
         if let Some(pin) = self.backlight.as_mut() {
             let result = if on { pin.set_high() } else { pin.set_low() };
-            result.map_err(|e| {
-                anyhow!(
-                    "switching the backlight of the panel on {} failed: {e:?}",
-                    self.name
-                )
-            })?;
+            result.map_err(|e| anyhow!("switching the backlight of the panel on {} failed: {e:?}", self.name))?;
         }
         Ok(())
     }
@@ -350,12 +322,7 @@ where
     fn push(&mut self, frame: &FrameBuffer) -> Result<()> {
         let (w, h) = self.size;
         if (frame.width(), frame.height()) != (w, h) {
-            bail!(
-                "screen {}x{} does not fit the {w}x{h} panel on {}",
-                frame.width(),
-                frame.height(),
-                self.name
-            );
+            bail!("screen {}x{} does not fit the {w}x{h} panel on {}", frame.width(), frame.height(), self.name);
         }
         let last = |v: u32| v.checked_sub(1).and_then(|v| u16::try_from(v).ok());
         let (Some(ex), Some(ey)) = (last(w), last(h)) else {
@@ -363,12 +330,7 @@ where
         };
         self.display
             .set_pixels(0, 0, ex, ey, frame.pixels().iter().copied())
-            .map_err(|e| {
-                anyhow!(
-                    "writing a screen to the panel on {} failed: {e:?}",
-                    self.name
-                )
-            })
+            .map_err(|e| anyhow!("writing a screen to the panel on {} failed: {e:?}", self.name))
     }
 
     fn size(&self) -> (u32, u32) {
@@ -377,8 +339,7 @@ where
 }
 
 /// The panel [`build_panel`] makes from an SPI device, DC, reset and backlight pins.
-pub type BuiltPanel<SPI, DC, RST, BL> =
-    SpiPanel<BufferedSpi<SPI, DC>, PanelKind, OptionalPin<RST>, BL>;
+pub type BuiltPanel<SPI, DC, RST, BL> = SpiPanel<BufferedSpi<SPI, DC>, PanelKind, OptionalPin<RST>, BL>;
 
 /// The panel built on Linux by [`SpiPanel::open`].
 pub type LinuxSpiPanel = BuiltPanel<SpidevDevice, CdevPin, CdevPin, CdevPin>;
@@ -405,45 +366,25 @@ where
 {
     let name = cfg.spidev.display().to_string();
     let orientation = cfg.orientation()?;
-    let (w, h) = cfg
-        .size
-        .map(|[w, h]| (w, h))
-        .unwrap_or(cfg.model.native_size());
+    let (w, h) = cfg.size.map(|[w, h]| (w, h)).unwrap_or(cfg.model.native_size());
     let invert = cfg.invert_colors.unwrap_or(cfg.model == PanelModel::St7789);
     let bgr = cfg.bgr.unwrap_or(cfg.model == PanelModel::Ili9341);
 
     let mut di = BufferedSpi::new(spi, dc);
     if reset.is_none() {
-        di.write_command(SoftReset).map_err(|e| {
-            anyhow!(
-                "sending a software reset to the {} panel on {name} failed: {e:?}",
-                cfg.model
-            )
-        })?;
+        di.write_command(SoftReset)
+            .map_err(|e| anyhow!("sending a software reset to the {} panel on {name} failed: {e:?}", cfg.model))?;
         delay.delay_ms(150);
     }
     let display = Builder::new(PanelKind::from(cfg.model), di)
         .display_size(w, h)
         .display_offset(cfg.offset[0], cfg.offset[1])
         .orientation(orientation)
-        .invert_colors(if invert {
-            ColorInversion::Inverted
-        } else {
-            ColorInversion::Normal
-        })
-        .color_order(if bgr {
-            ColorOrder::Bgr
-        } else {
-            ColorOrder::Rgb
-        })
+        .invert_colors(if invert { ColorInversion::Inverted } else { ColorInversion::Normal })
+        .color_order(if bgr { ColorOrder::Bgr } else { ColorOrder::Rgb })
         .reset_pin(OptionalPin(reset))
         .init(delay)
-        .map_err(|e| {
-            anyhow!(
-                "initialising the {} panel on {name} failed: {e:?}",
-                cfg.model
-            )
-        })?;
+        .map_err(|e| anyhow!("initialising the {} panel on {name} failed: {e:?}", cfg.model))?;
     SpiPanel::new(display, cfg.screen_size(), backlight, &name)
 }
 
@@ -453,28 +394,12 @@ impl LinuxSpiPanel {
     pub fn open(cfg: &SpiConfig) -> Result<Self> {
         let spi = open_spidev(cfg)?;
         let mut chip = Chip::new(&cfg.gpiochip).with_context(|| {
-            format!(
-                "opening GPIO chip {} (does it exist, and may this user use it?)",
-                cfg.gpiochip.display()
-            )
+            format!("opening GPIO chip {} (does it exist, and may this user use it?)", cfg.gpiochip.display())
         })?;
         let dc = output_line(&mut chip, cfg, cfg.dc_line, "dc", 0)?;
-        let reset = cfg
-            .reset_line
-            .map(|line| output_line(&mut chip, cfg, line, "reset", 1))
-            .transpose()?;
-        let backlight = cfg
-            .backlight_line
-            .map(|line| output_line(&mut chip, cfg, line, "backlight", 0))
-            .transpose()?;
-        build_panel(
-            cfg,
-            spi,
-            dc,
-            reset,
-            backlight,
-            &mut linux_embedded_hal::Delay,
-        )
+        let reset = cfg.reset_line.map(|line| output_line(&mut chip, cfg, line, "reset", 1)).transpose()?;
+        let backlight = cfg.backlight_line.map(|line| output_line(&mut chip, cfg, line, "backlight", 0)).transpose()?;
+        build_panel(cfg, spi, dc, reset, backlight, &mut linux_embedded_hal::Delay)
     }
 }
 
@@ -494,29 +419,15 @@ fn open_spidev(cfg: &SpiConfig) -> Result<SpidevDevice> {
         };
         anyhow!("opening SPI device {}{hint}: {}", path.display(), e.inner())
     })?;
-    let options = SpidevOptions::new()
-        .bits_per_word(8)
-        .max_speed_hz(cfg.speed_hz)
-        .mode(SpiModeFlags::SPI_MODE_0)
-        .build();
-    spi.configure(&options).with_context(|| {
-        format!(
-            "configuring SPI device {} (mode 0, {} Hz)",
-            path.display(),
-            cfg.speed_hz
-        )
-    })?;
+    let options =
+        SpidevOptions::new().bits_per_word(8).max_speed_hz(cfg.speed_hz).mode(SpiModeFlags::SPI_MODE_0).build();
+    spi.configure(&options)
+        .with_context(|| format!("configuring SPI device {} (mode 0, {} Hz)", path.display(), cfg.speed_hz))?;
     Ok(spi)
 }
 
 /// Requests GPIO `line` of `chip` as an output named `signspell-<what>`, at `initial`.
-fn output_line(
-    chip: &mut Chip,
-    cfg: &SpiConfig,
-    line: u32,
-    what: &str,
-    initial: u8,
-) -> Result<CdevPin> {
+fn output_line(chip: &mut Chip, cfg: &SpiConfig, line: u32, what: &str, initial: u8) -> Result<CdevPin> {
     let chip_path = cfg.gpiochip.display();
     let handle = chip
         .get_line(line)
@@ -524,6 +435,5 @@ fn output_line(
         .with_context(|| {
             format!("requesting GPIO line {line} ({what}) on {chip_path} as an output (wrong number, or in use?)")
         })?;
-    CdevPin::new(handle)
-        .with_context(|| format!("reading GPIO line {line} ({what}) on {chip_path}"))
+    CdevPin::new(handle).with_context(|| format!("reading GPIO line {line} ({what}) on {chip_path}"))
 }

@@ -34,14 +34,7 @@ pub struct CameraConfig {
 
 impl Default for CameraConfig {
     fn default() -> Self {
-        Self {
-            device: "/dev/video0".into(),
-            width: 640,
-            height: 480,
-            fps: 30,
-            fourcc: "MJPG".into(),
-            timeout_ms: 2000,
-        }
+        Self { device: "/dev/video0".into(), width: 640, height: 480, fps: 30, fourcc: "MJPG".into(), timeout_ms: 2000 }
     }
 }
 
@@ -57,10 +50,7 @@ pub struct Camera {
 
 impl std::fmt::Debug for Camera {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Camera")
-            .field("cfg", &self.cfg)
-            .field("format", &self.format.as_ref().map(|f| f.to_string()))
-            .finish()
+        f.debug_struct("Camera").field("cfg", &self.cfg).field("format", &self.format.as_ref().map(|f| f.to_string())).finish()
     }
 }
 
@@ -68,13 +58,7 @@ impl Camera {
     /// A camera that is not open yet: the first frame reports it lost, so the kiosk
     /// shows a message and retries until it appears.
     pub fn closed(cfg: CameraConfig) -> Self {
-        Self {
-            cfg,
-            stream: None,
-            device: None,
-            format: None,
-            started: Instant::now(),
-        }
+        Self { cfg, stream: None, device: None, format: None, started: Instant::now() }
     }
 
     /// Opens the camera and starts streaming.
@@ -92,32 +76,17 @@ impl Camera {
         self.stream = None;
         self.device = None;
         let origin = self.origin();
-        let fourcc_bytes: [u8; 4] =
-            self.cfg
-                .fourcc
-                .as_bytes()
-                .try_into()
-                .map_err(|_| SourceError::Unusable {
-                    origin: origin.clone(),
-                    reason: format!(
-                        "fourcc '{}' is not four characters (use MJPG or YUYV)",
-                        self.cfg.fourcc
-                    ),
-                })?;
-        let lost = |what: &str, e: std::io::Error| SourceError::Lost {
+        let fourcc_bytes: [u8; 4] = self.cfg.fourcc.as_bytes().try_into().map_err(|_| SourceError::Unusable {
             origin: origin.clone(),
-            reason: format!("{what}: {e}"),
-        };
+            reason: format!("fourcc '{}' is not four characters (use MJPG or YUYV)", self.cfg.fourcc),
+        })?;
+        let lost = |what: &str, e: std::io::Error| SourceError::Lost { origin: origin.clone(), reason: format!("{what}: {e}") };
         let dev = Device::with_path(&self.cfg.device).map_err(|e| lost("cannot open", e))?;
-        let mut fmt = dev
-            .format()
-            .map_err(|e| lost("cannot read the format", e))?;
+        let mut fmt = dev.format().map_err(|e| lost("cannot read the format", e))?;
         fmt.width = self.cfg.width;
         fmt.height = self.cfg.height;
         fmt.fourcc = FourCC::new(&fourcc_bytes);
-        let fmt = dev
-            .set_format(&fmt)
-            .map_err(|e| lost("cannot set the format", e))?;
+        let fmt = dev.set_format(&fmt).map_err(|e| lost("cannot set the format", e))?;
         let fourcc = fmt.fourcc.repr;
         if &fourcc != b"MJPG" && &fourcc != b"YUYV" {
             return Err(SourceError::Unusable {
@@ -130,8 +99,7 @@ impl Camera {
             .map_err(|e| lost("cannot set the frame rate", e))?;
         tracing::info!(device = %origin, format = %fmt.fourcc, width = fmt.width, height = fmt.height,
             interval = %params.interval, "camera format negotiated");
-        let mut stream = Stream::with_buffers(&dev, Type::VideoCapture, 4)
-            .map_err(|e| lost("cannot map buffers", e))?;
+        let mut stream = Stream::with_buffers(&dev, Type::VideoCapture, 4).map_err(|e| lost("cannot map buffers", e))?;
         stream.set_timeout(Duration::from_millis(self.cfg.timeout_ms));
         self.stream = Some(stream);
         self.device = Some(dev);
@@ -144,25 +112,16 @@ impl FrameSource for Camera {
     fn next_frame(&mut self) -> Result<CapturedFrame, SourceError> {
         let origin = self.origin();
         let (Some(stream), Some(fmt)) = (self.stream.as_mut(), self.format.as_ref()) else {
-            return Err(SourceError::Lost {
-                origin,
-                reason: "not open".into(),
-            });
+            return Err(SourceError::Lost { origin, reason: "not open".into() });
         };
         let (buf, meta) = match stream.next() {
             Ok(x) => x,
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                return Err(SourceError::Stalled {
-                    origin,
-                    waited: Duration::from_millis(self.cfg.timeout_ms),
-                });
+                return Err(SourceError::Stalled { origin, waited: Duration::from_millis(self.cfg.timeout_ms) });
             }
             Err(e) => {
                 self.stream = None;
-                return Err(SourceError::Lost {
-                    origin,
-                    reason: e.to_string(),
-                });
+                return Err(SourceError::Lost { origin, reason: e.to_string() });
             }
         };
         let used = (meta.bytesused as usize).min(buf.len());
@@ -170,24 +129,13 @@ impl FrameSource for Camera {
         let (width, height) = (fmt.width, fmt.height);
         if &fmt.fourcc.repr == b"MJPG" {
             let image = shared::image_io::decode_bytes(&buf[..used], &self.cfg.device)
-                .map_err(|e| SourceError::BadFrame {
-                    origin: origin.clone(),
-                    reason: e.to_string(),
-                })?
+                .map_err(|e| SourceError::BadFrame { origin: origin.clone(), reason: e.to_string() })?
                 .into_rgb8();
-            return Ok(CapturedFrame::from_rgb(
-                image,
-                timestamp,
-                meta.sequence as u64,
-                origin,
-            ));
+            return Ok(CapturedFrame::from_rgb(image, timestamp, meta.sequence as u64, origin));
         }
         let stride = (fmt.stride as usize).max(width as usize * 2);
         if used < stride * height as usize {
-            return Err(SourceError::BadFrame {
-                origin,
-                reason: format!("short YUYV frame: {used} bytes"),
-            });
+            return Err(SourceError::BadFrame { origin, reason: format!("short YUYV frame: {used} bytes") });
         }
         Ok(CapturedFrame {
             data: buf[..stride * height as usize].to_vec(),
@@ -207,13 +155,7 @@ impl FrameSource for Camera {
 
     fn describe(&self) -> String {
         match &self.format {
-            Some(f) => format!(
-                "camera {} {} {}x{}",
-                self.origin(),
-                f.fourcc,
-                f.width,
-                f.height
-            ),
+            Some(f) => format!("camera {} {} {}x{}", self.origin(), f.fourcc, f.width, f.height),
             None => format!("camera {} (closed)", self.origin()),
         }
     }

@@ -33,13 +33,7 @@ pub struct FaultySource<S> {
 impl<S: FrameSource> FaultySource<S> {
     /// `inner` with `faults` keyed by the frame number they come before.
     pub fn new(inner: S, faults: impl IntoIterator<Item = (u64, Fault)>) -> Self {
-        Self {
-            inner,
-            faults: faults.into_iter().collect(),
-            asked: 0,
-            lost_for: None,
-            reopen_attempts: 0,
-        }
+        Self { inner, faults: faults.into_iter().collect(), asked: 0, lost_for: None, reopen_attempts: 0 }
     }
 }
 
@@ -47,10 +41,7 @@ impl<S: FrameSource> FrameSource for FaultySource<S> {
     fn next_frame(&mut self) -> Result<CapturedFrame, SourceError> {
         let origin = || "fault-injecting source".to_string();
         if self.lost_for.is_some() {
-            return Err(SourceError::Lost {
-                origin: origin(),
-                reason: "device is gone (injected)".into(),
-            });
+            return Err(SourceError::Lost { origin: origin(), reason: "device is gone (injected)".into() });
         }
         let n = self.asked;
         self.asked += 1;
@@ -58,25 +49,16 @@ impl<S: FrameSource> FrameSource for FaultySource<S> {
             None => self.inner.next_frame(),
             Some(Fault::BadFrame) => {
                 self.inner.next_frame()?;
-                Err(SourceError::BadFrame {
-                    origin: origin(),
-                    reason: "corrupt frame (injected)".into(),
-                })
+                Err(SourceError::BadFrame { origin: origin(), reason: "corrupt frame (injected)".into() })
             }
             Some(Fault::Stall(waited)) => {
                 std::thread::sleep(waited);
                 self.inner.next_frame()?;
-                Err(SourceError::Stalled {
-                    origin: origin(),
-                    waited,
-                })
+                Err(SourceError::Stalled { origin: origin(), waited })
             }
             Some(Fault::Lost { reopens }) => {
                 self.lost_for = Some(reopens);
-                Err(SourceError::Lost {
-                    origin: origin(),
-                    reason: "device is gone (injected)".into(),
-                })
+                Err(SourceError::Lost { origin: origin(), reason: "device is gone (injected)".into() })
             }
         }
     }
@@ -90,19 +72,12 @@ impl<S: FrameSource> FrameSource for FaultySource<S> {
             }
             Some(n) => {
                 self.lost_for = Some(n - 1);
-                Err(SourceError::Lost {
-                    origin: "fault-injecting source".into(),
-                    reason: "still gone (injected)".into(),
-                })
+                Err(SourceError::Lost { origin: "fault-injecting source".into(), reason: "still gone (injected)".into() })
             }
         }
     }
 
     fn describe(&self) -> String {
-        format!(
-            "{} with {} faults to inject",
-            self.inner.describe(),
-            self.faults.len()
-        )
+        format!("{} with {} faults to inject", self.inner.describe(), self.faults.len())
     }
 }

@@ -33,34 +33,14 @@ pub struct CapturedFrame {
 
 impl CapturedFrame {
     /// A frame from a decoded picture.
-    pub fn from_rgb(
-        image: image::RgbImage,
-        timestamp: Duration,
-        sequence: u64,
-        origin: String,
-    ) -> Self {
+    pub fn from_rgb(image: image::RgbImage, timestamp: Duration, sequence: u64, origin: String) -> Self {
         let (width, height) = image.dimensions();
-        Self {
-            data: image.into_raw(),
-            width,
-            height,
-            stride: width as usize * 3,
-            format: PixelFormat::Rgb24,
-            timestamp,
-            sequence,
-            origin,
-        }
+        Self { data: image.into_raw(), width, height, stride: width as usize * 3, format: PixelFormat::Rgb24, timestamp, sequence, origin }
     }
 
     /// A borrowed, checked view for preprocessing.
     pub fn frame(&self) -> Result<Frame<'_>, PreprocessError> {
-        Frame::with_stride(
-            &self.data,
-            self.width,
-            self.height,
-            self.stride,
-            self.format,
-        )
+        Frame::with_stride(&self.data, self.width, self.height, self.stride, self.format)
     }
 }
 

@@ -26,26 +26,12 @@ impl Replay {
     /// A replay of `files` in the given order at `fps` frames a second.
     pub fn new(files: Vec<PathBuf>, fps: f64) -> Result<Self, SourceError> {
         if files.is_empty() {
-            return Err(SourceError::Unusable {
-                origin: "replay".into(),
-                reason: "no image files to replay".into(),
-            });
+            return Err(SourceError::Unusable { origin: "replay".into(), reason: "no image files to replay".into() });
         }
         if !(fps.is_finite() && fps > 0.0) {
-            return Err(SourceError::Unusable {
-                origin: "replay".into(),
-                reason: format!("fps {fps} is not positive"),
-            });
+            return Err(SourceError::Unusable { origin: "replay".into(), reason: format!("fps {fps} is not positive") });
         }
-        Ok(Self {
-            files,
-            next: 0,
-            fps,
-            paced: false,
-            looped: false,
-            started: None,
-            rounds: 0,
-        })
+        Ok(Self { files, next: 0, fps, paced: false, looped: false, started: None, rounds: 0 })
     }
 
     /// A replay of the images under `paths` (files, or folders searched recursively in
@@ -78,10 +64,7 @@ impl Replay {
 
 /// Adds the image files under `path` (a file or a folder, recursively, sorted).
 pub fn collect_images(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
-    let unusable = |reason: String| SourceError::Unusable {
-        origin: path.display().to_string(),
-        reason,
-    };
+    let unusable = |reason: String| SourceError::Unusable { origin: path.display().to_string(), reason };
     let meta = std::fs::metadata(path).map_err(|e| unusable(format!("cannot read: {e}")))?;
     if meta.is_file() {
         out.push(path.to_path_buf());
@@ -127,10 +110,7 @@ impl FrameSource for Replay {
         }
         let origin = path.display().to_string();
         let image = shared::image_io::decode_file(&path)
-            .map_err(|e| SourceError::BadFrame {
-                origin: origin.clone(),
-                reason: e.to_string(),
-            })?
+            .map_err(|e| SourceError::BadFrame { origin: origin.clone(), reason: e.to_string() })?
             .into_rgb8();
         Ok(CapturedFrame::from_rgb(image, timestamp, index, origin))
     }

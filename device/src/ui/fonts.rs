@@ -40,10 +40,7 @@ fn bold_fonts() -> [FontRenderer; 6] {
 
 /// Fonts with Arabic glyphs, preferred first (10x20 is the larger of the two).
 pub(crate) fn arabic_fonts() -> [FontRenderer; 2] {
-    [
-        FontRenderer::new::<fonts::u8g2_font_10x20_t_arabic>(),
-        FontRenderer::new::<fonts::u8g2_font_unifont_t_arabic>(),
-    ]
+    [FontRenderer::new::<fonts::u8g2_font_10x20_t_arabic>(), FontRenderer::new::<fonts::u8g2_font_unifont_t_arabic>()]
 }
 
 /// The small font of the fps readout.
@@ -66,19 +63,14 @@ pub(crate) fn line_height(font: &FontRenderer) -> u32 {
 pub(crate) fn letter_font(height: u32) -> FontRenderer {
     let all = letter_fonts();
     let last = all[all.len() - 1].clone();
-    all.into_iter()
-        .find(|f| cap_height(f) + 8 <= height)
-        .unwrap_or(last)
+    all.into_iter().find(|f| cap_height(f) + 8 <= height).unwrap_or(last)
 }
 
 /// The largest bold font whose full line fits `height` (unknown glyphs skipped).
 pub(crate) fn bold_font(height: u32) -> FontRenderer {
     let all = bold_fonts();
     let last = all[all.len() - 1].clone();
-    all.into_iter()
-        .find(|f| line_height(f) + 2 <= height)
-        .unwrap_or(last)
-        .with_ignore_unknown_chars(true)
+    all.into_iter().find(|f| line_height(f) + 2 <= height).unwrap_or(last).with_ignore_unknown_chars(true)
 }
 
 /// The largest bold font in which `text` fits `area` on one line, if any does.
@@ -98,8 +90,7 @@ pub(crate) fn text_width(font: &FontRenderer, text: &str) -> u32 {
 
 /// Whether `font` has a glyph for `c`.
 pub(crate) fn has_glyph(font: &FontRenderer, c: char) -> bool {
-    font.get_rendered_dimensions(c, Point::zero(), VerticalPosition::Top)
-        .is_ok()
+    font.get_rendered_dimensions(c, Point::zero(), VerticalPosition::Top).is_ok()
 }
 
 /// Draws `text` anchored at `position` (vertical and horizontal anchors as given).
@@ -113,18 +104,9 @@ pub(crate) fn draw_text<D: DrawTarget<Color = Rgb565>>(
     horizontal: HorizontalAlignment,
     color: Rgb565,
 ) -> Result<(), D::Error> {
-    match font.render_aligned(
-        text,
-        position,
-        vertical,
-        horizontal,
-        FontColor::Transparent(color),
-        target,
-    ) {
+    match font.render_aligned(text, position, vertical, horizontal, FontColor::Transparent(color), target) {
         Ok(_) => Ok(()),
         Err(u8g2_fonts::Error::DisplayError(e)) => Err(e),
-        Err(
-            u8g2_fonts::Error::GlyphNotFound(_) | u8g2_fonts::Error::BackgroundColorNotSupported,
-        ) => Ok(()),
+        Err(u8g2_fonts::Error::GlyphNotFound(_) | u8g2_fonts::Error::BackgroundColorNotSupported) => Ok(()),
     }
 }

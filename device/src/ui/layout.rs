@@ -82,10 +82,7 @@ impl Layout {
             let y0 = sy(i64::from(r.top_left.y));
             let x1 = sx(i64::from(r.top_left.x) + i64::from(r.size.width));
             let y1 = sy(i64::from(r.top_left.y) + i64::from(r.size.height));
-            Rectangle::new(
-                Point::new(x0, y0),
-                Size::new((x1 - x0).max(1) as u32, (y1 - y0).max(1) as u32),
-            )
+            Rectangle::new(Point::new(x0, y0), Size::new((x1 - x0).max(1) as u32, (y1 - y0).max(1) as u32))
         };
         Layout {
             screen,
@@ -114,17 +111,10 @@ pub fn fit_preview(area: Rectangle, width: u32, height: u32) -> Option<Rectangle
     let (aw, ah) = (u64::from(area.size.width), u64::from(area.size.height));
     let (pw, ph) = (u64::from(width), u64::from(height));
     // Fit by width unless that makes the picture too tall.
-    let (w, h) = if pw * ah >= ph * aw {
-        (aw, (ph * aw / pw).max(1))
-    } else {
-        ((pw * ah / ph).max(1), ah)
-    };
+    let (w, h) = if pw * ah >= ph * aw { (aw, (ph * aw / pw).max(1)) } else { ((pw * ah / ph).max(1), ah) };
     let x = area.top_left.x + ((aw - w) / 2) as i32;
     let y = area.top_left.y + ((ah - h) / 2) as i32;
-    Some(Rectangle::new(
-        Point::new(x, y),
-        Size::new(w as u32, h as u32),
-    ))
+    Some(Rectangle::new(Point::new(x, y), Size::new(w as u32, h as u32)))
 }
 
 /// Maps `roi`, in the coordinates of a `width` x `height` picture, onto `shown`

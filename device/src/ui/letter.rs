@@ -64,13 +64,7 @@ pub fn draw_letter<D: DrawTarget<Color = Rgb565>>(
             for font in fonts::arabic_fonts() {
                 if fonts::has_glyph(&font, c) {
                     let factor = glyph_scale(&font, c, area);
-                    return draw_scaled(
-                        &mut clipped,
-                        area,
-                        &font,
-                        c.encode_utf8(&mut [0; 4]),
-                        factor,
-                    );
+                    return draw_scaled(&mut clipped, area, &font, c.encode_utf8(&mut [0; 4]), factor);
                 }
             }
             match name {
@@ -84,9 +78,7 @@ pub fn draw_letter<D: DrawTarget<Color = Rgb565>>(
 /// The whole-number factor that makes glyph `c` of `font` as large as fits `area`
 /// (a 4 px margin all round), at least 1.
 fn glyph_scale(font: &FontRenderer, c: char, area: Rectangle) -> u32 {
-    let Ok(Some(bbox)) = font
-        .get_rendered_dimensions(c, Point::zero(), VerticalPosition::Top)
-        .map(|d| d.bounding_box)
+    let Ok(Some(bbox)) = font.get_rendered_dimensions(c, Point::zero(), VerticalPosition::Top).map(|d| d.bounding_box)
     else {
         return 1;
     };
@@ -110,10 +102,7 @@ fn draw_scaled<D: DrawTarget<Color = Rgb565>>(
     let Some(bbox) = bbox else { return Ok(()) };
     let f = factor as i32;
     // Put the glyph's box centre (in scaled pixels) on the area's centre.
-    let half = Point::new(
-        bbox.size.width as i32 * f / 2,
-        bbox.size.height as i32 * f / 2,
-    );
+    let half = Point::new(bbox.size.width as i32 * f / 2, bbox.size.height as i32 * f / 2);
     let origin = area.center() - bbox.top_left * f - half;
     let mut scaled = Scaled::new(target, origin, factor);
     fonts::draw_text(
@@ -129,20 +118,14 @@ fn draw_scaled<D: DrawTarget<Color = Rgb565>>(
 
 /// Draws `word` centred in `area` in the largest bold font it fits (the smallest, cut,
 /// if none); an Arabic word in the Arabic font, right to left, blown up as far as it fits.
-fn draw_word<D: DrawTarget<Color = Rgb565>>(
-    target: &mut D,
-    area: Rectangle,
-    word: &str,
-) -> Result<(), D::Error> {
+fn draw_word<D: DrawTarget<Color = Rgb565>>(target: &mut D, area: Rectangle, word: &str) -> Result<(), D::Error> {
     let inner = area.offset(-2);
     if word.chars().any(is_arabic) {
         let [font, _] = fonts::arabic_fonts();
         let font = font.with_ignore_unknown_chars(true);
         let visual = visual_order(word);
         let width = fonts::text_width(&font, &visual).max(1);
-        let factor = (inner.size.width / width)
-            .min(inner.size.height / fonts::line_height(&font))
-            .max(1);
+        let factor = (inner.size.width / width).min(inner.size.height / fonts::line_height(&font)).max(1);
         return draw_scaled(target, area, &font, &visual, factor);
     }
     let font = fonts::bold_font_fitting(word, inner).unwrap_or_else(|| fonts::bold_font(0));

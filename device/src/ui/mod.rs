@@ -60,14 +60,8 @@ pub struct View<'a> {
 pub const HINT: &str = "Sign inside the box";
 
 /// Draws `view` over the whole of `target`, laid out for its size.
-pub fn draw<D: DrawTarget<Color = Rgb565>>(
-    target: &mut D,
-    view: &View<'_>,
-) -> Result<(), D::Error> {
-    let layout = Layout::for_size(
-        target.bounding_box().size.width,
-        target.bounding_box().size.height,
-    );
+pub fn draw<D: DrawTarget<Color = Rgb565>>(target: &mut D, view: &View<'_>) -> Result<(), D::Error> {
+    let layout = Layout::for_size(target.bounding_box().size.width, target.bounding_box().size.height);
     draw_with_layout(target, view, &layout)
 }
 
@@ -89,11 +83,7 @@ pub fn draw_with_layout<D: DrawTarget<Color = Rgb565>>(
         None => widgets::draw_no_preview(target, layout.preview)?,
     }
     letter::draw_letter(target, layout.letter, view.letter, view.letter_name)?;
-    let confidence = if view.letter.is_some() {
-        view.confidence
-    } else {
-        0.0
-    };
+    let confidence = if view.letter.is_some() { view.confidence } else { 0.0 };
     widgets::draw_confidence_bar(target, layout.confidence, confidence)?;
     widgets::draw_fps(target, layout.fps, view.fps)?;
     text::draw_text(target, layout, view.text)?;

@@ -15,11 +15,7 @@ pub struct Scaled<'a, D> {
 impl<'a, D: DrawTarget> Scaled<'a, D> {
     /// Wraps `target`; a `factor` of 0 is taken as 1.
     pub fn new(target: &'a mut D, origin: Point, factor: u32) -> Self {
-        Self {
-            target,
-            origin,
-            factor: factor.max(1),
-        }
+        Self { target, origin, factor: factor.max(1) }
     }
 
     /// Where the adapter's `point` lands in the target (its square's top-left corner).
@@ -33,13 +29,7 @@ impl<D: DrawTarget> Dimensions for Scaled<'_, D> {
         let outer = self.target.bounding_box();
         let f = self.factor as i32;
         let top_left = (outer.top_left - self.origin).component_div(Point::new(f, f));
-        Rectangle::new(
-            top_left,
-            Size::new(
-                outer.size.width / self.factor + 1,
-                outer.size.height / self.factor + 1,
-            ),
-        )
+        Rectangle::new(top_left, Size::new(outer.size.width / self.factor + 1, outer.size.height / self.factor + 1))
     }
 }
 
@@ -47,10 +37,7 @@ impl<D: DrawTarget> DrawTarget for Scaled<'_, D> {
     type Color = D::Color;
     type Error = D::Error;
 
-    fn draw_iter<I: IntoIterator<Item = Pixel<Self::Color>>>(
-        &mut self,
-        pixels: I,
-    ) -> Result<(), Self::Error> {
+    fn draw_iter<I: IntoIterator<Item = Pixel<Self::Color>>>(&mut self, pixels: I) -> Result<(), Self::Error> {
         let square = Size::new(self.factor, self.factor);
         for Pixel(p, c) in pixels {
             let at = self.to_target(p);

@@ -80,9 +80,7 @@ pub const WRAP_TAIL_CHARS: usize = 400;
 /// The end of `text` that is wrapped: all of it when short, else its last
 /// [`WRAP_TAIL_CHARS`] characters from the first word start among them.
 fn tail(text: &str) -> &str {
-    let Some((cut, _)) = text.char_indices().rev().nth(WRAP_TAIL_CHARS - 1) else {
-        return text;
-    };
+    let Some((cut, _)) = text.char_indices().rev().nth(WRAP_TAIL_CHARS - 1) else { return text };
     let rest = &text[cut..];
     match rest.find([' ', '\n']) {
         Some(space) if space + 1 < rest.len() => &rest[space + 1..],
@@ -95,19 +93,13 @@ fn tail(text: &str) -> &str {
 pub fn visible_lines<'t>(text: &'t str, layout: &Layout) -> Vec<&'t str> {
     let text = tail(text);
     let font = text_font(layout, text.chars().any(is_arabic));
-    let lines = wrap(text, layout.text.size.width, |c| {
-        fonts::text_width(&font, c.encode_utf8(&mut [0; 4]))
-    });
+    let lines = wrap(text, layout.text.size.width, |c| fonts::text_width(&font, c.encode_utf8(&mut [0; 4])));
     let keep = (layout.text_lines.max(1) as usize).min(lines.len());
     lines[lines.len() - keep..].to_vec()
 }
 
 /// Draws the end of `text` into `layout`'s text area, one line per line slot from the top.
-pub fn draw_text<D: DrawTarget<Color = Rgb565>>(
-    target: &mut D,
-    layout: &Layout,
-    text: &str,
-) -> Result<(), D::Error> {
+pub fn draw_text<D: DrawTarget<Color = Rgb565>>(target: &mut D, layout: &Layout, text: &str) -> Result<(), D::Error> {
     let arabic = tail(text).chars().any(is_arabic);
     let font = text_font(layout, arabic);
     let area = layout.text;
@@ -116,11 +108,7 @@ pub fn draw_text<D: DrawTarget<Color = Rgb565>>(
     for (row, line) in visible_lines(text, layout).into_iter().enumerate() {
         let y = area.top_left.y + row as i32 * line_height + line_height / 2;
         let (x, align, shown) = if arabic {
-            (
-                area.top_left.x + area.size.width as i32 - 1,
-                HorizontalAlignment::Right,
-                visual_order(line),
-            )
+            (area.top_left.x + area.size.width as i32 - 1, HorizontalAlignment::Right, visual_order(line))
         } else {
             (area.top_left.x, HorizontalAlignment::Left, line.to_string())
         };

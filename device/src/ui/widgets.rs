@@ -43,10 +43,7 @@ pub fn draw_preview<D: DrawTarget<Color = Rgb565>>(
 }
 
 /// Fills the preview `area` to show there is no camera picture.
-pub fn draw_no_preview<D: DrawTarget<Color = Rgb565>>(
-    target: &mut D,
-    area: Rectangle,
-) -> Result<(), D::Error> {
+pub fn draw_no_preview<D: DrawTarget<Color = Rgb565>>(target: &mut D, area: Rectangle) -> Result<(), D::Error> {
     target.fill_solid(&area, theme::NO_PREVIEW)?;
     let font = fonts::small_font();
     fonts::draw_text(
@@ -61,10 +58,7 @@ pub fn draw_no_preview<D: DrawTarget<Color = Rgb565>>(
 }
 
 /// Draws the guide box outline ([`GUIDE_STROKE`] pixels, inside `rect`) in [`theme::GUIDE`].
-pub fn draw_guide_box<D: DrawTarget<Color = Rgb565>>(
-    target: &mut D,
-    rect: Rectangle,
-) -> Result<(), D::Error> {
+pub fn draw_guide_box<D: DrawTarget<Color = Rgb565>>(target: &mut D, rect: Rectangle) -> Result<(), D::Error> {
     let style = PrimitiveStyleBuilder::new()
         .stroke_color(theme::GUIDE)
         .stroke_width(GUIDE_STROKE)
@@ -76,11 +70,7 @@ pub fn draw_guide_box<D: DrawTarget<Color = Rgb565>>(
 /// How many of `inner_width` pixels the bar fills for `confidence` (clamped to 0..1;
 /// NaN counts as 0), rounded to the nearest pixel.
 pub fn confidence_fill_width(inner_width: u32, confidence: f32) -> u32 {
-    let c = if confidence.is_nan() {
-        0.0
-    } else {
-        confidence.clamp(0.0, 1.0)
-    };
+    let c = if confidence.is_nan() { 0.0 } else { confidence.clamp(0.0, 1.0) };
     ((inner_width as f32 * c).round() as u32).min(inner_width)
 }
 
@@ -119,24 +109,13 @@ pub fn draw_confidence_bar<D: DrawTarget<Color = Rgb565>>(
 
 /// The fps readout's text: "12 fps", or "-- fps" while unknown.
 pub fn fps_label(fps: f32) -> String {
-    if fps.is_finite() && fps > 0.0 {
-        format!("{fps:.0} fps")
-    } else {
-        "-- fps".to_string()
-    }
+    if fps.is_finite() && fps > 0.0 { format!("{fps:.0} fps") } else { "-- fps".to_string() }
 }
 
 /// Draws the fps readout right-aligned in `area`.
-pub fn draw_fps<D: DrawTarget<Color = Rgb565>>(
-    target: &mut D,
-    area: Rectangle,
-    fps: f32,
-) -> Result<(), D::Error> {
+pub fn draw_fps<D: DrawTarget<Color = Rgb565>>(target: &mut D, area: Rectangle, fps: f32) -> Result<(), D::Error> {
     let font = fonts::small_font();
-    let right = Point::new(
-        area.top_left.x + area.size.width as i32 - 1,
-        area.center().y,
-    );
+    let right = Point::new(area.top_left.x + area.size.width as i32 - 1, area.center().y);
     fonts::draw_text(
         &mut target.clipped(&area),
         &font,
@@ -169,19 +148,10 @@ pub fn draw_status<D: DrawTarget<Color = Rgb565>>(
                     HorizontalAlignment::Left,
                 ),
             };
-            fonts::draw_text(
-                &mut clipped,
-                &font,
-                status,
-                position,
-                VerticalPosition::Center,
-                align,
-                theme::STATUS_TEXT,
-            )
+            fonts::draw_text(&mut clipped, &font, status, position, VerticalPosition::Center, align, theme::STATUS_TEXT)
         }
         None => {
-            let font =
-                fonts::bold_font_fitting(super::HINT, inner).unwrap_or_else(fonts::small_font);
+            let font = fonts::bold_font_fitting(super::HINT, inner).unwrap_or_else(fonts::small_font);
             fonts::draw_text(
                 &mut clipped,
                 &font,

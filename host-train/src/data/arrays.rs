@@ -29,9 +29,7 @@ use shared::ClassTable;
 
 use super::{Dataset, Format, LoadOptions, Sample, SkippedFile, Subset};
 
-const IMAGE_NAMES: [&str; 9] = [
-    "x", "images", "image", "imgs", "data", "features", "inputs", "pixels", "input",
-];
+const IMAGE_NAMES: [&str; 9] = ["x", "images", "image", "imgs", "data", "features", "inputs", "pixels", "input"];
 const LABEL_NAMES: [&str; 5] = ["y", "labels", "label", "targets", "target"];
 
 /// The image and label arrays of one part of an array dataset.
@@ -54,32 +52,19 @@ pub fn pick_arrays(names: &[String]) -> Result<Vec<ArrayPair>> {
         images: Vec<String>,
         labels: Vec<String>,
     }
-    let mut by_subset: [(Option<Subset>, Roles); 3] = [
-        (None, Roles::default()),
-        (Some(Subset::Train), Roles::default()),
-        (Some(Subset::Test), Roles::default()),
-    ];
+    let mut by_subset: [(Option<Subset>, Roles); 3] =
+        [(None, Roles::default()), (Some(Subset::Train), Roles::default()), (Some(Subset::Test), Roles::default())];
     for name in names {
         let lower = name.to_ascii_lowercase();
         let (base, subset) = strip_subset(&lower);
-        let slot = &mut by_subset
-            .iter_mut()
-            .find(|(s, _)| *s == subset)
-            .expect("all subsets listed")
-            .1;
+        let slot = &mut by_subset.iter_mut().find(|(s, _)| *s == subset).expect("all subsets listed").1;
         if IMAGE_NAMES.contains(&base) {
             slot.images.push(name.clone());
         } else if LABEL_NAMES.contains(&base) {
             slot.labels.push(name.clone());
         }
     }
-    let listed = || {
-        if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(", ")
-        }
-    };
+    let listed = || if names.is_empty() { "none".to_string() } else { names.join(", ") };
     let mut pairs = Vec::new();
     for (subset, roles) in &by_subset {
         if roles.images.is_empty() || roles.labels.is_empty() {
@@ -93,11 +78,7 @@ pub fn pick_arrays(names: &[String]) -> Result<Vec<ArrayPair>> {
                 listed()
             );
         }
-        pairs.push(ArrayPair {
-            images: roles.images[0].clone(),
-            labels: roles.labels[0].clone(),
-            subset: *subset,
-        });
+        pairs.push(ArrayPair { images: roles.images[0].clone(), labels: roles.labels[0].clone(), subset: *subset });
     }
     if pairs.len() > 1 && pairs[0].subset.is_none() {
         // A plain pair beside train/test pairs: the split pairs are the dataset.
@@ -159,57 +140,20 @@ fn read_array<R: Read>(npy: NpyFile<R>, what: &str) -> Result<Array> {
         bail!("{what}: Fortran-order arrays are not supported (save with numpy's default C order)");
     }
     let DType::Plain(ts) = npy.dtype() else {
-        bail!(
-            "{what}: structured dtype {:?} is not supported",
-            npy.dtype().descr()
-        );
+        bail!("{what}: structured dtype {:?} is not supported", npy.dtype().descr());
     };
     let err = |e: std::io::Error| anyhow!("{what}: cannot read data: {e}");
     let widen = |v: Vec<i64>| Values::I64(v);
     let values = match (ts.type_char(), ts.size_field()) {
         (TypeChar::Uint, 1) => Values::U8(npy.into_vec::<u8>().map_err(err)?),
-        (TypeChar::Uint, 2) => widen(
-            npy.into_vec::<u16>()
-                .map_err(err)?
-                .into_iter()
-                .map(i64::from)
-                .collect(),
-        ),
-        (TypeChar::Uint, 4) => widen(
-            npy.into_vec::<u32>()
-                .map_err(err)?
-                .into_iter()
-                .map(i64::from)
-                .collect(),
-        ),
+        (TypeChar::Uint, 2) => widen(npy.into_vec::<u16>().map_err(err)?.into_iter().map(i64::from).collect()),
+        (TypeChar::Uint, 4) => widen(npy.into_vec::<u32>().map_err(err)?.into_iter().map(i64::from).collect()),
         (TypeChar::Uint, 8) => widen(
-            npy.into_vec::<u64>()
-                .map_err(err)?
-                .into_iter()
-                .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
-                .collect(),
+            npy.into_vec::<u64>().map_err(err)?.into_iter().map(|v| i64::try_from(v).unwrap_or(i64::MAX)).collect(),
         ),
-        (TypeChar::Int, 1) => widen(
-            npy.into_vec::<i8>()
-                .map_err(err)?
-                .into_iter()
-                .map(i64::from)
-                .collect(),
-        ),
-        (TypeChar::Int, 2) => widen(
-            npy.into_vec::<i16>()
-                .map_err(err)?
-                .into_iter()
-                .map(i64::from)
-                .collect(),
-        ),
-        (TypeChar::Int, 4) => widen(
-            npy.into_vec::<i32>()
-                .map_err(err)?
-                .into_iter()
-                .map(i64::from)
-                .collect(),
-        ),
+        (TypeChar::Int, 1) => widen(npy.into_vec::<i8>().map_err(err)?.into_iter().map(i64::from).collect()),
+        (TypeChar::Int, 2) => widen(npy.into_vec::<i16>().map_err(err)?.into_iter().map(i64::from).collect()),
+        (TypeChar::Int, 4) => widen(npy.into_vec::<i32>().map_err(err)?.into_iter().map(i64::from).collect()),
         (TypeChar::Int, 8) => widen(npy.into_vec::<i64>().map_err(err)?),
         (TypeChar::Float, 4) => Values::F32(npy.into_vec::<f32>().map_err(err)?),
         (TypeChar::Float, 8) => Values::F64(npy.into_vec::<f64>().map_err(err)?),
@@ -217,11 +161,7 @@ fn read_array<R: Read>(npy: NpyFile<R>, what: &str) -> Result<Array> {
     };
     let expected: u64 = shape.iter().product();
     if values.len() as u64 != expected {
-        bail!(
-            "{what}: holds {} values, shape {:?} needs {expected}",
-            values.len(),
-            shape
-        );
+        bail!("{what}: holds {} values, shape {:?} needs {expected}", values.len(), shape);
     }
     Ok(Array { shape, values })
 }
@@ -234,23 +174,11 @@ fn to_pixels(values: Values, what: &str) -> Result<Vec<u8>> {
             .map(|&x| x.into())
             .fold(
                 || (f64::INFINITY, f64::NEG_INFINITY),
-                |(lo, hi), x: f64| {
-                    if x.is_nan() {
-                        (f64::NAN, f64::NAN)
-                    } else {
-                        (lo.min(x), hi.max(x))
-                    }
-                },
+                |(lo, hi), x: f64| if x.is_nan() { (f64::NAN, f64::NAN) } else { (lo.min(x), hi.max(x)) },
             )
             .reduce(
                 || (f64::INFINITY, f64::NEG_INFINITY),
-                |a, b| {
-                    if a.0.is_nan() || b.0.is_nan() {
-                        (f64::NAN, f64::NAN)
-                    } else {
-                        (a.0.min(b.0), a.1.max(b.1))
-                    }
-                },
+                |a, b| if a.0.is_nan() || b.0.is_nan() { (f64::NAN, f64::NAN) } else { (a.0.min(b.0), a.1.max(b.1)) },
             );
         if min.is_nan() || min.is_infinite() || max.is_infinite() {
             if v.is_empty() {
@@ -262,9 +190,7 @@ fn to_pixels(values: Values, what: &str) -> Result<Vec<u8>> {
             bail!("{what}: pixel values run {min}..{max}, outside 0..1 and 0..255");
         }
         let scale = if max <= 1.0 { 255.0 } else { 1.0 };
-        Ok(v.par_iter()
-            .map(|&x| (x.into() * scale).round().clamp(0.0, 255.0) as u8)
-            .collect())
+        Ok(v.par_iter().map(|&x| (x.into() * scale).round().clamp(0.0, 255.0) as u8).collect())
     }
     match values {
         Values::U8(v) => Ok(v),
@@ -296,30 +222,15 @@ fn to_labels(array: Array, what: &str) -> Result<(Vec<u64>, Option<usize>)> {
         }
     };
     match array.shape.as_slice() {
-        [_] | [_, 1] => Ok((
-            as_f64
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| integral(x, i))
-                .collect::<Result<_>>()?,
-            None,
-        )),
+        [_] | [_, 1] => Ok((as_f64.iter().enumerate().map(|(i, &x)| integral(x, i)).collect::<Result<_>>()?, None)),
         [n, k] => {
             let k = *k as usize;
             let mut labels = Vec::with_capacity(*n as usize);
             for (i, row) in as_f64.chunks(k).enumerate() {
-                let ones: Vec<usize> = row
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, x)| **x != 0.0)
-                    .map(|(j, _)| j)
-                    .collect();
+                let ones: Vec<usize> = row.iter().enumerate().filter(|(_, x)| **x != 0.0).map(|(j, _)| j).collect();
                 match ones.as_slice() {
                     [j] if row[*j] == 1.0 => labels.push(*j as u64),
-                    _ => bail!(
-                        "{what}: row {i} is not one-hot ({} non-zero values)",
-                        ones.len()
-                    ),
+                    _ => bail!("{what}: row {i} is not one-hot ({} non-zero values)", ones.len()),
                 }
             }
             Ok((labels, Some(k)))
@@ -364,10 +275,7 @@ impl Source {
     fn label(&self, name: &str) -> String {
         match self {
             Source::Folder(_) => format!("{name}.npy"),
-            Source::Archive(file) => format!(
-                "{}:{name}",
-                file.file_name().unwrap_or_default().to_string_lossy()
-            ),
+            Source::Archive(file) => format!("{}:{name}", file.file_name().unwrap_or_default().to_string_lossy()),
         }
     }
 
@@ -398,9 +306,7 @@ impl Source {
 /// Finds the arrays for `path` in `format`.
 fn source_for(path: &Path, format: Format) -> Result<Source> {
     Ok(match format {
-        Format::Npy if path.is_file() => {
-            Source::Folder(path.parent().unwrap_or(Path::new(".")).to_path_buf())
-        }
+        Format::Npy if path.is_file() => Source::Folder(path.parent().unwrap_or(Path::new(".")).to_path_buf()),
         Format::Npy => Source::Folder(path.to_path_buf()),
         Format::Npz if path.is_file() => Source::Archive(path.to_path_buf()),
         Format::Npz => {
@@ -432,10 +338,7 @@ pub fn load(path: &Path, format: Format, opts: &LoadOptions) -> Result<Dataset> 
     for pair in &pairs {
         let images = source.read(&pair.images)?;
         let labels_what = source.label(&pair.labels);
-        let (labels, k) = to_labels(
-            source.read(&pair.labels)?,
-            &format!("{where_}: {labels_what}"),
-        )?;
+        let (labels, k) = to_labels(source.read(&pair.labels)?, &format!("{where_}: {labels_what}"))?;
         if let Some(k) = k {
             if width.is_some_and(|w| w != k) {
                 bail!("{where_}: one-hot label arrays differ in width");
@@ -451,12 +354,7 @@ pub fn load(path: &Path, format: Format, opts: &LoadOptions) -> Result<Dataset> 
                 labels.len()
             );
         }
-        parts.push(Part {
-            images,
-            images_name: pair.images.clone(),
-            labels,
-            subset: pair.subset,
-        });
+        parts.push(Part { images, images_name: pair.images.clone(), labels, subset: pair.subset });
     }
     let max_label = parts.iter().flat_map(|p| p.labels.iter().copied()).max();
     let forced = super::forced_table(opts)?;
@@ -465,14 +363,10 @@ pub fn load(path: &Path, format: Format, opts: &LoadOptions) -> Result<Dataset> 
         None => {
             let k = width.unwrap_or_else(|| max_label.map_or(0, |m| m as usize + 1));
             let labels: Vec<String> = (0..k).map(|i| i.to_string()).collect();
-            ClassTable::from_labels(&super::dataset_name(path), &labels)
-                .map_err(|e| anyhow!("{where_}: {e}"))?
+            ClassTable::from_labels(&super::dataset_name(path), &labels).map_err(|e| anyhow!("{where_}: {e}"))?
         }
     };
-    let numeric = classes
-        .classes
-        .iter()
-        .all(|c| !c.label.is_empty() && c.label.bytes().all(|b| b.is_ascii_digit()));
+    let numeric = classes.classes.iter().all(|c| !c.label.is_empty() && c.label.bytes().all(|b| b.is_ascii_digit()));
     let class_of = |v: u64| -> Option<u32> {
         if numeric {
             classes.by_label(&v.to_string()).map(|c| c.index)
@@ -519,9 +413,7 @@ pub fn load(path: &Path, format: Format, opts: &LoadOptions) -> Result<Dataset> 
                 let image = match c {
                     1 => DynamicImage::ImageLuma8(GrayImage::from_raw(w, h, px).expect("sized")),
                     3 => DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, px).expect("sized")),
-                    _ => DynamicImage::ImageRgba8(
-                        image::RgbaImage::from_raw(w, h, px).expect("sized"),
-                    ),
+                    _ => DynamicImage::ImageRgba8(image::RgbaImage::from_raw(w, h, px).expect("sized")),
                 };
                 Sample {
                     image: super::normalize_image(image, opts.max_side),
@@ -534,14 +426,7 @@ pub fn load(path: &Path, format: Format, opts: &LoadOptions) -> Result<Dataset> 
             .collect();
         samples.extend(built);
     }
-    Ok(Dataset {
-        name: super::dataset_name(path),
-        root: path.to_path_buf(),
-        format,
-        classes,
-        samples,
-        skipped,
-    })
+    Ok(Dataset { name: super::dataset_name(path), root: path.to_path_buf(), format, classes, samples, skipped })
 }
 
 #[cfg(test)]
@@ -555,74 +440,37 @@ mod tests {
     #[test]
     fn picks_pairs() {
         let p = pick_arrays(&names(&["X", "Y"])).unwrap();
-        assert_eq!(
-            p,
-            [ArrayPair {
-                images: "X".into(),
-                labels: "Y".into(),
-                subset: None
-            }]
-        );
+        assert_eq!(p, [ArrayPair { images: "X".into(), labels: "Y".into(), subset: None }]);
         let p = pick_arrays(&names(&["x_test", "x_train", "y_test", "y_train"])).unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(
             (p[0].images.as_str(), p[0].labels.as_str(), p[0].subset),
             ("x_train", "y_train", Some(Subset::Train))
         );
-        assert_eq!(
-            (p[1].images.as_str(), p[1].subset),
-            ("x_test", Some(Subset::Test))
-        );
+        assert_eq!((p[1].images.as_str(), p[1].subset), ("x_test", Some(Subset::Test)));
         let p = pick_arrays(&names(&["images", "labels", "meta"])).unwrap();
         assert_eq!(p[0].labels, "labels");
-        let e = pick_arrays(&names(&["foo", "bar"]))
-            .unwrap_err()
-            .to_string();
+        let e = pick_arrays(&names(&["foo", "bar"])).unwrap_err().to_string();
         assert!(e.contains("arrays found: foo, bar"), "{e}");
-        let e = pick_arrays(&names(&["X", "images", "Y"]))
-            .unwrap_err()
-            .to_string();
+        let e = pick_arrays(&names(&["X", "images", "Y"])).unwrap_err().to_string();
         assert!(e.contains("ambiguous"), "{e}");
         assert!(pick_arrays(&names(&["X"])).is_err());
     }
 
     #[test]
     fn pixels_and_labels() {
-        assert_eq!(
-            to_pixels(Values::F32(vec![0.0, 0.5, 1.0]), "t").unwrap(),
-            [0, 128, 255]
-        );
-        assert_eq!(
-            to_pixels(Values::F64(vec![0.0, 2.0, 254.6]), "t").unwrap(),
-            [0, 2, 255]
-        );
+        assert_eq!(to_pixels(Values::F32(vec![0.0, 0.5, 1.0]), "t").unwrap(), [0, 128, 255]);
+        assert_eq!(to_pixels(Values::F64(vec![0.0, 2.0, 254.6]), "t").unwrap(), [0, 2, 255]);
         assert!(to_pixels(Values::F32(vec![0.0, f32::NAN]), "t").is_err());
         assert!(to_pixels(Values::F32(vec![-1.0, 0.5]), "t").is_err());
         assert!(to_pixels(Values::I64(vec![0, 256]), "t").is_err());
-        let one_hot = Array {
-            shape: vec![2, 3],
-            values: Values::F32(vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0]),
-        };
+        let one_hot = Array { shape: vec![2, 3], values: Values::F32(vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0]) };
         assert_eq!(to_labels(one_hot, "t").unwrap(), (vec![1, 2], Some(3)));
-        let bad = Array {
-            shape: vec![1, 3],
-            values: Values::F32(vec![0.0, 1.0, 1.0]),
-        };
-        assert!(
-            to_labels(bad, "t")
-                .unwrap_err()
-                .to_string()
-                .contains("row 0 is not one-hot")
-        );
-        let ints = Array {
-            shape: vec![3, 1],
-            values: Values::I64(vec![4, 0, 2]),
-        };
+        let bad = Array { shape: vec![1, 3], values: Values::F32(vec![0.0, 1.0, 1.0]) };
+        assert!(to_labels(bad, "t").unwrap_err().to_string().contains("row 0 is not one-hot"));
+        let ints = Array { shape: vec![3, 1], values: Values::I64(vec![4, 0, 2]) };
         assert_eq!(to_labels(ints, "t").unwrap(), (vec![4, 0, 2], None));
-        let frac = Array {
-            shape: vec![1],
-            values: Values::F64(vec![1.5]),
-        };
+        let frac = Array { shape: vec![1], values: Values::F64(vec![1.5]) };
         assert!(to_labels(frac, "t").is_err());
     }
 }

@@ -68,10 +68,7 @@ impl Default for AugmentConfig {
 impl AugmentConfig {
     /// No augmentation.
     pub fn off() -> Self {
-        Self {
-            enabled: false,
-            ..Self::default()
-        }
+        Self { enabled: false, ..Self::default() }
     }
 }
 
@@ -126,13 +123,7 @@ pub fn augment_into(
             * Projection::scale(s, s)
             * Projection::translate(-cx, -cy);
         let mut warped = RgbImage::new(w, h);
-        warp_into(
-            &pic,
-            &projection,
-            Interpolation::Bilinear,
-            Rgb([0, 0, 0]),
-            &mut warped,
-        );
+        warp_into(&pic, &projection, Interpolation::Bilinear, Rgb([0, 0, 0]), &mut warped);
         pic = warped;
     }
     jitter(&mut pic, cfg, rng);
@@ -145,8 +136,7 @@ pub fn augment_into(
 fn camera_effects(pic: &mut RgbImage, cfg: &AugmentConfig, rng: &mut impl Rng) {
     if cfg.white_balance > 0.0 {
         let lo = (1.0 - cfg.white_balance).max(0.0);
-        let gain: [f32; 3] =
-            std::array::from_fn(|_| rng.random_range(lo..=1.0 + cfg.white_balance) as f32);
+        let gain: [f32; 3] = std::array::from_fn(|_| rng.random_range(lo..=1.0 + cfg.white_balance) as f32);
         for p in pic.pixels_mut() {
             for (v, g) in p.0.iter_mut().zip(gain) {
                 *v = (*v as f32 * g).round().clamp(0.0, 255.0) as u8;
@@ -172,11 +162,7 @@ fn camera_effects(pic: &mut RgbImage, cfg: &AugmentConfig, rng: &mut impl Rng) {
 /// RGB.
 fn jitter(pic: &mut RgbImage, cfg: &AugmentConfig, rng: &mut impl Rng) {
     let factor = |amount: f64, rng: &mut dyn rand::RngCore| -> f32 {
-        if amount > 0.0 {
-            rand::Rng::random_range(rng, (1.0 - amount).max(0.0)..=1.0 + amount) as f32
-        } else {
-            1.0
-        }
+        if amount > 0.0 { rand::Rng::random_range(rng, (1.0 - amount).max(0.0)..=1.0 + amount) as f32 } else { 1.0 }
     };
     let b = factor(cfg.brightness, rng);
     let c = factor(cfg.contrast, rng);
@@ -186,11 +172,7 @@ fn jitter(pic: &mut RgbImage, cfg: &AugmentConfig, rng: &mut impl Rng) {
     }
     let luma = |p: &[f32; 3]| 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
     let n = (pic.width() * pic.height()) as f32;
-    let mean = pic
-        .pixels()
-        .map(|p| luma(&p.0.map(|v| v as f32)) * b)
-        .sum::<f32>()
-        / n;
+    let mean = pic.pixels().map(|p| luma(&p.0.map(|v| v as f32)) * b).sum::<f32>() / n;
     for p in pic.pixels_mut() {
         let mut v = p.0.map(|v| v as f32 * b);
         v = v.map(|x| mean + (x - mean) * c);

@@ -22,14 +22,7 @@ pub fn parse_name(path: &Path) -> Option<(u64, String)> {
         return None;
     }
     let d = d.trim_start_matches('0');
-    Some((
-        n.parse().ok()?,
-        if d.is_empty() {
-            "0".to_string()
-        } else {
-            d.to_string()
-        },
-    ))
+    Some((n.parse().ok()?, if d.is_empty() { "0".to_string() } else { d.to_string() }))
 }
 
 /// Loads a file-name-labelled dataset (see the module documentation).
@@ -46,40 +39,22 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         }
         let source = file.display().to_string();
         match parse_name(&file) {
-            None => bad.push(SkippedFile {
-                source,
-                reason: "file name is not id_<n>_label_<d>".into(),
-            }),
+            None => bad.push(SkippedFile { source, reason: "file name is not id_<n>_label_<d>".into() }),
             Some((n, d)) => match classes.by_label(&d) {
-                Some(c) => pending.push(PendingFile {
-                    path: file,
-                    label: c.index,
-                    frame: Some(n),
-                }),
+                Some(c) => pending.push(PendingFile { path: file, label: c.index, frame: Some(n) }),
                 None if is_forced => left_out += 1,
-                None => bad.push(SkippedFile {
-                    source,
-                    reason: format!("label {d} has no class in {}", classes.name),
-                }),
+                None => bad.push(SkippedFile { source, reason: format!("label {d} has no class in {}", classes.name) }),
             },
         }
     }
     if left_out > 0 {
-        tracing::warn!(
-            "{}: {left_out} files with labels not in class table {} left out",
-            path.display(),
-            classes.name
-        );
+        tracing::warn!("{}: {left_out} files with labels not in class table {} left out", path.display(), classes.name);
     }
     if !bad.is_empty() && !opts.skip_bad {
         super::split_results(bad.into_iter().map(Err).collect(), false)?;
         unreachable!("split_results fails on bad entries without skip_bad");
     }
-    pending.sort_by(|a, b| {
-        (a.label, a.frame)
-            .cmp(&(b.label, b.frame))
-            .then_with(|| a.path.cmp(&b.path))
-    });
+    pending.sort_by(|a, b| (a.label, a.frame).cmp(&(b.label, b.frame)).then_with(|| a.path.cmp(&b.path)));
     let pending = super::limit_per_label(pending, opts.limit_per_class, |p| p.label);
     let (samples, mut skipped) = super::decode_files(pending, opts)?;
     skipped.extend(bad);
@@ -99,18 +74,9 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(
-            parse_name(Path::new("id_17_label_3.png")),
-            Some((17, "3".to_string()))
-        );
-        assert_eq!(
-            parse_name(Path::new("/x/id_10000_label_9.PNG")),
-            Some((10000, "9".to_string()))
-        );
-        assert_eq!(
-            parse_name(Path::new("id_1_label_00.png")),
-            Some((1, "0".to_string()))
-        );
+        assert_eq!(parse_name(Path::new("id_17_label_3.png")), Some((17, "3".to_string())));
+        assert_eq!(parse_name(Path::new("/x/id_10000_label_9.PNG")), Some((10000, "9".to_string())));
+        assert_eq!(parse_name(Path::new("id_1_label_00.png")), Some((1, "0".to_string())));
         assert_eq!(parse_name(Path::new("id_x_label_3.png")), None);
         assert_eq!(parse_name(Path::new("img_1_label_3.png")), None);
         assert_eq!(parse_name(Path::new("id_1_label_.png")), None);

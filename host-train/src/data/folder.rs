@@ -20,12 +20,8 @@ use super::{Dataset, Format, LoadOptions, PendingFile};
 /// holds images, else the single subfolder (searched up to three levels down) that is
 /// such a folder.
 pub fn find_class_root(root: &Path) -> Result<PathBuf> {
-    find_class_root_depth(root, 3)?.with_context(|| {
-        format!(
-            "{}: no class folders holding images (<root>/<class>/*.jpg)",
-            root.display()
-        )
-    })
+    find_class_root_depth(root, 3)?
+        .with_context(|| format!("{}: no class folders holding images (<root>/<class>/*.jpg)", root.display()))
 }
 
 fn find_class_root_depth(dir: &Path, depth: u32) -> Result<Option<PathBuf>> {
@@ -48,11 +44,7 @@ fn find_class_root_depth(dir: &Path, depth: u32) -> Result<Option<PathBuf>> {
         _ => bail!(
             "{}: several subfolders hold class folders ({}); give one of them",
             dir.display(),
-            found
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            found.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         ),
     }
 }
@@ -66,24 +58,16 @@ fn visible_subdirs(dir: &Path) -> Result<Vec<PathBuf>> {
 
 fn holds_images(dir: &Path) -> bool {
     std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .any(|e| e.path().is_file() && super::is_image_file(&e.path()))
-        })
+        .map(|rd| rd.flatten().any(|e| e.path().is_file() && super::is_image_file(&e.path())))
         .unwrap_or(false)
 }
 
 /// The image files of one folder, in natural name order.
 fn image_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = super::read_dir_sorted(dir)?
-        .into_iter()
-        .filter(|p| super::is_image_file(p) && p.is_file())
-        .collect();
+    let mut files: Vec<PathBuf> =
+        super::read_dir_sorted(dir)?.into_iter().filter(|p| super::is_image_file(p) && p.is_file()).collect();
     files.sort_by(|a, b| {
-        super::natural_cmp(
-            &a.file_name().unwrap().to_string_lossy(),
-            &b.file_name().unwrap().to_string_lossy(),
-        )
+        super::natural_cmp(&a.file_name().unwrap().to_string_lossy(), &b.file_name().unwrap().to_string_lossy())
     });
     Ok(files)
 }
@@ -93,37 +77,19 @@ fn matching_builtin(labels: &[String]) -> Option<ClassTable> {
     ClassTable::BUILTIN
         .iter()
         .filter_map(|n| ClassTable::builtin(n).ok())
-        .find(|t| {
-            t.labels()
-                .iter()
-                .copied()
-                .eq(labels.iter().map(String::as_str))
-        })
+        .find(|t| t.labels().iter().copied().eq(labels.iter().map(String::as_str)))
 }
 
 /// Loads an image-folder dataset (see the module documentation).
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
     let class_root = find_class_root(path)?;
-    let class_dirs: Vec<PathBuf> = visible_subdirs(&class_root)?
-        .into_iter()
-        .filter(|d| holds_images(d))
-        .collect();
-    let names: Vec<String> = class_dirs
-        .iter()
-        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let class_dirs: Vec<PathBuf> = visible_subdirs(&class_root)?.into_iter().filter(|d| holds_images(d)).collect();
+    let names: Vec<String> = class_dirs.iter().map(|d| d.file_name().unwrap().to_string_lossy().into_owned()).collect();
     let (classes, indices): (ClassTable, Vec<Option<u32>>) = match super::forced_table(opts)? {
         Some(table) => {
-            let idx: Vec<Option<u32>> = names
-                .iter()
-                .map(|n| table.by_label(n).map(|c| c.index))
-                .collect();
-            let left_out: Vec<&str> = names
-                .iter()
-                .zip(&idx)
-                .filter(|(_, i)| i.is_none())
-                .map(|(n, _)| n.as_str())
-                .collect();
+            let idx: Vec<Option<u32>> = names.iter().map(|n| table.by_label(n).map(|c| c.index)).collect();
+            let left_out: Vec<&str> =
+                names.iter().zip(&idx).filter(|(_, i)| i.is_none()).map(|(n, _)| n.as_str()).collect();
             if !left_out.is_empty() {
                 tracing::warn!(
                     "{}: folders not in class table {} left out: {}",
@@ -132,18 +98,9 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
                     left_out.join(", ")
                 );
             }
-            let missing: Vec<&str> = table
-                .labels()
-                .into_iter()
-                .filter(|l| !names.iter().any(|n| n == l))
-                .collect();
+            let missing: Vec<&str> = table.labels().into_iter().filter(|l| !names.iter().any(|n| n == l)).collect();
             if !missing.is_empty() {
-                tracing::warn!(
-                    "{}: classes of {} with no folder: {}",
-                    path.display(),
-                    table.name,
-                    missing.join(", ")
-                );
+                tracing::warn!("{}: classes of {} with no folder: {}", path.display(), table.name, missing.join(", "));
             }
             (table, idx)
         }
@@ -163,11 +120,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         let keep = opts.limit_per_class.unwrap_or(usize::MAX);
         for file in files.into_iter().take(keep) {
             let frame = super::frame_from_name(&file);
-            pending.push(PendingFile {
-                path: file,
-                label,
-                frame,
-            });
+            pending.push(PendingFile { path: file, label, frame });
         }
     }
     // Keep class order stable even when a forced table reorders the folders.

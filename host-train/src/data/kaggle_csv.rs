@@ -91,31 +91,16 @@ fn read_file(
     samples: &mut Vec<Sample>,
     skipped: &mut Vec<SkippedFile>,
 ) -> Result<()> {
-    let file_name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(open(file)?);
-    let header = reader
-        .byte_headers()
-        .map_err(|e| anyhow!("{}: cannot read the header row: {e}", file.display()))?
-        .clone();
-    if header.len() != PIXELS + 1
-        || !header
-            .get(0)
-            .is_some_and(|h| h.trim_ascii().eq_ignore_ascii_case(b"label"))
-    {
+    let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(open(file)?);
+    let header =
+        reader.byte_headers().map_err(|e| anyhow!("{}: cannot read the header row: {e}", file.display()))?.clone();
+    if header.len() != PIXELS + 1 || !header.get(0).is_some_and(|h| h.trim_ascii().eq_ignore_ascii_case(b"label")) {
         bail!(
             "{}: header is not label,pixel1..pixel{PIXELS} ({} fields, first {:?})",
             file.display(),
             header.len(),
-            header
-                .get(0)
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default()
+            header.get(0).map(String::from_utf8_lossy).unwrap_or_default()
         );
     }
     let mut per_class = vec![0usize; classes.len()];
@@ -138,12 +123,8 @@ fn read_file(
         }
         row += 1;
         let source = format!("{file_name}:row {row}");
-        let parsed = parse_row(&record, classes).map(|(label, pixels)| {
-            (
-                label,
-                GrayImage::from_raw(SIDE, SIDE, pixels).expect("784 pixels"),
-            )
-        });
+        let parsed = parse_row(&record, classes)
+            .map(|(label, pixels)| (label, GrayImage::from_raw(SIDE, SIDE, pixels).expect("784 pixels")));
         match parsed {
             Ok((label, img)) => {
                 let n = &mut per_class[label as usize];
@@ -160,10 +141,7 @@ fn read_file(
                 });
             }
             Err(reason) if opts.skip_bad => skipped.push(SkippedFile { source, reason }),
-            Err(reason) => bail!(
-                "{}: row {row}: {reason}; use skip-bad to leave bad rows out",
-                file.display()
-            ),
+            Err(reason) => bail!("{}: row {row}: {reason}; use skip-bad to leave bad rows out", file.display()),
         }
     }
     if row == 0 {
@@ -173,20 +151,12 @@ fn read_file(
 }
 
 /// Parses one data row into (class index, 784 pixels).
-fn parse_row(
-    record: &csv::ByteRecord,
-    classes: &ClassTable,
-) -> std::result::Result<(u32, Vec<u8>), String> {
+fn parse_row(record: &csv::ByteRecord, classes: &ClassTable) -> std::result::Result<(u32, Vec<u8>), String> {
     if record.len() != PIXELS + 1 {
-        return Err(format!(
-            "expected {} fields (label + {PIXELS} pixels), found {}",
-            PIXELS + 1,
-            record.len()
-        ));
+        return Err(format!("expected {} fields (label + {PIXELS} pixels), found {}", PIXELS + 1, record.len()));
     }
     let label_cell = &record[0];
-    let label = parse_uint(label_cell)
-        .ok_or_else(|| format!("label {:?} is not a number", cell_text(label_cell)))?;
+    let label = parse_uint(label_cell).ok_or_else(|| format!("label {:?} is not a number", cell_text(label_cell)))?;
     let class = classes
         .by_label(&label.to_string())
         .ok_or_else(|| format!("label {label} has no class in {}", classes.name))?;
@@ -195,13 +165,7 @@ fn parse_row(
         match parse_uint(cell) {
             Some(v) if v <= 255 => pixels.push(v as u8),
             Some(v) => return Err(format!("pixel{} is {v}, above 255", i + 1)),
-            None => {
-                return Err(format!(
-                    "pixel{} {:?} is not a number",
-                    i + 1,
-                    cell_text(cell)
-                ));
-            }
+            None => return Err(format!("pixel{} {:?} is not a number", i + 1, cell_text(cell))),
         }
     }
     Ok((class.index, pixels))
@@ -209,11 +173,7 @@ fn parse_row(
 
 fn cell_text(cell: &[u8]) -> String {
     let s = String::from_utf8_lossy(cell);
-    if s.chars().count() > 20 {
-        format!("{}...", s.chars().take(20).collect::<String>())
-    } else {
-        s.into_owned()
-    }
+    if s.chars().count() > 20 { format!("{}...", s.chars().take(20).collect::<String>()) } else { s.into_owned() }
 }
 
 /// A non-negative decimal integer, with optional surrounding spaces and an optional
@@ -263,29 +223,13 @@ mod tests {
         assert_eq!(label, 9, "label 10 (K) is class 9");
         assert_eq!(px[300], (300 % 256) as u8);
         cells[0] = "9".into();
-        assert!(
-            parse_row(&csv::ByteRecord::from(cells.clone()), &t)
-                .unwrap_err()
-                .contains("label 9 has no class")
-        );
+        assert!(parse_row(&csv::ByteRecord::from(cells.clone()), &t).unwrap_err().contains("label 9 has no class"));
         cells[0] = "3".into();
         cells[5] = "256".into();
-        assert!(
-            parse_row(&csv::ByteRecord::from(cells.clone()), &t)
-                .unwrap_err()
-                .contains("pixel5 is 256")
-        );
+        assert!(parse_row(&csv::ByteRecord::from(cells.clone()), &t).unwrap_err().contains("pixel5 is 256"));
         cells[5] = "x".into();
-        assert!(
-            parse_row(&csv::ByteRecord::from(cells.clone()), &t)
-                .unwrap_err()
-                .contains("pixel5")
-        );
+        assert!(parse_row(&csv::ByteRecord::from(cells.clone()), &t).unwrap_err().contains("pixel5"));
         cells.truncate(100);
-        assert!(
-            parse_row(&csv::ByteRecord::from(cells), &t)
-                .unwrap_err()
-                .contains("found 100")
-        );
+        assert!(parse_row(&csv::ByteRecord::from(cells), &t).unwrap_err().contains("found 100"));
     }
 }

@@ -47,9 +47,7 @@ pub struct LoaderConfig {
 
 /// Mixes the run seed, epoch and sample index into one generator seed.
 fn sample_seed(seed: u64, epoch: u64, index: u64) -> u64 {
-    let mut z = seed
-        ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ index.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    let mut z = seed ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -65,11 +63,7 @@ pub fn epoch(
 ) -> Receiver<Result<Batch>> {
     let mut order = indices.to_vec();
     if cfg.shuffle {
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(sample_seed(
-            cfg.seed,
-            epoch,
-            u64::MAX,
-        )));
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(sample_seed(cfg.seed, epoch, u64::MAX)));
     }
     let cfg = cfg.clone();
     let (tx, rx) = sync_channel(cfg.prefetch.max(1));
@@ -81,13 +75,9 @@ pub fn epoch(
                 x.par_chunks_mut(len)
                     .zip(chunk.par_iter())
                     .map_init(
-                        || {
-                            Preprocessor::new(cfg.spec.clone())
-                                .expect("spec validated before loading")
-                        },
+                        || Preprocessor::new(cfg.spec.clone()).expect("spec validated before loading"),
                         |pre, (out, &i)| {
-                            let mut rng =
-                                ChaCha8Rng::seed_from_u64(sample_seed(cfg.seed, epoch, i as u64));
+                            let mut rng = ChaCha8Rng::seed_from_u64(sample_seed(cfg.seed, epoch, i as u64));
                             let sample = &ds.samples[i];
                             augment_into(&sample.image, &cfg.augment, pre, &mut rng, out)
                                 .map_err(|e| e.context(format!("preparing {}", sample.source)))

@@ -138,13 +138,7 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self {
-            format: None,
-            skip_bad: false,
-            max_side: 512,
-            classes: None,
-            limit_per_class: None,
-        }
+        Self { format: None, skip_bad: false, max_side: 512, classes: None, limit_per_class: None }
     }
 }
 
@@ -160,8 +154,7 @@ pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "bmp"];
 /// - a folder of class folders holding images (or one subfolder with those):
 ///   [`Format::ImageFolder`].
 pub fn detect_format(path: &Path) -> Result<Format> {
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("{}: dataset path not found", path.display()))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("{}: dataset path not found", path.display()))?;
     if meta.is_file() {
         let name = lower_name(path);
         if is_csv_name(&name) {
@@ -173,10 +166,7 @@ pub fn detect_format(path: &Path) -> Result<Format> {
         if name.ends_with(".npy") {
             return Ok(Format::Npy);
         }
-        bail!(
-            "{}: cannot tell the dataset format of this file (expected .csv, .csv.gz, .npz or .npy)",
-            path.display()
-        );
+        bail!("{}: cannot tell the dataset format of this file (expected .csv, .csv.gz, .npz or .npy)", path.display());
     }
     let mut files = Vec::new();
     let mut has_dirs = false;
@@ -202,10 +192,7 @@ pub fn detect_format(path: &Path) -> Result<Format> {
     if names.iter().filter(|n| n.ends_with(".npz")).count() == 1 {
         return Ok(Format::Npz);
     }
-    if files
-        .iter()
-        .any(|f| is_image_file(f) && filename_labels::parse_name(f).is_some())
-    {
+    if files.iter().any(|f| is_image_file(f) && filename_labels::parse_name(f).is_some()) {
         return Ok(Format::FileNameLabels);
     }
     if has_dirs && folder::find_class_root(path).is_ok() {
@@ -265,10 +252,8 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
 /// The dataset name for `path`: its last component without `.gz`, `.csv`, `.npz`,
 /// `.npy`.
 pub(crate) fn dataset_name(path: &Path) -> String {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
+    let mut name =
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
     for ext in [".gz", ".csv", ".npz", ".npy"] {
         if name.len() > ext.len() && name.to_ascii_lowercase().ends_with(ext) {
             name.truncate(name.len() - ext.len());
@@ -279,17 +264,12 @@ pub(crate) fn dataset_name(path: &Path) -> String {
 
 /// The forced class table of `opts`, if any.
 pub(crate) fn forced_table(opts: &LoadOptions) -> Result<Option<ClassTable>> {
-    opts.classes
-        .as_deref()
-        .map(|name| ClassTable::builtin(name).map_err(anyhow::Error::from))
-        .transpose()
+    opts.classes.as_deref().map(|name| ClassTable::builtin(name).map_err(anyhow::Error::from)).transpose()
 }
 
 /// The file name of `path`, lower-cased.
 pub(crate) fn lower_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default()
 }
 
 /// True for `.csv` and `.csv.gz` names (lower-cased).
@@ -325,10 +305,7 @@ pub fn frame_from_name(path: &Path) -> Option<u64> {
     let stem = path.file_stem()?.to_string_lossy();
     let bytes = stem.as_bytes();
     let end = bytes.iter().rposition(u8::is_ascii_digit)? + 1;
-    let start = bytes[..end]
-        .iter()
-        .rposition(|b| !b.is_ascii_digit())
-        .map_or(0, |i| i + 1);
+    let start = bytes[..end].iter().rposition(|b| !b.is_ascii_digit()).map_or(0, |i| i + 1);
     stem[start..end].parse().ok()
 }
 
@@ -383,8 +360,7 @@ pub fn normalize_image(img: DynamicImage, max_side: u32) -> DynamicImage {
     if long <= max_side {
         return img;
     }
-    let scale =
-        |v: u32| ((v as f64 * max_side as f64 / long as f64).round() as u32).clamp(1, max_side);
+    let scale = |v: u32| ((v as f64 * max_side as f64 / long as f64).round() as u32).clamp(1, max_side);
     let (nw, nh) = (scale(w), scale(h));
     match img {
         DynamicImage::ImageLuma8(b) => {
@@ -407,10 +383,7 @@ pub(crate) struct PendingFile {
 /// Decodes files in parallel (rayon), keeping their order. A file that fails is an
 /// error naming it (the first in order, with a count of the others), or with
 /// `skip_bad` a [`SkippedFile`].
-pub(crate) fn decode_files(
-    files: Vec<PendingFile>,
-    opts: &LoadOptions,
-) -> Result<(Vec<Sample>, Vec<SkippedFile>)> {
+pub(crate) fn decode_files(files: Vec<PendingFile>, opts: &LoadOptions) -> Result<(Vec<Sample>, Vec<SkippedFile>)> {
     let max_side = opts.max_side;
     let results: Vec<std::result::Result<Sample, SkippedFile>> = files
         .into_par_iter()
@@ -426,10 +399,7 @@ pub(crate) fn decode_files(
                 }),
                 Err(e) => {
                     let msg = e.to_string();
-                    let reason = msg
-                        .strip_prefix(&format!("{source}: "))
-                        .unwrap_or(&msg)
-                        .to_string();
+                    let reason = msg.strip_prefix(&format!("{source}: ")).unwrap_or(&msg).to_string();
                     Err(SkippedFile { source, reason })
                 }
             }
@@ -457,21 +427,13 @@ pub(crate) fn split_results(
             1 => String::new(),
             n => format!(" ({} more bad)", n - 1),
         };
-        bail!(
-            "{}: {}{more}; use skip-bad to leave bad files out",
-            first.source,
-            first.reason
-        );
+        bail!("{}: {}{more}; use skip-bad to leave bad files out", first.source, first.reason);
     }
     Ok((samples, skipped))
 }
 
 /// Keeps the first `limit` items of each label, in their current order.
-pub(crate) fn limit_per_label<T>(
-    items: Vec<T>,
-    limit: Option<usize>,
-    label: impl Fn(&T) -> u32,
-) -> Vec<T> {
+pub(crate) fn limit_per_label<T>(items: Vec<T>, limit: Option<usize>, label: impl Fn(&T) -> u32) -> Vec<T> {
     let Some(limit) = limit else { return items };
     let mut seen = std::collections::HashMap::<u32, usize>::new();
     items
@@ -501,46 +463,21 @@ mod tests {
 
     #[test]
     fn natural_order() {
-        let mut v = vec![
-            "A1008.jpg",
-            "A8.jpg",
-            "A10.jpg",
-            "A010.jpg",
-            "B1.jpg",
-            "A9x.jpg",
-        ];
+        let mut v = vec!["A1008.jpg", "A8.jpg", "A10.jpg", "A010.jpg", "B1.jpg", "A9x.jpg"];
         v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(
-            v,
-            [
-                "A8.jpg",
-                "A9x.jpg",
-                "A010.jpg",
-                "A10.jpg",
-                "A1008.jpg",
-                "B1.jpg"
-            ]
-        );
+        assert_eq!(v, ["A8.jpg", "A9x.jpg", "A010.jpg", "A10.jpg", "A1008.jpg", "B1.jpg"]);
         assert_eq!(natural_cmp("a", "a"), Ordering::Equal);
         assert_eq!(natural_cmp("a", "ab"), Ordering::Less);
     }
 
     #[test]
     fn normalize_caps_and_converts() {
-        let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
-            300,
-            100,
-            image::Rgba([10, 20, 30, 40]),
-        ));
+        let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(300, 100, image::Rgba([10, 20, 30, 40])));
         let out = normalize_image(rgba, 60);
         assert!(matches!(out, DynamicImage::ImageRgb8(_)));
         assert_eq!((out.width(), out.height()), (60, 20));
         assert_eq!(out.to_rgb8().get_pixel(30, 10).0, [10, 20, 30]);
-        let gray = DynamicImage::ImageLumaA8(image::GrayAlphaImage::from_pixel(
-            10,
-            40,
-            image::LumaA([7, 255]),
-        ));
+        let gray = DynamicImage::ImageLumaA8(image::GrayAlphaImage::from_pixel(10, 40, image::LumaA([7, 255])));
         let out = normalize_image(gray, 512);
         assert!(matches!(out, DynamicImage::ImageLuma8(_)));
         assert_eq!((out.width(), out.height()), (10, 40));
@@ -551,10 +488,7 @@ mod tests {
 
     #[test]
     fn dataset_names() {
-        assert_eq!(
-            dataset_name(Path::new("/d/sign_mnist_test.csv.gz")),
-            "sign_mnist_test"
-        );
+        assert_eq!(dataset_name(Path::new("/d/sign_mnist_test.csv.gz")), "sign_mnist_test");
         assert_eq!(dataset_name(Path::new("/d/asl-alphabet")), "asl-alphabet");
         assert_eq!(dataset_name(Path::new("/d/digits.npz")), "digits");
     }

@@ -63,24 +63,14 @@ pub struct SplitOptions {
 
 impl Default for SplitOptions {
     fn default() -> Self {
-        Self {
-            kind: SplitKind::Stratified,
-            seed: 0,
-            val_fraction: 0.15,
-            test_fraction: 0.15,
-            group_size: 10,
-        }
+        Self { kind: SplitKind::Stratified, seed: 0, val_fraction: 0.15, test_fraction: 0.15, group_size: 10 }
     }
 }
 
 /// Splits `ds` (see the module documentation).
 pub fn make_split(ds: &Dataset, opts: &SplitOptions) -> Result<Split> {
     let frac_ok = |f: f64| f.is_finite() && (0.0..1.0).contains(&f);
-    ensure!(
-        frac_ok(opts.val_fraction),
-        "val_fraction {} is not in 0..1",
-        opts.val_fraction
-    );
+    ensure!(frac_ok(opts.val_fraction), "val_fraction {} is not in 0..1", opts.val_fraction);
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
     match opts.kind {
@@ -119,35 +109,16 @@ pub fn make_split(ds: &Dataset, opts: &SplitOptions) -> Result<Split> {
             }
         }
         SplitKind::Dataset => {
-            let subsets =
-                |want: Subset| ds.samples.iter().filter(|s| s.subset == Some(want)).count();
+            let subsets = |want: Subset| ds.samples.iter().filter(|s| s.subset == Some(want)).count();
             let none = ds.samples.iter().filter(|s| s.subset.is_none()).count();
             if none == ds.samples.len() {
-                bail!(
-                    "dataset {} has no own train/test split (use a stratified or grouped split)",
-                    ds.name
-                );
+                bail!("dataset {} has no own train/test split (use a stratified or grouped split)", ds.name);
             }
-            ensure!(
-                none == 0,
-                "dataset {}: {none} samples belong to neither its train nor its test part",
-                ds.name
-            );
-            ensure!(
-                subsets(Subset::Train) > 0,
-                "dataset {} has no training part of its own",
-                ds.name
-            );
-            ensure!(
-                subsets(Subset::Test) > 0,
-                "dataset {} has no test part of its own",
-                ds.name
-            );
-            test.extend(
-                (0..ds.samples.len()).filter(|&i| ds.samples[i].subset == Some(Subset::Test)),
-            );
-            let train_part =
-                (0..ds.samples.len()).filter(|&i| ds.samples[i].subset == Some(Subset::Train));
+            ensure!(none == 0, "dataset {}: {none} samples belong to neither its train nor its test part", ds.name);
+            ensure!(subsets(Subset::Train) > 0, "dataset {} has no training part of its own", ds.name);
+            ensure!(subsets(Subset::Test) > 0, "dataset {} has no test part of its own", ds.name);
+            test.extend((0..ds.samples.len()).filter(|&i| ds.samples[i].subset == Some(Subset::Test)));
+            let train_part = (0..ds.samples.len()).filter(|&i| ds.samples[i].subset == Some(Subset::Train));
             for mut members in by_class(ds, train_part) {
                 members.shuffle(&mut rng);
                 let (nv, _) = part_sizes(members.len(), opts.val_fraction, 0.0);
@@ -159,21 +130,12 @@ pub fn make_split(ds: &Dataset, opts: &SplitOptions) -> Result<Split> {
     train.sort_unstable();
     val.sort_unstable();
     test.sort_unstable();
-    Ok(Split {
-        kind: opts.kind,
-        seed: opts.seed,
-        train,
-        val,
-        test,
-    })
+    Ok(Split { kind: opts.kind, seed: opts.seed, train, val, test })
 }
 
 fn check_fractions(opts: &SplitOptions) -> Result<()> {
     let t = opts.test_fraction;
-    ensure!(
-        t.is_finite() && (0.0..1.0).contains(&t),
-        "test_fraction {t} is not in 0..1"
-    );
+    ensure!(t.is_finite() && (0.0..1.0).contains(&t), "test_fraction {t} is not in 0..1");
     ensure!(
         opts.val_fraction + t < 1.0,
         "val_fraction {} + test_fraction {t} leave nothing for training",
@@ -215,39 +177,26 @@ impl Split {
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut json = serde_json::to_vec(self).context("serializing split")?;
         json.push(b'\n');
-        shared::atomic::write(path, &json)
-            .with_context(|| format!("{}: cannot write split", path.display()))
+        shared::atomic::write(path, &json).with_context(|| format!("{}: cannot write split", path.display()))
     }
 
     /// Reads a split written by [`Split::save`] and checks it against `ds`.
     pub fn load(path: &Path, ds: &Dataset) -> Result<Split> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("{}: cannot read split file", path.display()))?;
+        let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read split file", path.display()))?;
         let split: Split = serde_json::from_slice(&bytes)
             .map_err(|e| anyhow::anyhow!("{}: not a valid split file: {e}", path.display()))?;
-        split.validate(ds.samples.len()).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: split does not fit dataset {}: {e}",
-                path.display(),
-                ds.name
-            )
-        })?;
+        split
+            .validate(ds.samples.len())
+            .map_err(|e| anyhow::anyhow!("{}: split does not fit dataset {}: {e}", path.display(), ds.name))?;
         Ok(split)
     }
 
     /// Checks that every index is below `n` and no index appears twice.
     pub fn validate(&self, n: usize) -> Result<()> {
         let mut seen: HashMap<usize, &str> = HashMap::with_capacity(self.len());
-        for (part, list) in [
-            ("train", &self.train),
-            ("val", &self.val),
-            ("test", &self.test),
-        ] {
+        for (part, list) in [("train", &self.train), ("val", &self.val), ("test", &self.test)] {
             for &i in list {
-                ensure!(
-                    i < n,
-                    "index {i} in {part} is out of range (the dataset has {n} samples)"
-                );
+                ensure!(i < n, "index {i} in {part} is out of range (the dataset has {n} samples)");
                 if let Some(first) = seen.insert(i, part) {
                     bail!("sample {i} appears twice ({first} and {part})");
                 }
@@ -295,39 +244,11 @@ mod tests {
 
     #[test]
     fn validation() {
-        let s = Split {
-            kind: SplitKind::Stratified,
-            seed: 1,
-            train: vec![0, 1],
-            val: vec![2],
-            test: vec![3],
-        };
+        let s = Split { kind: SplitKind::Stratified, seed: 1, train: vec![0, 1], val: vec![2], test: vec![3] };
         s.validate(4).unwrap();
-        assert!(
-            s.validate(3)
-                .unwrap_err()
-                .to_string()
-                .contains("index 3 in test is out of range")
-        );
-        let d = Split {
-            test: vec![1],
-            ..s.clone()
-        };
-        assert!(
-            d.validate(4)
-                .unwrap_err()
-                .to_string()
-                .contains("sample 1 appears twice (train and test)")
-        );
-        assert_eq!(
-            s.info(),
-            SplitInfo {
-                kind: SplitKind::Stratified,
-                seed: Some(1),
-                train: 2,
-                val: 1,
-                test: 1
-            }
-        );
+        assert!(s.validate(3).unwrap_err().to_string().contains("index 3 in test is out of range"));
+        let d = Split { test: vec![1], ..s.clone() };
+        assert!(d.validate(4).unwrap_err().to_string().contains("sample 1 appears twice (train and test)"));
+        assert_eq!(s.info(), SplitInfo { kind: SplitKind::Stratified, seed: Some(1), train: 2, val: 1, test: 1 });
     }
 }

@@ -109,31 +109,19 @@ pub enum EvalError {
     Empty,
     /// A class index is not below the number of labels.
     #[error("{which}[{position}] = {index} is out of range for {classes} classes")]
-    IndexOutOfRange {
-        which: &'static str,
-        position: usize,
-        index: usize,
-        classes: usize,
-    },
+    IndexOutOfRange { which: &'static str, position: usize, index: usize, classes: usize },
 }
 
 /// `num / den`, or 0 when `den` is 0 (scikit-learn's `zero_division=0`).
 fn ratio(num: u64, den: u64) -> f64 {
-    if den == 0 {
-        0.0
-    } else {
-        num as f64 / den as f64
-    }
+    if den == 0 { 0.0 } else { num as f64 / den as f64 }
 }
 
 /// Computes the report of predictions `y_pred` against truths `y_true`, both indices
 /// into `labels`. Every label gets a row, even one absent from both slices.
 pub fn compute(y_true: &[usize], y_pred: &[usize], labels: &[String]) -> Result<Report, EvalError> {
     if y_true.len() != y_pred.len() {
-        return Err(EvalError::LengthMismatch {
-            y_true: y_true.len(),
-            y_pred: y_pred.len(),
-        });
+        return Err(EvalError::LengthMismatch { y_true: y_true.len(), y_pred: y_pred.len() });
     }
     if y_true.is_empty() {
         return Err(EvalError::Empty);
@@ -141,12 +129,7 @@ pub fn compute(y_true: &[usize], y_pred: &[usize], labels: &[String]) -> Result<
     let n = labels.len();
     for (which, ys) in [("y_true", y_true), ("y_pred", y_pred)] {
         if let Some((position, &index)) = ys.iter().enumerate().find(|&(_, &i)| i >= n) {
-            return Err(EvalError::IndexOutOfRange {
-                which,
-                position,
-                index,
-                classes: n,
-            });
+            return Err(EvalError::IndexOutOfRange { which, position, index, classes: n });
         }
     }
 
@@ -175,11 +158,7 @@ pub fn compute(y_true: &[usize], y_pred: &[usize], labels: &[String]) -> Result<
         .collect();
 
     let mean = |f: &dyn Fn(&ClassMetrics) -> f64| -> f64 {
-        if n == 0 {
-            0.0
-        } else {
-            per_class.iter().map(f).sum::<f64>() / n as f64
-        }
+        if n == 0 { 0.0 } else { per_class.iter().map(f).sum::<f64>() / n as f64 }
     };
     let macro_avg = Averages {
         precision: mean(&|c| c.precision),
@@ -188,11 +167,7 @@ pub fn compute(y_true: &[usize], y_pred: &[usize], labels: &[String]) -> Result<
         support: samples,
     };
     let weighted = |f: &dyn Fn(&ClassMetrics) -> f64| -> f64 {
-        per_class
-            .iter()
-            .map(|c| f(c) * c.support as f64)
-            .sum::<f64>()
-            / samples as f64
+        per_class.iter().map(|c| f(c) * c.support as f64).sum::<f64>() / samples as f64
     };
     let weighted_avg = Averages {
         precision: weighted(&|c| c.precision),
@@ -213,11 +188,7 @@ pub fn compute(y_true: &[usize], y_pred: &[usize], labels: &[String]) -> Result<
     let top_confusions = off
         .into_iter()
         .take(TOP_CONFUSIONS)
-        .map(|(count, t, p)| ConfusedPair {
-            true_label: labels[t].clone(),
-            predicted: labels[p].clone(),
-            count,
-        })
+        .map(|(count, t, p)| ConfusedPair { true_label: labels[t].clone(), predicted: labels[p].clone(), count })
         .collect();
 
     Ok(Report {
@@ -252,10 +223,7 @@ mod tests {
         assert_eq!(r.macro_avg.f1, 1.0);
         assert_eq!(r.weighted_avg.precision, 1.0);
         assert!(r.top_confusions.is_empty());
-        assert_eq!(
-            r.confusion_matrix,
-            vec![vec![1, 0, 0], vec![0, 2, 0], vec![0, 0, 1]]
-        );
+        assert_eq!(r.confusion_matrix, vec![vec![1, 0, 0], vec![0, 2, 0], vec![0, 0, 1]]);
     }
 
     #[test]
@@ -272,31 +240,15 @@ mod tests {
     #[test]
     fn errors() {
         let l = labels(&["a", "b"]);
-        assert_eq!(
-            compute(&[0], &[0, 1], &l),
-            Err(EvalError::LengthMismatch {
-                y_true: 1,
-                y_pred: 2
-            })
-        );
+        assert_eq!(compute(&[0], &[0, 1], &l), Err(EvalError::LengthMismatch { y_true: 1, y_pred: 2 }));
         assert_eq!(compute(&[], &[], &l), Err(EvalError::Empty));
         assert_eq!(
             compute(&[0, 2], &[0, 1], &l),
-            Err(EvalError::IndexOutOfRange {
-                which: "y_true",
-                position: 1,
-                index: 2,
-                classes: 2
-            })
+            Err(EvalError::IndexOutOfRange { which: "y_true", position: 1, index: 2, classes: 2 })
         );
         assert_eq!(
             compute(&[0, 1], &[5, 1], &l),
-            Err(EvalError::IndexOutOfRange {
-                which: "y_pred",
-                position: 0,
-                index: 5,
-                classes: 2
-            })
+            Err(EvalError::IndexOutOfRange { which: "y_pred", position: 0, index: 5, classes: 2 })
         );
         assert!(compute(&[0], &[0], &[]).is_err());
     }

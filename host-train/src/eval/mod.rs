@@ -6,8 +6,6 @@ mod metrics;
 mod plots;
 mod report;
 
-pub use metrics::{
-    Averages, ClassMetrics, ConfusedPair, EpochRecord, EvalError, Report, TOP_CONFUSIONS, compute,
-};
+pub use metrics::{Averages, ClassMetrics, ConfusedPair, EpochRecord, EvalError, Report, TOP_CONFUSIONS, compute};
 pub use plots::{confusion_png, curves_png};
 pub use report::write_reports;

@@ -28,10 +28,8 @@ fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| Fonts {
         // Fixed bytes shipped inside the `dejavu` crate: failure is a packaging bug.
-        regular: FontRef::try_from_slice(dejavu::sans::regular())
-            .expect("embedded DejaVu Sans parses"),
-        bold: FontRef::try_from_slice(dejavu::sans::bold())
-            .expect("embedded DejaVu Sans Bold parses"),
+        regular: FontRef::try_from_slice(dejavu::sans::regular()).expect("embedded DejaVu Sans parses"),
+        bold: FontRef::try_from_slice(dejavu::sans::bold()).expect("embedded DejaVu Sans Bold parses"),
     })
 }
 
@@ -53,15 +51,7 @@ struct Label {
 
 impl Label {
     fn new(text: impl Into<String>, pos: (i32, i32), size: f32, anchor: (f32, f32)) -> Self {
-        Label {
-            text: text.into(),
-            pos,
-            size,
-            color: BLACK,
-            bold: false,
-            anchor,
-            upward: false,
-        }
+        Label { text: text.into(), pos, size, color: BLACK, bold: false, anchor, upward: false }
     }
     fn bold(mut self) -> Self {
         self.bold = true;
@@ -79,11 +69,7 @@ impl Label {
 
 /// Font and ab_glyph scale for `size` pixels per em.
 fn scaled(size: f32, bold: bool) -> ab_glyph::PxScaleFont<&'static FontRef<'static>> {
-    let f = if bold {
-        &fonts().bold
-    } else {
-        &fonts().regular
-    };
+    let f = if bold { &fonts().bold } else { &fonts().regular };
     // ab_glyph's scale is the ascent-to-descent height; convert from the em size.
     let em = f.units_per_em().unwrap_or(2048.0);
     f.as_scaled(PxScale::from(size * f.height_unscaled() / em))
@@ -138,18 +124,12 @@ fn draw_labels(rgb: &mut [u8], w: u32, h: u32, labels: &[Label]) {
             // origin at the box's top-left, baseline at the ascent.
             let glyph = id.with_scale_and_position(f.scale(), point(pen, f.ascent()));
             pen += f.h_advance(id);
-            let Some(outline) = f.outline_glyph(glyph) else {
-                continue;
-            };
+            let Some(outline) = f.outline_glyph(glyph) else { continue };
             let b = outline.px_bounds();
             let (bx, by) = (b.min.x as i32, b.min.y as i32);
             outline.draw(|gx, gy, coverage| {
                 let (lx, ly) = (bx + gx as i32, by + gy as i32);
-                let (x, y) = if l.upward {
-                    (left + ly, top + text_len - 1 - lx)
-                } else {
-                    (left + lx, top + ly)
-                };
+                let (x, y) = if l.upward { (left + ly, top + text_len - 1 - lx) } else { (left + lx, top + ly) };
                 blend(x, y, l.color, coverage);
             });
         }
@@ -161,11 +141,9 @@ fn draw_labels(rgb: &mut [u8], w: u32, h: u32, labels: &[Label]) {
 
 /// Encodes a packed RGB buffer as PNG.
 fn encode_png(rgb: Vec<u8>, w: u32, h: u32) -> Result<Vec<u8>> {
-    let img = image::RgbImage::from_raw(w, h, rgb)
-        .ok_or_else(|| anyhow!("RGB buffer does not match {w}x{h}"))?;
+    let img = image::RgbImage::from_raw(w, h, rgb).ok_or_else(|| anyhow!("RGB buffer does not match {w}x{h}"))?;
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .context("encoding PNG")?;
+    img.write_to(&mut out, image::ImageFormat::Png).context("encoding PNG")?;
     Ok(out.into_inner())
 }
 
@@ -182,11 +160,7 @@ fn blues(t: f64) -> RGBColor {
         (8, 81, 156),
         (8, 48, 107),
     ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let x = t * (STOPS.len() - 1) as f64;
     let i = (x.floor() as usize).min(STOPS.len() - 2);
     let f = x - i as f64;
@@ -215,16 +189,9 @@ fn nice_ticks(lo: f64, hi: f64, target: usize, min_step: f64) -> (Vec<f64>, usiz
         10.0
     } * mag)
         .max(min_step);
-    let (first, last) = (
-        (lo / step - 1e-9).ceil() as i64,
-        (hi / step + 1e-9).floor() as i64,
-    );
+    let (first, last) = ((lo / step - 1e-9).ceil() as i64, (hi / step + 1e-9).floor() as i64);
     let ticks = (first..=last).map(|k| k as f64 * step).collect();
-    let decimals = if step >= 1.0 {
-        0
-    } else {
-        (-step.log10().floor()).max(0.0) as usize
-    };
+    let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()).max(0.0) as usize };
     (ticks, decimals)
 }
 
@@ -260,22 +227,13 @@ pub fn confusion_png(report: &Report) -> Result<Vec<u8>> {
     let label_h = text_box("0", label_size, false).1.ceil() as i32;
     // Column labels stay horizontal when every label fits in its column.
     let rotate_cols = max_label_w > cell - 6;
-    let col_labels_h = if rotate_cols {
-        max_label_w + 10
-    } else {
-        label_h + 10
-    };
+    let col_labels_h = if rotate_cols { max_label_w + 10 } else { label_h + 10 };
 
     let title = {
         let mut parts = vec!["Confusion matrix".to_string()];
         parts.extend(report.split.iter().cloned());
         parts.extend(report.model.iter().cloned());
-        format!(
-            "{}: accuracy {:.2}% of {}",
-            parts.join(", "),
-            report.accuracy * 100.0,
-            report.samples
-        )
+        format!("{}: accuracy {:.2}% of {}", parts.join(", "), report.accuracy * 100.0, report.samples)
     };
     let (title_w, title_h) = text_box(&title, title_size, true);
     let (title_w, title_h) = (title_w.ceil() as i32, title_h.ceil() as i32);
@@ -294,19 +252,8 @@ pub fn confusion_png(report: &Report) -> Result<Vec<u8>> {
 
     let mut labels = vec![
         Label::new(title, (width / 2, margin), title_size, (0.5, 0.0)).bold(),
-        Label::new(
-            "Predicted label",
-            (grid_x + grid / 2, grid_y + grid + col_labels_h + 8),
-            axis_size,
-            (0.5, 0.0),
-        ),
-        Label::new(
-            "True label",
-            (margin, grid_y + grid / 2),
-            axis_size,
-            (0.0, 0.5),
-        )
-        .upward(),
+        Label::new("Predicted label", (grid_x + grid / 2, grid_y + grid + col_labels_h + 8), axis_size, (0.5, 0.0)),
+        Label::new("True label", (margin, grid_y + grid / 2), axis_size, (0.0, 0.5)).upward(),
     ];
 
     let max_count = cm.iter().flatten().copied().max().unwrap_or(0);
@@ -328,17 +275,10 @@ pub fn confusion_png(report: &Report) -> Result<Vec<u8>> {
         for (t, row) in cm.iter().enumerate() {
             let row_total: u64 = row.iter().sum();
             for (p, &count) in row.iter().enumerate() {
-                let share = if row_total == 0 {
-                    0.0
-                } else {
-                    count as f64 / row_total as f64
-                };
+                let share = if row_total == 0 { 0.0 } else { count as f64 / row_total as f64 };
                 let x0 = grid_x + p as i32 * cell;
                 let y0 = grid_y + t as i32 * cell;
-                root.draw(&Rectangle::new(
-                    [(x0, y0), (x0 + cell, y0 + cell)],
-                    blues(share).filled(),
-                ))?;
+                root.draw(&Rectangle::new([(x0, y0), (x0 + cell, y0 + cell)], blues(share).filled()))?;
                 if n <= 32 && (count > 0 || n <= 12) {
                     let color = match (count, share > 0.5) {
                         (0, _) => RGBColor(185, 185, 185),
@@ -346,32 +286,19 @@ pub fn confusion_png(report: &Report) -> Result<Vec<u8>> {
                         _ => BLACK,
                     };
                     labels.push(
-                        Label::new(
-                            count.to_string(),
-                            (x0 + cell / 2, y0 + cell / 2),
-                            count_size,
-                            (0.5, 0.5),
-                        )
-                        .color(color),
+                        Label::new(count.to_string(), (x0 + cell / 2, y0 + cell / 2), count_size, (0.5, 0.5))
+                            .color(color),
                     );
                 }
             }
         }
-        root.draw(&Rectangle::new(
-            [(grid_x, grid_y), (grid_x + grid, grid_y + grid)],
-            BLACK.stroke_width(1),
-        ))?;
+        root.draw(&Rectangle::new([(grid_x, grid_y), (grid_x + grid, grid_y + grid)], BLACK.stroke_width(1)))?;
 
         // Class names: rows right-aligned against the grid, columns below it (rotated to
         // read upwards when one does not fit its column).
         for (i, name) in report.classes.iter().enumerate() {
             let mid = i as i32 * cell + cell / 2;
-            labels.push(Label::new(
-                name.clone(),
-                (grid_x - 8, grid_y + mid),
-                label_size,
-                (1.0, 0.5),
-            ));
+            labels.push(Label::new(name.clone(), (grid_x - 8, grid_y + mid), label_size, (1.0, 0.5)));
             let below = (grid_x + mid, grid_y + grid + 6);
             labels.push(if rotate_cols {
                 Label::new(name.clone(), below, label_size, (0.5, 0.0)).upward()
@@ -383,42 +310,17 @@ pub fn confusion_png(report: &Report) -> Result<Vec<u8>> {
         // Colour bar: share of the row.
         for y in 0..grid {
             let t = 1.0 - y as f64 / (grid - 1).max(1) as f64;
-            root.draw(&Rectangle::new(
-                [(bar_x, grid_y + y), (bar_x + bar_w, grid_y + y + 1)],
-                blues(t).filled(),
-            ))?;
+            root.draw(&Rectangle::new([(bar_x, grid_y + y), (bar_x + bar_w, grid_y + y + 1)], blues(t).filled()))?;
         }
-        root.draw(&Rectangle::new(
-            [(bar_x, grid_y), (bar_x + bar_w, grid_y + grid)],
-            BLACK.stroke_width(1),
-        ))?;
-        for (frac, text) in [
-            (1.0, "100%"),
-            (0.75, "75%"),
-            (0.5, "50%"),
-            (0.25, "25%"),
-            (0.0, "0%"),
-        ] {
+        root.draw(&Rectangle::new([(bar_x, grid_y), (bar_x + bar_w, grid_y + grid)], BLACK.stroke_width(1)))?;
+        for (frac, text) in [(1.0, "100%"), (0.75, "75%"), (0.5, "50%"), (0.25, "25%"), (0.0, "0%")] {
             let y = grid_y + ((1.0 - frac) * (grid - 1) as f64).round() as i32;
-            root.draw(&PathElement::new(
-                vec![(bar_x + bar_w, y), (bar_x + bar_w + 4, y)],
-                BLACK,
-            ))?;
-            labels.push(Label::new(
-                text,
-                (bar_x + bar_w + 7, y),
-                label_size,
-                (0.0, 0.5),
-            ));
+            root.draw(&PathElement::new(vec![(bar_x + bar_w, y), (bar_x + bar_w + 4, y)], BLACK))?;
+            labels.push(Label::new(text, (bar_x + bar_w + 7, y), label_size, (0.0, 0.5)));
         }
         labels.push(
-            Label::new(
-                "share of row",
-                (bar_x + bar_w / 2, grid_y + grid + 8),
-                label_size * 0.9,
-                (0.5, 0.0),
-            )
-            .color(GREY),
+            Label::new("share of row", (bar_x + bar_w / 2, grid_y + grid + 8), label_size * 0.9, (0.5, 0.0))
+                .color(GREY),
         );
         root.present()?;
     }
@@ -440,37 +342,17 @@ pub fn curves_png(history: &[EpochRecord]) -> Result<Vec<u8>> {
     let best = history
         .iter()
         .filter(|r| r.val_accuracy.is_finite())
-        .max_by(|a, b| {
-            a.val_accuracy
-                .total_cmp(&b.val_accuracy)
-                .then(b.epoch.cmp(&a.epoch))
-        });
+        .max_by(|a, b| a.val_accuracy.total_cmp(&b.val_accuracy).then(b.epoch.cmp(&a.epoch)));
     let val_acc_name = match best {
-        Some(b) => format!(
-            "validation (best {:.2}% at epoch {})",
-            b.val_accuracy * 100.0,
-            b.epoch
-        ),
+        Some(b) => format!("validation (best {:.2}% at epoch {})", b.val_accuracy * 100.0, b.epoch),
         None => "validation".to_string(),
     };
     let loss = Panel {
         caption: "Loss",
         y_desc: "loss",
         series: [
-            (
-                "train".to_string(),
-                history
-                    .iter()
-                    .map(|r| (r.epoch as f64, r.train_loss))
-                    .collect(),
-            ),
-            (
-                "validation".to_string(),
-                history
-                    .iter()
-                    .map(|r| (r.epoch as f64, r.val_loss))
-                    .collect(),
-            ),
+            ("train".to_string(), history.iter().map(|r| (r.epoch as f64, r.train_loss)).collect()),
+            ("validation".to_string(), history.iter().map(|r| (r.epoch as f64, r.val_loss)).collect()),
         ],
         percent: false,
     };
@@ -478,20 +360,8 @@ pub fn curves_png(history: &[EpochRecord]) -> Result<Vec<u8>> {
         caption: "Accuracy",
         y_desc: "accuracy (%)",
         series: [
-            (
-                "train".to_string(),
-                history
-                    .iter()
-                    .map(|r| (r.epoch as f64, r.train_accuracy * 100.0))
-                    .collect(),
-            ),
-            (
-                val_acc_name,
-                history
-                    .iter()
-                    .map(|r| (r.epoch as f64, r.val_accuracy * 100.0))
-                    .collect(),
-            ),
+            ("train".to_string(), history.iter().map(|r| (r.epoch as f64, r.train_accuracy * 100.0)).collect()),
+            (val_acc_name, history.iter().map(|r| (r.epoch as f64, r.val_accuracy * 100.0)).collect()),
         ],
         percent: true,
     };
@@ -529,34 +399,19 @@ impl Panel {
         labels: &mut Vec<Label>,
     ) -> Result<()> {
         let colors = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)];
-        let points: Vec<Vec<(f64, f64)>> = self
-            .series
-            .iter()
-            .map(|(_, s)| s.iter().copied().filter(|(_, v)| v.is_finite()).collect())
-            .collect();
+        let points: Vec<Vec<(f64, f64)>> =
+            self.series.iter().map(|(_, s)| s.iter().copied().filter(|(_, v)| v.is_finite()).collect()).collect();
 
         // Data ranges.
         let epochs = self.series.iter().flat_map(|(_, s)| s.iter().map(|p| p.0));
-        let (e0, e1) = epochs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), e| {
-            (a.min(e), b.max(e))
-        });
-        let (e0, e1) = if e1 > e0 {
-            (e0, e1)
-        } else {
-            (e0 - 1.0, e0 + 1.0)
-        };
+        let (e0, e1) = epochs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), e| (a.min(e), b.max(e)));
+        let (e0, e1) = if e1 > e0 { (e0, e1) } else { (e0 - 1.0, e0 + 1.0) };
         let pad = (e1 - e0) * 0.02;
         let (x0, x1) = (e0 - pad, e1 + pad);
         let values = points.iter().flatten().map(|p| p.1);
-        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         let (y0, y1, tick_top) = if !lo.is_finite() {
-            if self.percent {
-                (0.0, 101.0, 100.0)
-            } else {
-                (0.0, 1.0, 1.0)
-            }
+            if self.percent { (0.0, 101.0, 100.0) } else { (0.0, 1.0, 1.0) }
         } else if self.percent {
             // From a round ten below the lowest value up to 100%.
             let bottom = ((lo - 2.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0;
@@ -571,48 +426,25 @@ impl Panel {
 
         // Plot rectangle, in pixels.
         let (left, right, top, bottom) = (x + 90, x + width - 25, 50, height - 70);
-        let area = root
-            .clone()
-            .shrink((left, top), ((right - left) as u32, (bottom - top) as u32));
+        let area = root.clone().shrink((left, top), ((right - left) as u32, (bottom - top) as u32));
         let mut chart = ChartBuilder::on(&area).build_cartesian_2d(x0..x1, y0..y1)?;
-        let px =
-            |chart: &ChartContext<'_, _, Cartesian2d<_, _>>, p: (f64, f64)| chart.backend_coord(&p);
+        let px = |chart: &ChartContext<'_, _, Cartesian2d<_, _>>, p: (f64, f64)| chart.backend_coord(&p);
 
         // Grid, ticks and tick labels.
         let grid_color = RGBColor(225, 225, 225);
         for &t in &y_ticks {
-            chart
-                .plotting_area()
-                .draw(&PathElement::new(vec![(x0, t), (x1, t)], grid_color))?;
+            chart.plotting_area().draw(&PathElement::new(vec![(x0, t), (x1, t)], grid_color))?;
             let (_, py) = px(&chart, (x0, t));
             root.draw(&PathElement::new(vec![(left - 5, py), (left, py)], BLACK))?;
-            labels.push(Label::new(
-                format!("{t:.y_decimals$}"),
-                (left - 8, py),
-                13.0,
-                (1.0, 0.5),
-            ));
+            labels.push(Label::new(format!("{t:.y_decimals$}"), (left - 8, py), 13.0, (1.0, 0.5)));
         }
         for &t in &x_ticks {
-            chart
-                .plotting_area()
-                .draw(&PathElement::new(vec![(t, y0), (t, y1)], grid_color))?;
+            chart.plotting_area().draw(&PathElement::new(vec![(t, y0), (t, y1)], grid_color))?;
             let (tx, _) = px(&chart, (t, y0));
-            root.draw(&PathElement::new(
-                vec![(tx, bottom), (tx, bottom + 5)],
-                BLACK,
-            ))?;
-            labels.push(Label::new(
-                format!("{t:.0}"),
-                (tx, bottom + 8),
-                13.0,
-                (0.5, 0.0),
-            ));
+            root.draw(&PathElement::new(vec![(tx, bottom), (tx, bottom + 5)], BLACK))?;
+            labels.push(Label::new(format!("{t:.0}"), (tx, bottom + 8), 13.0, (0.5, 0.0)));
         }
-        root.draw(&Rectangle::new(
-            [(left, top), (right, bottom)],
-            BLACK.stroke_width(1),
-        ))?;
+        root.draw(&Rectangle::new([(left, top), (right, bottom)], BLACK.stroke_width(1)))?;
 
         // Series.
         for (pts, color) in points.iter().zip(colors) {
@@ -626,17 +458,11 @@ impl Panel {
         let mid_x = (left + right) / 2;
         labels.push(Label::new(self.caption, (mid_x, top - 12), 18.0, (0.5, 1.0)).bold());
         labels.push(Label::new("epoch", (mid_x, bottom + 32), 15.0, (0.5, 0.0)));
-        labels
-            .push(Label::new(self.y_desc, (x + 18, (top + bottom) / 2), 15.0, (0.0, 0.5)).upward());
+        labels.push(Label::new(self.y_desc, (x + 18, (top + bottom) / 2), 15.0, (0.0, 0.5)).upward());
 
         // Legend: in the corner that hides the least of the curves, preferring top right
         // for loss (falls) and bottom right for accuracy (rises).
-        let text_w = self
-            .series
-            .iter()
-            .map(|(name, _)| text_box(name, 14.0, false).0.ceil() as i32)
-            .max()
-            .unwrap_or(0);
+        let text_w = self.series.iter().map(|(name, _)| text_box(name, 14.0, false).0.ceil() as i32).max().unwrap_or(0);
         let (row_h, box_w) = (22, 46 + text_w);
         let box_h = row_h * 2 + 10;
         let (east, west) = (right - 12 - box_w, left + 12);
@@ -662,31 +488,16 @@ impl Panel {
         let hidden = |&(bx, by): &(i32, i32)| {
             trace
                 .iter()
-                .filter(|&&(x, y)| {
-                    x >= bx - 4 && x <= bx + box_w + 4 && y >= by - 4 && y <= by + box_h + 4
-                })
+                .filter(|&&(x, y)| x >= bx - 4 && x <= bx + box_w + 4 && y >= by - 4 && y <= by + box_h + 4)
                 .count()
         };
         // `min_by_key` keeps the first of equal corners: the preferred one.
-        let (bx, by) = corners
-            .iter()
-            .copied()
-            .min_by_key(hidden)
-            .unwrap_or(corners[0]);
-        root.draw(&Rectangle::new(
-            [(bx, by), (bx + box_w, by + box_h)],
-            WHITE.filled(),
-        ))?;
-        root.draw(&Rectangle::new(
-            [(bx, by), (bx + box_w, by + box_h)],
-            RGBColor(160, 160, 160),
-        ))?;
+        let (bx, by) = corners.iter().copied().min_by_key(hidden).unwrap_or(corners[0]);
+        root.draw(&Rectangle::new([(bx, by), (bx + box_w, by + box_h)], WHITE.filled()))?;
+        root.draw(&Rectangle::new([(bx, by), (bx + box_w, by + box_h)], RGBColor(160, 160, 160)))?;
         for (i, ((name, _), color)) in self.series.iter().zip(colors).enumerate() {
             let y = by + 5 + row_h * i as i32 + row_h / 2;
-            root.draw(&PathElement::new(
-                vec![(bx + 8, y), (bx + 34, y)],
-                color.stroke_width(2),
-            ))?;
+            root.draw(&PathElement::new(vec![(bx + 8, y), (bx + 34, y)], color.stroke_width(2)))?;
             root.draw(&Circle::new((bx + 21, y), 3, color.filled()))?;
             labels.push(Label::new(name.clone(), (bx + 40, y), 14.0, (0.0, 0.5)));
         }

@@ -20,14 +20,8 @@ impl Report {
     /// `weighted avg` rows. Ends with a newline.
     pub fn to_text(&self) -> String {
         // sklearn: width = max(longest target name, len("weighted avg"), digits)
-        let width = self
-            .classes
-            .iter()
-            .map(|c| c.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max("weighted avg".len())
-            .max(DIGITS);
+        let width =
+            self.classes.iter().map(|c| c.chars().count()).max().unwrap_or(0).max("weighted avg".len()).max(DIGITS);
         let d = DIGITS;
         let mut s = String::new();
         // head_fmt = "{:>{width}s} " + " {:>9}" * 4, followed by "\n\n"
@@ -38,10 +32,7 @@ impl Report {
         s.push_str("\n\n");
         // row_fmt = "{:>{width}s} " + " {:>9.{digits}f}" * 3 + " {:>9}\n"
         let row = |s: &mut String, name: &str, p: f64, r: f64, f: f64, support: u64| {
-            let _ = writeln!(
-                s,
-                "{name:>width$}  {p:>9.d$} {r:>9.d$} {f:>9.d$} {support:>9}"
-            );
+            let _ = writeln!(s, "{name:>width$}  {p:>9.d$} {r:>9.d$} {f:>9.d$} {support:>9}");
         };
         for c in &self.per_class {
             row(&mut s, &c.label, c.precision, c.recall, c.f1, c.support);
@@ -50,22 +41,11 @@ impl Report {
         // The accuracy row leaves precision and recall blank ("{:>9.4}" of "").
         let total = self.macro_avg.support;
         let blank = "";
-        let _ = writeln!(
-            s,
-            "{:>width$}  {blank:>9} {blank:>9} {:>9.d$} {total:>9}",
-            "accuracy", self.accuracy
-        );
+        let _ = writeln!(s, "{:>width$}  {blank:>9} {blank:>9} {:>9.d$} {total:>9}", "accuracy", self.accuracy);
         let m = &self.macro_avg;
         row(&mut s, "macro avg", m.precision, m.recall, m.f1, m.support);
         let w = &self.weighted_avg;
-        row(
-            &mut s,
-            "weighted avg",
-            w.precision,
-            w.recall,
-            w.f1,
-            w.support,
-        );
+        row(&mut s, "weighted avg", w.precision, w.recall, w.f1, w.support);
         s
     }
 
@@ -109,8 +89,7 @@ impl Report {
 /// `report.json` (pretty JSON of `report`), `report.txt` ([`Report::to_summary_text`]),
 /// `confusion.png` and, when `history` is not empty, `curves.png`.
 pub fn write_reports(dir: &Path, report: &Report, history: &[EpochRecord]) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating report directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating report directory {}", dir.display()))?;
     let write = |name: &str, bytes: &[u8]| -> Result<()> {
         let path = dir.join(name);
         shared::atomic::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
@@ -121,12 +100,10 @@ pub fn write_reports(dir: &Path, report: &Report, history: &[EpochRecord]) -> Re
     write("report.json", json.as_bytes())?;
     write("report.txt", report.to_summary_text().as_bytes())?;
 
-    let png = confusion_png(report)
-        .with_context(|| format!("rendering {}", dir.join("confusion.png").display()))?;
+    let png = confusion_png(report).with_context(|| format!("rendering {}", dir.join("confusion.png").display()))?;
     write("confusion.png", &png)?;
     if !history.is_empty() {
-        let png = curves_png(history)
-            .with_context(|| format!("rendering {}", dir.join("curves.png").display()))?;
+        let png = curves_png(history).with_context(|| format!("rendering {}", dir.join("curves.png").display()))?;
         write("curves.png", &png)?;
     }
     Ok(())

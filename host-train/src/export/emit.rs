@@ -52,9 +52,7 @@ struct Emitter<'a> {
 
 impl Emitter<'_> {
     fn get(&self, name: &str) -> Result<&(Vec<i64>, Vec<f32>)> {
-        self.w
-            .get(name)
-            .with_context(|| format!("the checkpoint has no variable '{name}'"))
+        self.w.get(name).with_context(|| format!("the checkpoint has no variable '{name}'"))
     }
 
     /// A weight tensor (conv `[out, in, k, k]` or linear `[out, in]`) in the chosen form.
@@ -69,42 +67,24 @@ impl Emitter<'_> {
                     let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
                     let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
                     scales.push(scale);
-                    q.extend(
-                        row.iter()
-                            .map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8),
-                    );
+                    q.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8));
                 }
                 let qn = self.g.constant_i8(&format!("{hint}_q"), dims, &q);
-                let sn = self
-                    .g
-                    .constant(&format!("{hint}_scale"), &[dims[0]], scales);
-                let zn = self.g.constant_i8(
-                    &format!("{hint}_zero"),
-                    &[dims[0]],
-                    &vec![0i8; dims[0] as usize],
-                );
+                let sn = self.g.constant(&format!("{hint}_scale"), &[dims[0]], scales);
+                let zn = self.g.constant_i8(&format!("{hint}_zero"), &[dims[0]], &vec![0i8; dims[0] as usize]);
                 let axis = pb::AttributeProto {
                     name: "axis".into(),
                     r#type: pb::attribute_proto::AttributeType::Int as i32,
                     i: 0,
                     ..Default::default()
                 };
-                self.g
-                    .node("DequantizeLinear", &[&qn, &sn, &zn], vec![axis])
+                self.g.node("DequantizeLinear", &[&qn, &sn, &zn], vec![axis])
             }
         }
     }
 
     /// Convolution `conv` (no bias) followed by batch norm `bn`, folded into one `Conv`.
-    fn conv_bn(
-        &mut self,
-        x: &str,
-        conv: &str,
-        bn: &str,
-        kernel: i64,
-        stride: i64,
-        groups: i64,
-    ) -> Result<String> {
+    fn conv_bn(&mut self, x: &str, conv: &str, bn: &str, kernel: i64, stride: i64, groups: i64) -> Result<String> {
         let (dims, w) = self.get(&format!("{conv}.weight"))?.clone();
         let gamma = &self.get(&format!("{bn}.weight"))?.1;
         let beta = &self.get(&format!("{bn}.bias"))?.1;
@@ -112,14 +92,8 @@ impl Emitter<'_> {
         let var = &self.get(&format!("{bn}.running_var"))?.1;
         let out = dims[0] as usize;
         let per = w.len() / out;
-        let scale: Vec<f32> = (0..out)
-            .map(|c| gamma[c] / (var[c] + BN_EPS as f32).sqrt())
-            .collect();
-        let folded: Vec<f32> = w
-            .iter()
-            .enumerate()
-            .map(|(i, v)| v * scale[i / per])
-            .collect();
+        let scale: Vec<f32> = (0..out).map(|c| gamma[c] / (var[c] + BN_EPS as f32).sqrt()).collect();
+        let folded: Vec<f32> = w.iter().enumerate().map(|(i, v)| v * scale[i / per]).collect();
         let bias: Vec<f32> = (0..out).map(|c| beta[c] - mean[c] * scale[c]).collect();
         let wn = self.weight(&format!("{conv}.w"), &dims, folded);
         let bn_ = self.g.constant(&format!("{conv}.b"), &[dims[0]], bias);
@@ -171,23 +145,9 @@ impl Emitter<'_> {
                     y = self.g.clip(&y, 0.0, 6.0);
                     j = 1;
                 }
-                y = self.conv_bn(
-                    &y,
-                    &format!("{p}.{j}.0"),
-                    &format!("{p}.{j}.1"),
-                    3,
-                    stride,
-                    hidden,
-                )?;
+                y = self.conv_bn(&y, &format!("{p}.{j}.0"), &format!("{p}.{j}.1"), 3, stride, hidden)?;
                 y = self.g.clip(&y, 0.0, 6.0);
-                y = self.conv_bn(
-                    &y,
-                    &format!("{p}.{}", j + 1),
-                    &format!("{p}.{}", j + 2),
-                    1,
-                    1,
-                    1,
-                )?;
+                y = self.conv_bn(&y, &format!("{p}.{}", j + 1), &format!("{p}.{}", j + 2), 1, 1, 1)?;
                 if stride == 1 && cin == cout {
                     y = self.g.node("Add", &[&x, &y], vec![]);
                 }
@@ -199,14 +159,7 @@ impl Emitter<'_> {
                 x = self.attention(&x, &format!("attention.{stage}"))?;
             }
         }
-        let y = self.conv_bn(
-            &x,
-            &format!("features.{index}.0"),
-            &format!("features.{index}.1"),
-            1,
-            1,
-            1,
-        )?;
+        let y = self.conv_bn(&x, &format!("features.{index}.0"), &format!("features.{index}.1"), 1, 1, 1)?;
         let y = self.g.clip(&y, 0.0, 6.0);
         let y = self.g.node("GlobalAveragePool", &[&y], vec![]);
         let y = self.g.flatten(&y);
@@ -238,46 +191,23 @@ impl Emitter<'_> {
         let mean = &self.get(&format!("{bn}.running_mean"))?.1;
         let var = &self.get(&format!("{bn}.running_var"))?.1;
         let inputs = dims[1] as usize;
-        let a: Vec<f32> = (0..inputs)
-            .map(|i| gamma[i] / (var[i] + BN_EPS as f32).sqrt())
-            .collect();
+        let a: Vec<f32> = (0..inputs).map(|i| gamma[i] / (var[i] + BN_EPS as f32).sqrt()).collect();
         let c: Vec<f32> = (0..inputs).map(|i| beta[i] - mean[i] * a[i]).collect();
-        let folded: Vec<f32> = w
-            .iter()
-            .enumerate()
-            .map(|(k, v)| v * a[k % inputs])
-            .collect();
-        let bias: Vec<f32> = w
-            .chunks(inputs)
-            .zip(b)
-            .map(|(row, b)| b + row.iter().zip(&c).map(|(w, c)| w * c).sum::<f32>())
-            .collect();
+        let folded: Vec<f32> = w.iter().enumerate().map(|(k, v)| v * a[k % inputs]).collect();
+        let bias: Vec<f32> =
+            w.chunks(inputs).zip(b).map(|(row, b)| b + row.iter().zip(&c).map(|(w, c)| w * c).sum::<f32>()).collect();
         let wn = self.weight(&format!("{linear}.w"), &dims, folded);
         let bn_ = self.g.constant(&format!("{linear}.b"), &[dims[0]], bias);
         Ok(self.g.gemm(x, &wn, &bn_))
     }
 
     /// A residual basic block (ResNet18, ResCo-Mini) under `p`.
-    fn basic_block(
-        &mut self,
-        x: &str,
-        p: &str,
-        cin: i64,
-        cout: i64,
-        stride: i64,
-    ) -> Result<String> {
+    fn basic_block(&mut self, x: &str, p: &str, cin: i64, cout: i64, stride: i64) -> Result<String> {
         let y = self.conv_bn(x, &format!("{p}.conv1"), &format!("{p}.bn1"), 3, stride, 1)?;
         let y = self.g.node("Relu", &[&y], vec![]);
         let y = self.conv_bn(&y, &format!("{p}.conv2"), &format!("{p}.bn2"), 3, 1, 1)?;
         let shortcut = if BasicBlock::projects(cin, cout, stride) {
-            self.conv_bn(
-                x,
-                &format!("{p}.downsample.0"),
-                &format!("{p}.downsample.1"),
-                1,
-                stride,
-                1,
-            )?
+            self.conv_bn(x, &format!("{p}.downsample.0"), &format!("{p}.downsample.1"), 1, stride, 1)?
         } else {
             x.to_string()
         };
@@ -289,11 +219,7 @@ impl Emitter<'_> {
     /// attention after each residual layer when `attention`.
     fn resnet_body(&mut self, x: &str, prefix: &str, attention: bool) -> Result<String> {
         let p = |name: &str| {
-            if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{prefix}.{name}")
-            }
+            if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
         };
         let y = self.conv_bn(x, &p("conv1"), &p("bn1"), 7, 2, 1)?;
         let y = self.g.node("Relu", &[&y], vec![]);
@@ -348,13 +274,9 @@ impl Emitter<'_> {
 
     fn alexnet(&mut self, x: &str) -> Result<String> {
         let mut y = x.to_string();
-        for (conv, k, pool) in [
-            ("conv1", 11, true),
-            ("conv2", 5, true),
-            ("conv3", 3, false),
-            ("conv4", 3, false),
-            ("conv5", 3, false),
-        ] {
+        for (conv, k, pool) in
+            [("conv1", 11, true), ("conv2", 5, true), ("conv3", 3, false), ("conv4", 3, false), ("conv5", 3, false)]
+        {
             y = self.conv_bias(&y, conv, k, (k - 1) / 2)?;
             y = self.g.node("Relu", &[&y], vec![]);
             if pool {
@@ -374,39 +296,16 @@ impl Emitter<'_> {
         let h = attention_lstm::HIDDEN as usize;
         // PyTorch stacks the gates i, f, g, o; ONNX wants i, o, f, c.
         let reorder = |v: &[f32], per_gate: usize| -> Vec<f32> {
-            [0, 3, 1, 2]
-                .iter()
-                .flat_map(|g| v[g * per_gate..(g + 1) * per_gate].iter().copied())
-                .collect()
+            [0, 3, 1, 2].iter().flat_map(|g| v[g * per_gate..(g + 1) * per_gate].iter().copied()).collect()
         };
         let (mut w, mut r, mut b, mut w_in) = (Vec::new(), Vec::new(), Vec::new(), 0);
         for suffix in ["", "_reverse"] {
-            let (dims, wi) = self
-                .get(&format!("lstm.weight_ih_l{layer}{suffix}"))?
-                .clone();
+            let (dims, wi) = self.get(&format!("lstm.weight_ih_l{layer}{suffix}"))?.clone();
             w_in = dims[1];
             w.extend(reorder(&wi, h * dims[1] as usize));
-            r.extend(reorder(
-                &self
-                    .get(&format!("lstm.weight_hh_l{layer}{suffix}"))?
-                    .1
-                    .clone(),
-                h * h,
-            ));
-            b.extend(reorder(
-                &self
-                    .get(&format!("lstm.bias_ih_l{layer}{suffix}"))?
-                    .1
-                    .clone(),
-                h,
-            ));
-            b.extend(reorder(
-                &self
-                    .get(&format!("lstm.bias_hh_l{layer}{suffix}"))?
-                    .1
-                    .clone(),
-                h,
-            ));
+            r.extend(reorder(&self.get(&format!("lstm.weight_hh_l{layer}{suffix}"))?.1.clone(), h * h));
+            b.extend(reorder(&self.get(&format!("lstm.bias_ih_l{layer}{suffix}"))?.1.clone(), h));
+            b.extend(reorder(&self.get(&format!("lstm.bias_hh_l{layer}{suffix}"))?.1.clone(), h));
         }
         let h = h as i64;
         let wn = self.weight(&format!("lstm.w{layer}"), &[2, 4 * h, w_in], w);
@@ -454,11 +353,7 @@ impl Emitter<'_> {
 /// The ONNX model of `spec` with weights `w`, input `input` of fixed shape
 /// `[1, C, S, S]` and output `logits` of shape `[1, outputs]`.
 pub fn model(spec: &ModelSpec, w: &Weights, form: WeightForm) -> Result<pb::ModelProto> {
-    let mut e = Emitter {
-        g: Graph::default(),
-        w,
-        form,
-    };
+    let mut e = Emitter { g: Graph::default(), w, form };
     let input = "input";
     let out = match spec.arch.as_str() {
         "mobilenetv2" => e.mobilenetv2(input, spec, false)?,
@@ -474,10 +369,5 @@ pub fn model(spec: &ModelSpec, w: &Weights, form: WeightForm) -> Result<pb::Mode
         other => bail!("export does not know architecture '{other}' yet"),
     };
     let s = spec.input_size;
-    Ok(e.g.into_model(
-        input,
-        &[1, spec.in_channels, s, s],
-        &out,
-        &[1, spec.outputs()],
-    ))
+    Ok(e.g.into_model(input, &[1, spec.in_channels, s, s], &out, &[1, spec.outputs()]))
 }

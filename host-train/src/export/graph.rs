@@ -21,40 +21,21 @@ pub struct Graph {
 }
 
 fn attr_ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: AttributeType::Ints as i32,
-        ints: v.to_vec(),
-        ..Default::default()
-    }
+    pb::AttributeProto { name: name.into(), r#type: AttributeType::Ints as i32, ints: v.to_vec(), ..Default::default() }
 }
 
 fn attr_int(name: &str, v: i64) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: AttributeType::Int as i32,
-        i: v,
-        ..Default::default()
-    }
+    pb::AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i: v, ..Default::default() }
 }
 
 fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
     let shape = pb::TensorShapeProto {
-        dim: dims
-            .iter()
-            .map(|d| Dimension {
-                value: Some(Value::DimValue(*d)),
-                ..Default::default()
-            })
-            .collect(),
+        dim: dims.iter().map(|d| Dimension { value: Some(Value::DimValue(*d)), ..Default::default() }).collect(),
     };
     pb::ValueInfoProto {
         name: name.into(),
         r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: 1,
-                shape: Some(shape),
-            })),
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
             ..Default::default()
         }),
         ..Default::default()
@@ -121,30 +102,13 @@ impl Graph {
     }
 
     /// Convolution with bias and 'same' padding for odd kernels at stride 1.
-    pub fn conv(
-        &mut self,
-        x: &str,
-        w: &str,
-        b: &str,
-        kernel: i64,
-        stride: i64,
-        groups: i64,
-    ) -> String {
+    pub fn conv(&mut self, x: &str, w: &str, b: &str, kernel: i64, stride: i64, groups: i64) -> String {
         self.conv_padded(x, w, b, kernel, stride, (kernel - 1) / 2, groups)
     }
 
     /// Convolution with bias and `p` pixels of zero padding on every side.
     #[allow(clippy::too_many_arguments)]
-    pub fn conv_padded(
-        &mut self,
-        x: &str,
-        w: &str,
-        b: &str,
-        kernel: i64,
-        stride: i64,
-        p: i64,
-        groups: i64,
-    ) -> String {
+    pub fn conv_padded(&mut self, x: &str, w: &str, b: &str, kernel: i64, stride: i64, p: i64, groups: i64) -> String {
         self.node(
             "Conv",
             &[x, w, b],
@@ -174,11 +138,7 @@ impl Graph {
         self.node(
             op,
             &[x],
-            vec![
-                attr_ints("kernel_shape", &[k, k]),
-                attr_ints("strides", &[s, s]),
-                attr_ints("pads", &[p, p, p, p]),
-            ],
+            vec![attr_ints("kernel_shape", &[k, k]), attr_ints("strides", &[s, s]), attr_ints("pads", &[p, p, p, p])],
         )
     }
 
@@ -207,25 +167,14 @@ impl Graph {
     /// A bidirectional `LSTM` over `x` (`[T, N, in]`, ONNX gate order i, o, f, c) with
     /// weights `w` `[2, 4H, in]`, `r` `[2, 4H, H]` and biases `b` `[2, 8H]`; returns `Y`,
     /// `[T, 2, N, H]`.
-    pub fn lstm_bidirectional(
-        &mut self,
-        x: &str,
-        w: &str,
-        r: &str,
-        b: &str,
-        hidden: i64,
-    ) -> String {
+    pub fn lstm_bidirectional(&mut self, x: &str, w: &str, r: &str, b: &str, hidden: i64) -> String {
         let direction = pb::AttributeProto {
             name: "direction".into(),
             r#type: AttributeType::String as i32,
             s: b"bidirectional".to_vec(),
             ..Default::default()
         };
-        self.node(
-            "LSTM",
-            &[x, w, r, b],
-            vec![attr_int("hidden_size", hidden), direction],
-        )
+        self.node("LSTM", &[x, w, r, b], vec![attr_int("hidden_size", hidden), direction])
     }
 
     /// `Flatten(axis=1)`.
@@ -239,13 +188,7 @@ impl Graph {
     }
 
     /// The finished model.
-    pub fn into_model(
-        self,
-        input: &str,
-        input_dims: &[i64],
-        output: &str,
-        output_dims: &[i64],
-    ) -> pb::ModelProto {
+    pub fn into_model(self, input: &str, input_dims: &[i64], output: &str, output_dims: &[i64]) -> pb::ModelProto {
         let mut nodes = self.nodes;
         // Name the graph output "logits" through an Identity.
         nodes.push(pb::NodeProto {
@@ -257,10 +200,7 @@ impl Graph {
         });
         pb::ModelProto {
             ir_version: 8,
-            opset_import: vec![pb::OperatorSetIdProto {
-                domain: String::new(),
-                version: OPSET,
-            }],
+            opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: OPSET }],
             producer_name: "host-train".into(),
             producer_version: env!("CARGO_PKG_VERSION").into(),
             graph: Some(pb::GraphProto {

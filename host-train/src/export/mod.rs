@@ -87,12 +87,8 @@ fn weights(vs: &tch::nn::VarStore) -> Result<Weights> {
     vs.variables()
         .into_iter()
         .map(|(name, t)| {
-            let t = t
-                .to_device(Device::Cpu)
-                .to_kind(tch::Kind::Float)
-                .contiguous();
-            let data = Vec::<f32>::try_from(t.flatten(0, -1))
-                .with_context(|| format!("reading {name}"))?;
+            let t = t.to_device(Device::Cpu).to_kind(tch::Kind::Float).contiguous();
+            let data = Vec::<f32>::try_from(t.flatten(0, -1)).with_context(|| format!("reading {name}"))?;
             Ok((name, (t.size(), data)))
         })
         .collect()
@@ -103,8 +99,7 @@ fn weights(vs: &tch::nn::VarStore) -> Result<Weights> {
 pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
     let cfg = TrainConfig::load(&opts.run)?;
     let card_path = opts.run.join("card.json");
-    let card_json = std::fs::read_to_string(&card_path)
-        .with_context(|| format!("reading {}", card_path.display()))?;
+    let card_json = std::fs::read_to_string(&card_path).with_context(|| format!("reading {}", card_path.display()))?;
     let mut card = ModelCard::from_json(&card_json, &card_path)?;
     let ds = train::load_dataset(&cfg)?;
     let split = Split::load(&opts.run.join("split.json"), &ds)?;
@@ -121,23 +116,16 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
         WeightForm::Int8Static(form) => {
             let inputs = match &opts.calibration {
                 Some(path) => {
-                    let calib =
-                        crate::data::load(path, &cfg.load_options()).with_context(|| {
-                            format!("loading the calibration dataset {}", path.display())
-                        })?;
+                    let calib = crate::data::load(path, &cfg.load_options())
+                        .with_context(|| format!("loading the calibration dataset {}", path.display()))?;
                     let all: Vec<usize> = (0..calib.samples.len()).collect();
                     calibration_inputs(&card, &calib, &all, opts.calib_images)?
                 }
                 None => calibration_inputs(&card, &ds, &split.train, opts.calib_images)?,
             };
             proto = quantize::quantize(&proto, form, &card.preprocess.input_shape(), &inputs)
-                .with_context(|| {
-                    format!("quantizing {} as {}", opts.run.display(), form.card_form())
-                })?;
-            Quantization::Int8 {
-                form: form.card_form().into(),
-                calibration_images: inputs.len() as u64,
-            }
+                .with_context(|| format!("quantizing {} as {}", opts.run.display(), form.card_form()))?;
+            Quantization::Int8 { form: form.card_form().into(), calibration_images: inputs.len() as u64 }
         }
     };
     let bytes = card.embed(&proto.encode_to_vec(), &opts.out)?;
@@ -168,8 +156,7 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
     if let Some(dir) = opts.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    shared::atomic::write(&opts.out, &bytes)
-        .with_context(|| format!("writing {}", opts.out.display()))?;
+    shared::atomic::write(&opts.out, &bytes).with_context(|| format!("writing {}", opts.out.display()))?;
     Ok(ExportSummary {
         path: opts.out.clone(),
         bytes: bytes.len(),
@@ -182,20 +169,13 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
 /// Up to `n` training images, spread evenly over the training split, preprocessed as
 /// the card says: the calibration set of the static int8 forms (never the held-out
 /// images the gate compares).
-fn calibration_inputs(
-    card: &ModelCard,
-    ds: &crate::data::Dataset,
-    train: &[usize],
-    n: usize,
-) -> Result<Vec<Vec<f32>>> {
+fn calibration_inputs(card: &ModelCard, ds: &crate::data::Dataset, train: &[usize], n: usize) -> Result<Vec<Vec<f32>>> {
     if n == 0 || train.is_empty() {
         bail!("static int8 needs calibration images (--calib-images > 0 and a training split)");
     }
     let n = n.min(train.len());
     let mut pre = Preprocessor::new(card.preprocess.clone())?;
-    (0..n)
-        .map(|k| Ok(pre.image(&ds.samples[train[k * train.len() / n]].image)?))
-        .collect()
+    (0..n).map(|k| Ok(pre.image(&ds.samples[train[k * train.len() / n]].image)?)).collect()
 }
 
 /// Runs the images through libtorch and through tract on `bytes`, and applies the gate.
@@ -216,17 +196,12 @@ fn gate(
         let sample = &ds.samples[i];
         let x = pre.image(&sample.image)?;
         let torch: Vec<f32> = tch::no_grad(|| {
-            let t =
-                Tensor::from_slice(&x).view([1, shape[1] as i64, shape[2] as i64, shape[3] as i64]);
+            let t = Tensor::from_slice(&x).view([1, shape[1] as i64, shape[2] as i64, shape[3] as i64]);
             Vec::<f32>::try_from(model.net.forward_t(&t, false).flatten(0, -1))
         })?;
         let tract = engine.run(&x)?;
         if tract.len() != torch.len() {
-            bail!(
-                "tract returns {} values, libtorch {}",
-                tract.len(),
-                torch.len()
-            );
+            bail!("tract returns {} values, libtorch {}", tract.len(), torch.len());
         }
         for (a, b) in torch.iter().zip(&tract) {
             max_diff = max_diff.max((a - b).abs() as f64);
@@ -237,9 +212,7 @@ fn gate(
             if v.len() == 1 {
                 (v[0] > 0.0) as usize
             } else {
-                v.iter()
-                    .enumerate()
-                    .fold(0, |best, (k, x)| if *x > v[best] { k } else { best })
+                v.iter().enumerate().fold(0, |best, (k, x)| if *x > v[best] { k } else { best })
             }
         };
         let (pt, pr) = (top(&torch), top(&tract));
@@ -249,16 +222,10 @@ fn gate(
     }
     let n = images.len() as f64;
     let range = (hi - lo).max(1e-12);
-    let (top1, acc_torch, acc_tract) = (
-        agree as f64 / n,
-        right_torch as f64 / n,
-        right_tract as f64 / n,
-    );
+    let (top1, acc_torch, acc_tract) = (agree as f64 / n, right_torch as f64 / n, right_tract as f64 / n);
     let passed = match form {
         WeightForm::Float => agree == images.len() && max_diff <= 1e-3 * range,
-        WeightForm::Int8WeightOnly | WeightForm::Int8Static(_) => {
-            top1 >= 0.99 && acc_tract >= acc_torch - 0.01
-        }
+        WeightForm::Int8WeightOnly | WeightForm::Int8Static(_) => top1 >= 0.99 && acc_tract >= acc_torch - 0.01,
     };
     Ok(Parity {
         images: images.len(),
@@ -275,8 +242,7 @@ fn gate(
 pub fn default_out(run: &Path, form: WeightForm) -> Result<PathBuf> {
     let card_path = run.join("card.json");
     let card = ModelCard::from_json(
-        &std::fs::read_to_string(&card_path)
-            .with_context(|| format!("reading {}", card_path.display()))?,
+        &std::fs::read_to_string(&card_path).with_context(|| format!("reading {}", card_path.display()))?,
         &card_path,
     )?;
     let suffix = match form {

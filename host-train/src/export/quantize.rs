@@ -21,7 +21,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{bail, Context, Result};
 use prost::Message;
 use tract_onnx::pb;
 use tract_onnx::pb::attribute_proto::AttributeType;
@@ -61,39 +61,20 @@ fn f32s(t: &pb::TensorProto) -> Vec<f32> {
     if t.raw_data.is_empty() {
         t.float_data.clone()
     } else {
-        t.raw_data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
+        t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
     }
 }
 
 fn tensor(name: &str, dims: &[i64], data_type: i32, raw_data: Vec<u8>) -> pb::TensorProto {
-    pb::TensorProto {
-        name: name.into(),
-        dims: dims.to_vec(),
-        data_type,
-        raw_data,
-        ..Default::default()
-    }
+    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type, raw_data, ..Default::default() }
 }
 
 fn f32_tensor(name: &str, dims: &[i64], v: &[f32]) -> pb::TensorProto {
-    tensor(
-        name,
-        dims,
-        FLOAT,
-        v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-    )
+    tensor(name, dims, FLOAT, v.iter().flat_map(|x| x.to_le_bytes()).collect())
 }
 
 fn attr_int(name: &str, i: i64) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: AttributeType::Int as i32,
-        i,
-        ..Default::default()
-    }
+    pb::AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i, ..Default::default() }
 }
 
 fn get_int(node: &pb::NodeProto, name: &str) -> Option<i64> {
@@ -104,12 +85,7 @@ fn get_float(node: &pb::NodeProto, name: &str) -> Option<f32> {
     node.attribute.iter().find(|a| a.name == name).map(|a| a.f)
 }
 
-fn node(
-    op: &str,
-    inputs: &[&str],
-    output: &str,
-    attribute: Vec<pb::AttributeProto>,
-) -> pb::NodeProto {
+fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<pb::AttributeProto>) -> pb::NodeProto {
     pb::NodeProto {
         op_type: op.into(),
         name: output.into(),
@@ -123,11 +99,7 @@ fn node(
 /// Whether `n` is an op the rewrite quantizes: `Conv`, `Gemm` (no `transA`, alpha and
 /// beta 1) or `MatMul`, whose weight (input 1) is a float initializer.
 fn quantizable(n: &pb::NodeProto, inits: &HashMap<String, pb::TensorProto>) -> bool {
-    let weight_ok = n
-        .input
-        .get(1)
-        .and_then(|w| inits.get(w))
-        .is_some_and(|w| w.data_type == FLOAT);
+    let weight_ok = n.input.get(1).and_then(|w| inits.get(w)).is_some_and(|w| w.data_type == FLOAT);
     let ok = match n.op_type.as_str() {
         "Conv" => true,
         "Gemm" => {
@@ -135,11 +107,7 @@ fn quantizable(n: &pb::NodeProto, inits: &HashMap<String, pb::TensorProto>) -> b
                 && get_float(n, "alpha").unwrap_or(1.0) == 1.0
                 && get_float(n, "beta").unwrap_or(1.0) == 1.0
         }
-        "MatMul" => n
-            .input
-            .get(1)
-            .and_then(|w| inits.get(w))
-            .is_some_and(|w| w.dims.len() == 2),
+        "MatMul" => n.input.get(1).and_then(|w| inits.get(w)).is_some_and(|w| w.dims.len() == 2),
         _ => false,
     };
     ok && weight_ok && n.output.len() == 1
@@ -156,20 +124,14 @@ fn weight_axis(n: &pb::NodeProto) -> usize {
 }
 
 fn initializers(g: &pb::GraphProto) -> HashMap<String, pb::TensorProto> {
-    g.initializer
-        .iter()
-        .map(|t| (t.name.clone(), t.clone()))
-        .collect()
+    g.initializer.iter().map(|t| (t.name.clone(), t.clone())).collect()
 }
 
 /// Symmetric i8 quantization of `data` (shape `dims`): one scale, or one per index of
 /// `axis`.
 fn quantize_weight(data: &[f32], dims: &[i64], axis: Option<usize>) -> (Vec<i8>, Vec<f32>) {
     let (channels, inner) = match axis {
-        Some(a) => (
-            dims[a] as usize,
-            dims[a + 1..].iter().product::<i64>() as usize,
-        ),
+        Some(a) => (dims[a] as usize, dims[a + 1..].iter().product::<i64>() as usize),
         None => (1, data.len()),
     };
     let channel = |i: usize| (i / inner) % channels;
@@ -178,15 +140,8 @@ fn quantize_weight(data: &[f32], dims: &[i64], axis: Option<usize>) -> (Vec<i8>,
         let c = channel(i);
         max[c] = max[c].max(v.abs());
     }
-    let scales: Vec<f32> = max
-        .iter()
-        .map(|m| if *m > 0.0 { m / 127.0 } else { 1.0 })
-        .collect();
-    let q = data
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v / scales[channel(i)]).round().clamp(-127.0, 127.0) as i8)
-        .collect();
+    let scales: Vec<f32> = max.iter().map(|m| if *m > 0.0 { m / 127.0 } else { 1.0 }).collect();
+    let q = data.iter().enumerate().map(|(i, v)| (v / scales[channel(i)]).round().clamp(-127.0, 127.0) as i8).collect();
     (q, scales)
 }
 
@@ -199,15 +154,11 @@ fn act_params((lo, hi): (f32, f32)) -> (f32, u8) {
 }
 
 fn i32_bias(bias: &[f32], x_scale: f32, w_scales: &[f32]) -> (Vec<u8>, Vec<f32>) {
-    let scales: Vec<f32> = (0..bias.len())
-        .map(|c| x_scale * w_scales[if w_scales.len() == 1 { 0 } else { c }])
-        .collect();
+    let scales: Vec<f32> = (0..bias.len()).map(|c| x_scale * w_scales[if w_scales.len() == 1 { 0 } else { c }]).collect();
     let q = bias
         .iter()
         .zip(&scales)
-        .flat_map(|(b, s)| {
-            ((b / s).round().clamp(i32::MIN as f32, i32::MAX as f32) as i32).to_le_bytes()
-        })
+        .flat_map(|(b, s)| ((b / s).round().clamp(i32::MIN as f32, i32::MAX as f32) as i32).to_le_bytes())
         .collect();
     (q, scales)
 }
@@ -248,12 +199,9 @@ pub fn gemm_to_matmul(model: &pb::ModelProto) -> Result<pb::ModelProto> {
         if get_int(&n, "transB").unwrap_or(0) == 1 {
             let (rows, cols) = (w.dims[0] as usize, w.dims[1] as usize);
             let d = f32s(w);
-            let t: Vec<f32> = (0..rows * cols)
-                .map(|i| d[(i % rows) * cols + i / rows])
-                .collect();
+            let t: Vec<f32> = (0..rows * cols).map(|i| d[(i % rows) * cols + i / rows]).collect();
             name = format!("{y}.weight_kn");
-            g.initializer
-                .push(f32_tensor(&name, &[w.dims[1], w.dims[0]], &t));
+            g.initializer.push(f32_tensor(&name, &[w.dims[1], w.dims[0]], &t));
         } else {
             name.clone_from(&w.name);
         }
@@ -272,30 +220,17 @@ pub fn gemm_to_matmul(model: &pb::ModelProto) -> Result<pb::ModelProto> {
 }
 
 fn drop_unused_initializers(g: &mut pb::GraphProto) {
-    let used: HashSet<String> = g
-        .node
-        .iter()
-        .flat_map(|n| n.input.iter().cloned())
-        .chain(g.output.iter().map(|o| o.name.clone()))
-        .collect();
+    let used: HashSet<String> = g.node.iter().flat_map(|n| n.input.iter().cloned()).chain(g.output.iter().map(|o| o.name.clone())).collect();
     g.initializer.retain(|t| used.contains(&t.name));
 }
 
 /// Runs `model` in tract over `images` (each of shape `shape`) and returns the min/max
 /// of every tensor in `names`.
-pub fn calibrate(
-    model: &pb::ModelProto,
-    shape: &[usize],
-    images: &[Vec<f32>],
-    names: &[String],
-) -> Result<Ranges> {
+pub fn calibrate(model: &pb::ModelProto, shape: &[usize], images: &[Vec<f32>], names: &[String]) -> Result<Ranges> {
     let mut m = model.clone();
     let g = m.graph.as_mut().context("the model has no graph")?;
     let first = g.output.len();
-    g.output.extend(names.iter().map(|n| pb::ValueInfoProto {
-        name: n.clone(),
-        ..Default::default()
-    }));
+    g.output.extend(names.iter().map(|n| pb::ValueInfoProto { name: n.clone(), ..Default::default() }));
     let plan = tract_onnx::onnx()
         .model_for_read(&mut Cursor::new(m.encode_to_vec()))
         .context("tract cannot parse the calibration graph")?
@@ -305,9 +240,7 @@ pub fn calibrate(
         .into_runnable()?;
     let mut ranges: Ranges = HashMap::new();
     for x in images {
-        let out = plan
-            .run(tvec!(Tensor::from_shape(shape, x)?.into_tvalue()))
-            .context("running the calibration graph")?;
+        let out = plan.run(tvec!(Tensor::from_shape(shape, x)?.into_tvalue())).context("running the calibration graph")?;
         for (k, name) in names.iter().enumerate() {
             let v = out[first + k].to_plain_array_view::<f32>()?;
             let r = ranges.entry(name.clone()).or_insert((f32::MAX, f32::MIN));
@@ -321,20 +254,11 @@ pub fn calibrate(
 }
 
 /// The `form` of the float `model`, calibrated on `images` (each of shape `shape`).
-pub fn quantize(
-    model: &pb::ModelProto,
-    form: StaticForm,
-    shape: &[usize],
-    images: &[Vec<f32>],
-) -> Result<pb::ModelProto> {
+pub fn quantize(model: &pb::ModelProto, form: StaticForm, shape: &[usize], images: &[Vec<f32>]) -> Result<pb::ModelProto> {
     if images.is_empty() {
         bail!("static int8 needs calibration images");
     }
-    let model = if form == StaticForm::QLinear {
-        gemm_to_matmul(model)?
-    } else {
-        model.clone()
-    };
+    let model = if form == StaticForm::QLinear { gemm_to_matmul(model)? } else { model.clone() };
     let names = activation_names(model.graph.as_ref().context("the model has no graph")?);
     if names.is_empty() {
         bail!("the model has no Conv, Gemm or MatMul with constant weights to quantize");
@@ -348,9 +272,7 @@ pub fn quantize(
 }
 
 fn range<'a>(ranges: &'a Ranges, t: &str) -> Result<&'a (f32, f32)> {
-    ranges
-        .get(t)
-        .with_context(|| format!("tensor '{t}' was not calibrated"))
+    ranges.get(t).with_context(|| format!("tensor '{t}' was not calibrated"))
 }
 
 /// Whether tensor `t` only reaches graph outputs (directly or through `Identity`):
@@ -360,25 +282,13 @@ fn feeds_outputs_only(g: &pb::GraphProto, t: &str) -> bool {
     if outputs.contains(t) {
         return true;
     }
-    let consumers: Vec<&pb::NodeProto> = g
-        .node
-        .iter()
-        .filter(|n| n.input.iter().any(|i| i == t))
-        .collect();
-    !consumers.is_empty()
-        && consumers
-            .iter()
-            .all(|n| n.op_type == "Identity" && outputs.contains(n.output[0].as_str()))
+    let consumers: Vec<&pb::NodeProto> = g.node.iter().filter(|n| n.input.iter().any(|i| i == t)).collect();
+    !consumers.is_empty() && consumers.iter().all(|n| n.op_type == "Identity" && outputs.contains(n.output[0].as_str()))
 }
 
 /// Adds the scale and zero point initializers of activation `t` (once) and returns
 /// their names.
-fn act_consts(
-    t: &str,
-    ranges: &Ranges,
-    added: &mut HashMap<String, (String, String)>,
-    inits: &mut Vec<pb::TensorProto>,
-) -> Result<(String, String)> {
+fn act_consts(t: &str, ranges: &Ranges, added: &mut HashMap<String, (String, String)>, inits: &mut Vec<pb::TensorProto>) -> Result<(String, String)> {
     if let Some(c) = added.get(t) {
         return Ok(c.clone());
     }
@@ -392,17 +302,11 @@ fn act_consts(
 
 /// QDQ: `Q -> DQ` on every activation entering or leaving a quantized op (except the
 /// logits), `DQ` of i8 weights and i32 biases.
-fn rewrite_qdq(
-    model: &pb::ModelProto,
-    per_channel: bool,
-    ranges: &Ranges,
-) -> Result<pb::ModelProto> {
+fn rewrite_qdq(model: &pb::ModelProto, per_channel: bool, ranges: &Ranges) -> Result<pb::ModelProto> {
     let mut m = model.clone();
     let g = m.graph.as_mut().context("the model has no graph")?;
     let inits = initializers(g);
-    let quant: Vec<usize> = (0..g.node.len())
-        .filter(|&i| quantizable(&g.node[i], &inits))
-        .collect();
+    let quant: Vec<usize> = (0..g.node.len()).filter(|&i| quantizable(&g.node[i], &inits)).collect();
     let mut acts: Vec<String> = Vec::new();
     for &i in &quant {
         let n = &g.node[i];
@@ -422,88 +326,43 @@ fn rewrite_qdq(
         let w = &inits[&n.input[1]];
         let axis = weight_axis(n);
         let (q, scales) = quantize_weight(&f32s(w), &w.dims, per_channel.then_some(axis));
-        let pdims: Vec<i64> = if per_channel {
-            vec![scales.len() as i64]
-        } else {
-            vec![]
-        };
-        let axis_attr = || {
-            if per_channel {
-                vec![attr_int("axis", axis as i64)]
-            } else {
-                vec![]
-            }
-        };
-        let (wq, ws, wz, wd) = (
-            format!("{y}.w_q"),
-            format!("{y}.w_scale"),
-            format!("{y}.w_zero"),
-            format!("{y}.w"),
-        );
-        new_inits.push(tensor(
-            &wq,
-            &w.dims,
-            INT8,
-            q.iter().map(|v| *v as u8).collect(),
-        ));
+        let pdims: Vec<i64> = if per_channel { vec![scales.len() as i64] } else { vec![] };
+        let axis_attr = || if per_channel { vec![attr_int("axis", axis as i64)] } else { vec![] };
+        let (wq, ws, wz, wd) = (format!("{y}.w_q"), format!("{y}.w_scale"), format!("{y}.w_zero"), format!("{y}.w"));
+        new_inits.push(tensor(&wq, &w.dims, INT8, q.iter().map(|v| *v as u8).collect()));
         new_inits.push(f32_tensor(&ws, &pdims, &scales));
         new_inits.push(tensor(&wz, &pdims, INT8, vec![0; scales.len()]));
         let mut pre = vec![node("DequantizeLinear", &[&wq, &ws, &wz], &wd, axis_attr())];
         n.input[1] = wd;
         // The bias as i32 on the scale x_scale * w_scale (per channel when the weights are).
-        if let Some(b) = n
-            .input
-            .get(2)
-            .and_then(|b| inits.get(b))
-            .filter(|b| b.data_type == FLOAT)
+        if let Some(b) = n.input.get(2).and_then(|b| inits.get(b)).filter(|b| b.data_type == FLOAT)
             && let Some(r) = ranges.get(&n.input[0])
         {
             let bias = f32s(b);
             let (q, bs) = i32_bias(&bias, act_params(*r).0, &scales);
-            let (bq, bsn, bz, bd) = (
-                format!("{y}.b_q"),
-                format!("{y}.b_scale"),
-                format!("{y}.b_zero"),
-                format!("{y}.b"),
-            );
+            let (bq, bsn, bz, bd) = (format!("{y}.b_q"), format!("{y}.b_scale"), format!("{y}.b_zero"), format!("{y}.b"));
             new_inits.push(tensor(&bq, &[bias.len() as i64], INT32, q));
             if per_channel {
                 new_inits.push(f32_tensor(&bsn, &[bias.len() as i64], &bs));
-                new_inits.push(tensor(
-                    &bz,
-                    &[bias.len() as i64],
-                    INT32,
-                    vec![0; 4 * bias.len()],
-                ));
+                new_inits.push(tensor(&bz, &[bias.len() as i64], INT32, vec![0; 4 * bias.len()]));
             } else {
                 new_inits.push(f32_tensor(&bsn, &[], &bs[..1]));
                 new_inits.push(tensor(&bz, &[], INT32, vec![0; 4]));
             }
-            let attrs = if per_channel {
-                vec![attr_int("axis", 0)]
-            } else {
-                vec![]
-            };
+            let attrs = if per_channel { vec![attr_int("axis", 0)] } else { vec![] };
             pre.push(node("DequantizeLinear", &[&bq, &bsn, &bz], &bd, attrs));
             n.input[2] = bd;
         }
         before.insert(i, pre);
     }
-    let producer: HashMap<String, usize> = g
-        .node
-        .iter()
-        .enumerate()
-        .flat_map(|(i, n)| n.output.iter().map(move |o| (o.clone(), i)))
-        .collect();
+    let producer: HashMap<String, usize> =
+        g.node.iter().enumerate().flat_map(|(i, n)| n.output.iter().map(move |o| (o.clone(), i))).collect();
     let mut added = HashMap::new();
     let mut rename = HashMap::new();
     for t in &acts {
         let (s, z) = act_consts(t, ranges, &mut added, &mut new_inits)?;
         let (q, dq) = (format!("{t}.q"), format!("{t}.dq"));
-        let pair = [
-            node("QuantizeLinear", &[t, &s, &z], &q, vec![]),
-            node("DequantizeLinear", &[&q, &s, &z], &dq, vec![]),
-        ];
+        let pair = [node("QuantizeLinear", &[t, &s, &z], &q, vec![]), node("DequantizeLinear", &[&q, &s, &z], &dq, vec![])];
         match producer.get(t) {
             Some(&p) => after.entry(p).or_default().extend(pair),
             None => at_start.extend(pair),
@@ -543,19 +402,12 @@ fn rewrite_qlinear(model: &pb::ModelProto, ranges: &Ranges) -> Result<pb::ModelP
     let mut nodes = Vec::new();
     let outputs: Vec<String> = g.output.iter().map(|o| o.name.clone()).collect();
     for n in std::mem::take(&mut g.node) {
-        let quantize = matches!(n.op_type.as_str(), "Conv" | "MatMul")
-            && quantizable(&n, &inits)
-            && !outputs.contains(&n.output[0]);
+        let quantize = matches!(n.op_type.as_str(), "Conv" | "MatMul") && quantizable(&n, &inits) && !outputs.contains(&n.output[0]);
         if !quantize {
             for inp in &n.input {
                 if pending.remove(inp) {
                     let (s, z) = act_consts(inp, ranges, &mut added, &mut new_inits)?;
-                    nodes.push(node(
-                        "DequantizeLinear",
-                        &[&quantized[inp], &s, &z],
-                        inp,
-                        vec![],
-                    ));
+                    nodes.push(node("DequantizeLinear", &[&quantized[inp], &s, &z], inp, vec![]));
                 }
             }
             nodes.push(n);
@@ -577,17 +429,8 @@ fn rewrite_qlinear(model: &pb::ModelProto, ranges: &Ranges) -> Result<pb::ModelP
         let axis = weight_axis(&n);
         let (q, scales) = quantize_weight(&f32s(w), &w.dims, Some(axis));
         let c = scales.len() as i64;
-        let (wq, ws, wz) = (
-            format!("{y}.w_q"),
-            format!("{y}.w_scale"),
-            format!("{y}.w_zero"),
-        );
-        new_inits.push(tensor(
-            &wq,
-            &w.dims,
-            INT8,
-            q.iter().map(|v| *v as u8).collect(),
-        ));
+        let (wq, ws, wz) = (format!("{y}.w_q"), format!("{y}.w_scale"), format!("{y}.w_zero"));
+        new_inits.push(tensor(&wq, &w.dims, INT8, q.iter().map(|v| *v as u8).collect()));
         new_inits.push(f32_tensor(&ws, &[c], &scales));
         new_inits.push(tensor(&wz, &[c], INT8, vec![0; c as usize]));
         let yq = format!("{y}.q");
@@ -595,12 +438,7 @@ fn rewrite_qlinear(model: &pb::ModelProto, ranges: &Ranges) -> Result<pb::ModelP
         let bq = format!("{y}.b_q");
         let op = if n.op_type == "Conv" {
             if let Some(b) = n.input.get(2).filter(|b| !b.is_empty()) {
-                let b = inits
-                    .get(b)
-                    .filter(|b| b.data_type == FLOAT)
-                    .with_context(|| {
-                        format!("Conv '{}' has a bias that is not a float constant", n.name)
-                    })?;
+                let b = inits.get(b).filter(|b| b.data_type == FLOAT).with_context(|| format!("Conv '{}' has a bias that is not a float constant", n.name))?;
                 let bias = f32s(b);
                 let (q, _) = i32_bias(&bias, act_params(*range(ranges, &x)?).0, &scales);
                 new_inits.push(tensor(&bq, &[bias.len() as i64], INT32, q));
@@ -610,28 +448,14 @@ fn rewrite_qlinear(model: &pb::ModelProto, ranges: &Ranges) -> Result<pb::ModelP
         } else {
             "QLinearMatMul"
         };
-        nodes.push(node(
-            op,
-            &inputs,
-            &yq,
-            if op == "QLinearConv" {
-                n.attribute.clone()
-            } else {
-                vec![]
-            },
-        ));
+        nodes.push(node(op, &inputs, &yq, if op == "QLinearConv" { n.attribute.clone() } else { vec![] }));
         quantized.insert(y.clone(), yq);
         pending.insert(y);
     }
     for o in &outputs {
         if pending.remove(o) {
             let (s, z) = act_consts(o, ranges, &mut added, &mut new_inits)?;
-            nodes.push(node(
-                "DequantizeLinear",
-                &[&quantized[o], &s, &z],
-                o,
-                vec![],
-            ));
+            nodes.push(node("DequantizeLinear", &[&quantized[o], &s, &z], o, vec![]));
         }
     }
     g.node = nodes;

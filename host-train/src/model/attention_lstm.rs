@@ -37,16 +37,8 @@ impl BiLstm {
         for layer in 0..LSTM_LAYERS {
             let cin = if layer == 0 { input } else { 2 * HIDDEN };
             for suffix in ["", "_reverse"] {
-                weights.push(vs.var(
-                    &format!("weight_ih_l{layer}{suffix}"),
-                    &[4 * HIDDEN, cin],
-                    init,
-                ));
-                weights.push(vs.var(
-                    &format!("weight_hh_l{layer}{suffix}"),
-                    &[4 * HIDDEN, HIDDEN],
-                    init,
-                ));
+                weights.push(vs.var(&format!("weight_ih_l{layer}{suffix}"), &[4 * HIDDEN, cin], init));
+                weights.push(vs.var(&format!("weight_hh_l{layer}{suffix}"), &[4 * HIDDEN, HIDDEN], init));
                 weights.push(vs.var(&format!("bias_ih_l{layer}{suffix}"), &[4 * HIDDEN], init));
                 weights.push(vs.var(&format!("bias_hh_l{layer}{suffix}"), &[4 * HIDDEN], init));
             }
@@ -57,10 +49,7 @@ impl BiLstm {
 
 impl ModuleT for BiLstm {
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
-        let zeros = Tensor::zeros(
-            [2 * LSTM_LAYERS, x.size()[0], HIDDEN],
-            (x.kind(), x.device()),
-        );
+        let zeros = Tensor::zeros([2 * LSTM_LAYERS, x.size()[0], HIDDEN], (x.kind(), x.device()));
         let (out, _, _) = x.lstm(
             &[&zeros, &zeros],
             &self.weights.iter().collect::<Vec<_>>(),
@@ -85,11 +74,7 @@ struct AttentionPool {
 
 impl ModuleT for AttentionPool {
     fn forward_t(&self, x: &Tensor, _train: bool) -> Tensor {
-        let w = x
-            .apply(&self.score)
-            .tanh()
-            .apply(&self.out)
-            .softmax(1, Kind::Float);
+        let w = x.apply(&self.score).tanh().apply(&self.out).softmax(1, Kind::Float);
         (x * w).sum_dim_intlist(1, false, Kind::Float)
     }
 }
@@ -99,12 +84,7 @@ pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     let dropout = spec.dropout;
     let features = resnet::body(&(vs / "feature_extractor"), spec.in_channels, None);
     let attention = AttentionPool {
-        score: nn::linear(
-            vs / "attention" / 0,
-            2 * HIDDEN,
-            ATTENTION,
-            Default::default(),
-        ),
+        score: nn::linear(vs / "attention" / 0, 2 * HIDDEN, ATTENTION, Default::default()),
         out: nn::linear(vs / "attention" / 2, ATTENTION, 1, Default::default()),
     };
     let c = vs / "classifier";
@@ -112,31 +92,15 @@ pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     Ok(Layers::new()
         .push("feature_extractor", "feature_extractor", features)
         .push_fn("to_sequence", |x| x.flatten(2, -1).permute([0, 2, 1]))
-        .push(
-            "lstm",
-            "lstm",
-            BiLstm::new(&(vs / "lstm"), FEATURES, dropout),
-        )
+        .push("lstm", "lstm", BiLstm::new(&(vs / "lstm"), FEATURES, dropout))
         .push("attention", "attention", attention)
-        .push(
-            "classifier.0",
-            "classifier.0",
-            nn::linear(&c / 0, 2 * HIDDEN, 512, Default::default()),
-        )
+        .push("classifier.0", "classifier.0", nn::linear(&c / 0, 2 * HIDDEN, 512, Default::default()))
         .push_fn("relu1", |x| x.relu())
         .push("classifier.2", "classifier.2", bn(2, 512))
         .push_fn_t("dropout1", move |x, train| x.dropout(dropout, train))
-        .push(
-            "classifier.4",
-            "classifier.4",
-            nn::linear(&c / 4, 512, 256, Default::default()),
-        )
+        .push("classifier.4", "classifier.4", nn::linear(&c / 4, 512, 256, Default::default()))
         .push_fn("relu2", |x| x.relu())
         .push("classifier.6", "classifier.6", bn(6, 256))
         .push_fn_t("dropout2", move |x, train| x.dropout(dropout, train))
-        .push(
-            "classifier.8",
-            "classifier.8",
-            nn::linear(&c / 8, 256, spec.outputs(), Default::default()),
-        ))
+        .push("classifier.8", "classifier.8", nn::linear(&c / 8, 256, spec.outputs(), Default::default())))
 }

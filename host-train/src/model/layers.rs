@@ -14,10 +14,7 @@ struct Layer {
 
 impl std::fmt::Debug for Layer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Layer")
-            .field("name", &self.name)
-            .field("prefixes", &self.prefixes)
-            .finish()
+        f.debug_struct("Layer").field("name", &self.name).field("prefixes", &self.prefixes).finish()
     }
 }
 
@@ -47,26 +44,13 @@ impl Layers {
     /// Appends a layer whose parameters live under the variable prefix `prefix`
     /// (`""` for a layer without parameters).
     pub fn push(self, name: &str, prefix: &str, module: impl ModuleT + Send + 'static) -> Self {
-        let prefixes = if prefix.is_empty() {
-            vec![]
-        } else {
-            vec![prefix.to_string()]
-        };
+        let prefixes = if prefix.is_empty() { vec![] } else { vec![prefix.to_string()] };
         self.push_prefixes(name, prefixes, module)
     }
 
     /// Appends a layer whose parameters live under several variable prefixes.
-    pub fn push_prefixes(
-        mut self,
-        name: &str,
-        prefixes: Vec<String>,
-        module: impl ModuleT + Send + 'static,
-    ) -> Self {
-        self.layers.push(Layer {
-            name: name.into(),
-            prefixes,
-            module: Box::new(module),
-        });
+    pub fn push_prefixes(mut self, name: &str, prefixes: Vec<String>, module: impl ModuleT + Send + 'static) -> Self {
+        self.layers.push(Layer { name: name.into(), prefixes, module: Box::new(module) });
         self
     }
 
@@ -76,11 +60,7 @@ impl Layers {
     }
 
     /// Appends a parameter-free function of the input and the training flag.
-    pub fn push_fn_t(
-        self,
-        name: &str,
-        f: impl Fn(&Tensor, bool) -> Tensor + Send + 'static,
-    ) -> Self {
+    pub fn push_fn_t(self, name: &str, f: impl Fn(&Tensor, bool) -> Tensor + Send + 'static) -> Self {
         self.push(name, "", nn::func_t(f))
     }
 
@@ -98,34 +78,24 @@ impl Layers {
     /// mode, no gradients) and its trainable parameters in `vs`.
     pub fn summary(&self, vs: &nn::VarStore, channels: i64, size: i64) -> Vec<SummaryRow> {
         let vars = vs.variables();
-        let trainable: Vec<(String, u64)> = vars
-            .iter()
-            .filter(|(_, t)| t.requires_grad())
-            .map(|(name, t)| (name.clone(), t.numel() as u64))
-            .collect();
+        let trainable: Vec<(String, u64)> =
+            vars.iter().filter(|(_, t)| t.requires_grad()).map(|(name, t)| (name.clone(), t.numel() as u64)).collect();
         let _guard = tch::no_grad_guard();
-        let mut x = Tensor::zeros([1, channels, size, size], (Kind::Float, Device::Cpu))
-            .to_device(vs.device());
+        let mut x = Tensor::zeros([1, channels, size, size], (Kind::Float, Device::Cpu)).to_device(vs.device());
         let mut rows = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
             x = layer.module.forward_t(&x, false);
             let params = trainable
                 .iter()
                 .filter(|(name, _)| {
-                    layer.prefixes.iter().any(|p| {
-                        name == p
-                            || name
-                                .strip_prefix(p.as_str())
-                                .is_some_and(|r| r.starts_with('.'))
-                    })
+                    layer
+                        .prefixes
+                        .iter()
+                        .any(|p| name == p || name.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('.')))
                 })
                 .map(|(_, n)| n)
                 .sum();
-            rows.push(SummaryRow {
-                name: layer.name.clone(),
-                shape: x.size(),
-                params,
-            });
+            rows.push(SummaryRow { name: layer.name.clone(), shape: x.size(), params });
         }
         rows
     }
@@ -137,51 +107,21 @@ impl ModuleT for Layers {
         let Some(first) = layers.next() else {
             return x.shallow_clone();
         };
-        layers.fold(first.module.forward_t(x, train), |y, l| {
-            l.module.forward_t(&y, train)
-        })
+        layers.fold(first.module.forward_t(x, train), |y, l| l.module.forward_t(&y, train))
     }
 }
 
 /// The summary as a table ending with `total params: N`.
 pub fn summary_table(rows: &[SummaryRow], total: u64) -> String {
     use std::fmt::Write;
-    let shape = |s: &[i64]| {
-        format!(
-            "[{}]",
-            s.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let name_w = rows
-        .iter()
-        .map(|r| r.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("Layer".len());
-    let shape_w = rows
-        .iter()
-        .map(|r| shape(&r.shape).len())
-        .max()
-        .unwrap_or(0)
-        .max("Output Shape".len());
+    let shape = |s: &[i64]| format!("[{}]", s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+    let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max("Layer".len());
+    let shape_w = rows.iter().map(|r| shape(&r.shape).len()).max().unwrap_or(0).max("Output Shape".len());
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<name_w$}  {:<shape_w$}  {:>12}",
-        "Layer", "Output Shape", "Param #"
-    );
+    let _ = writeln!(out, "{:<name_w$}  {:<shape_w$}  {:>12}", "Layer", "Output Shape", "Param #");
     let _ = writeln!(out, "{}", "-".repeat(name_w + shape_w + 16));
     for r in rows {
-        let _ = writeln!(
-            out,
-            "{:<name_w$}  {:<shape_w$}  {:>12}",
-            r.name,
-            shape(&r.shape),
-            group_digits(r.params)
-        );
+        let _ = writeln!(out, "{:<name_w$}  {:<shape_w$}  {:>12}", r.name, shape(&r.shape), group_digits(r.params));
     }
     let _ = writeln!(out, "{}", "-".repeat(name_w + shape_w + 16));
     let _ = writeln!(out, "total params: {total}");

@@ -23,45 +23,18 @@ pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
         );
     }
     // Not `avg_pool2d_default`: tch passes a divisor override of 1 there, which sums.
-    let same = nn::ConvConfig {
-        padding: 2,
-        ..Default::default()
-    };
+    let same = nn::ConvConfig { padding: 2, ..Default::default() };
     Ok(Layers::new()
-        .push(
-            "conv1",
-            "conv1",
-            nn::conv2d(vs / "conv1", spec.in_channels, 6, 5, same),
-        )
+        .push("conv1", "conv1", nn::conv2d(vs / "conv1", spec.in_channels, 6, 5, same))
         .push_fn("tanh1", |x| x.tanh())
-        .push_fn("pool1", |x| {
-            x.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None)
-        })
-        .push(
-            "conv2",
-            "conv2",
-            nn::conv2d(vs / "conv2", 6, 16, 5, Default::default()),
-        )
+        .push_fn("pool1", |x| x.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None))
+        .push("conv2", "conv2", nn::conv2d(vs / "conv2", 6, 16, 5, Default::default()))
         .push_fn("tanh2", |x| x.tanh())
-        .push_fn("pool2", |x| {
-            x.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None)
-        })
+        .push_fn("pool2", |x| x.avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None))
         .push_fn("flatten", |x| x.flatten(1, -1))
-        .push(
-            "fc1",
-            "fc1",
-            nn::linear(vs / "fc1", 16 * side * side, 120, Default::default()),
-        )
+        .push("fc1", "fc1", nn::linear(vs / "fc1", 16 * side * side, 120, Default::default()))
         .push_fn("tanh3", |x| x.tanh())
-        .push(
-            "fc2",
-            "fc2",
-            nn::linear(vs / "fc2", 120, 84, Default::default()),
-        )
+        .push("fc2", "fc2", nn::linear(vs / "fc2", 120, 84, Default::default()))
         .push_fn("tanh4", |x| x.tanh())
-        .push(
-            "fc3",
-            "fc3",
-            nn::linear(vs / "fc3", 84, spec.outputs(), Default::default()),
-        ))
+        .push("fc3", "fc3", nn::linear(vs / "fc3", 84, spec.outputs(), Default::default())))
 }

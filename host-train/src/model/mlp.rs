@@ -15,15 +15,7 @@ pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     let inputs = spec.in_channels * spec.input_size * spec.input_size;
     Ok(Layers::new()
         .push_fn("flatten", |x| x.flatten(1, -1))
-        .push(
-            "hidden",
-            "hidden",
-            nn::linear(vs / "hidden", inputs, HIDDEN, Default::default()),
-        )
+        .push("hidden", "hidden", nn::linear(vs / "hidden", inputs, HIDDEN, Default::default()))
         .push_fn("sigmoid", |x| x.sigmoid())
-        .push(
-            "output",
-            "output",
-            nn::linear(vs / "output", HIDDEN, spec.outputs(), Default::default()),
-        ))
+        .push("output", "output", nn::linear(vs / "output", HIDDEN, spec.outputs(), Default::default())))
 }

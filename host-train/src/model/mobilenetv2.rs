@@ -8,15 +8,8 @@ use tch::nn::{self, ModuleT};
 use super::{ChannelAttention, Layers, ModelSpec, Net, make_divisible};
 
 /// Expansion t, output channels c, repeats n, first stride s (Sandler et al., Table 2).
-pub(crate) const STAGES: [(i64, i64, i64, i64); 7] = [
-    (1, 16, 1, 1),
-    (6, 24, 2, 2),
-    (6, 32, 3, 2),
-    (6, 64, 4, 2),
-    (6, 96, 3, 1),
-    (6, 160, 3, 2),
-    (6, 320, 1, 1),
-];
+pub(crate) const STAGES: [(i64, i64, i64, i64); 7] =
+    [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)];
 
 /// Batch norm that, when `frozen`, always normalizes with its running statistics (its
 /// scale and shift still learn): fine-tuning pretrained weights whose statistics were
@@ -34,10 +27,7 @@ impl ModuleT for BatchNorm {
 }
 
 fn batch_norm(vs: nn::Path, c: i64, frozen: bool) -> BatchNorm {
-    BatchNorm {
-        inner: nn::batch_norm2d(vs, c, Default::default()),
-        frozen,
-    }
+    BatchNorm { inner: nn::batch_norm2d(vs, c, Default::default()), frozen }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -51,16 +41,8 @@ fn conv_bn(
     relu6: bool,
     frozen: bool,
 ) -> nn::SequentialT {
-    let cfg = nn::ConvConfig {
-        stride,
-        padding: (k - 1) / 2,
-        groups,
-        bias: false,
-        ..Default::default()
-    };
-    let s = nn::seq_t()
-        .add(nn::conv2d(vs / "0", cin, cout, k, cfg))
-        .add(batch_norm(vs / "1", cout, frozen));
+    let cfg = nn::ConvConfig { stride, padding: (k - 1) / 2, groups, bias: false, ..Default::default() };
+    let s = nn::seq_t().add(nn::conv2d(vs / "0", cin, cout, k, cfg)).add(batch_norm(vs / "1", cout, frozen));
     if relu6 { s.add_fn(|x| x.relu6()) } else { s }
 }
 
@@ -81,27 +63,11 @@ impl InvertedResidual {
             body = body.add(conv_bn(&(&conv / i), cin, hidden, 1, 1, 1, true, frozen));
             i += 1;
         }
-        body = body.add(conv_bn(
-            &(&conv / i),
-            hidden,
-            hidden,
-            3,
-            stride,
-            hidden,
-            true,
-            frozen,
-        ));
-        let cfg = nn::ConvConfig {
-            bias: false,
-            ..Default::default()
-        };
-        body = body
-            .add(nn::conv2d(&conv / (i + 1), hidden, cout, 1, cfg))
-            .add(batch_norm(&conv / (i + 2), cout, frozen));
-        Self {
-            body,
-            residual: stride == 1 && cin == cout,
-        }
+        body = body.add(conv_bn(&(&conv / i), hidden, hidden, 3, stride, hidden, true, frozen));
+        let cfg = nn::ConvConfig { bias: false, ..Default::default() };
+        body =
+            body.add(nn::conv2d(&conv / (i + 1), hidden, cout, 1, cfg)).add(batch_norm(&conv / (i + 2), cout, frozen));
+        Self { body, residual: stride == 1 && cin == cout }
     }
 }
 
@@ -120,16 +86,7 @@ fn build(vs: &nn::Path, spec: &ModelSpec, attention: bool) -> Result<Net> {
     let mut net = Layers::new().push(
         "features.0",
         "features.0",
-        conv_bn(
-            &(&features / 0),
-            spec.in_channels,
-            cin,
-            3,
-            2,
-            1,
-            true,
-            frozen,
-        ),
+        conv_bn(&(&features / 0), spec.in_channels, cin, 3, 2, 1, true, frozen),
     );
     let mut index = 1;
     for (stage, (t, c, n, s)) in STAGES.into_iter().enumerate() {
@@ -139,40 +96,20 @@ fn build(vs: &nn::Path, spec: &ModelSpec, attention: bool) -> Result<Net> {
             net = net.push(
                 &name,
                 &name,
-                InvertedResidual::new(
-                    &(&features / index),
-                    cin,
-                    cout,
-                    if i == 0 { s } else { 1 },
-                    t,
-                    frozen,
-                ),
+                InvertedResidual::new(&(&features / index), cin, cout, if i == 0 { s } else { 1 }, t, frozen),
             );
             cin = cout;
             index += 1;
         }
         if attention && stage > 0 {
             let name = format!("attention.{stage}");
-            net = net.push(
-                &name,
-                &name,
-                ChannelAttention::new(&(vs / "attention" / stage), cout, spec.ca_reduction),
-            );
+            net = net.push(&name, &name, ChannelAttention::new(&(vs / "attention" / stage), cout, spec.ca_reduction));
         }
     }
     let name = format!("features.{index}");
-    net = net.push(
-        &name,
-        &name,
-        conv_bn(&(&features / index), cin, last, 1, 1, 1, true, frozen),
-    );
+    net = net.push(&name, &name, conv_bn(&(&features / index), cin, last, 1, 1, 1, true, frozen));
     let dropout = spec.dropout;
-    let classifier = nn::linear(
-        vs / "classifier" / 1,
-        last,
-        spec.outputs(),
-        Default::default(),
-    );
+    let classifier = nn::linear(vs / "classifier" / 1, last, spec.outputs(), Default::default());
     Ok(net
         .push_fn("avgpool", |x| x.adaptive_avg_pool2d([1, 1]).flatten(1, -1))
         .push_fn_t("dropout", move |x, train| x.dropout(dropout, train))

@@ -52,11 +52,7 @@ impl ModelSpec {
     /// What the model's output holds: one logit for two-class MLPs (binary
     /// cross-entropy, as seed 003), one logit per class otherwise.
     pub fn output_kind(&self) -> OutputKind {
-        if self.arch == "mlp" && self.classes == 2 {
-            OutputKind::BinaryLogit
-        } else {
-            OutputKind::Logits
-        }
+        if self.arch == "mlp" && self.classes == 2 { OutputKind::BinaryLogit } else { OutputKind::Logits }
     }
 
     /// Number of output values.
@@ -150,16 +146,9 @@ pub const REGISTRY: &[Entry] = &[
 /// Builds the network `spec` names under `vs`.
 pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     if spec.classes < 2 {
-        bail!(
-            "a classifier needs at least 2 classes, got {}",
-            spec.classes
-        );
+        bail!("a classifier needs at least 2 classes, got {}", spec.classes);
     }
-    if spec.input_size < 8
-        || spec.width.is_nan()
-        || spec.width <= 0.0
-        || !(0.0..1.0).contains(&spec.dropout)
-    {
+    if spec.input_size < 8 || spec.width.is_nan() || spec.width <= 0.0 || !(0.0..1.0).contains(&spec.dropout) {
         bail!(
             "invalid model spec: input size {} (>= 8), width {} (> 0), dropout {} (0..1)",
             spec.input_size,
@@ -169,20 +158,12 @@ pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
     }
     match REGISTRY.iter().find(|e| e.name == spec.arch) {
         Some(e) if !e.scalable && spec.width != 1.0 => {
-            bail!(
-                "{} has fixed layer widths (its seed's); --width must be 1.0, got {}",
-                e.name,
-                spec.width
-            )
+            bail!("{} has fixed layer widths (its seed's); --width must be 1.0, got {}", e.name, spec.width)
         }
         Some(e) => (e.build)(vs, spec),
         None => {
             let names: Vec<_> = REGISTRY.iter().map(|e| e.name).collect();
-            bail!(
-                "unknown architecture '{}' (known: {})",
-                spec.arch,
-                names.join(", ")
-            )
+            bail!("unknown architecture '{}' (known: {})", spec.arch, names.join(", "))
         }
     }
 }
@@ -193,10 +174,7 @@ pub const BN_EPS: f64 = 1e-5;
 
 /// Number of trainable parameters in a variable store.
 pub fn parameter_count(vs: &nn::VarStore) -> u64 {
-    vs.trainable_variables()
-        .iter()
-        .map(|t| t.numel() as u64)
-        .sum()
+    vs.trainable_variables().iter().map(|t| t.numel() as u64).sum()
 }
 
 /// Rounds `v` to a multiple of `divisor`, never more than 10% below `v` (the

@@ -13,12 +13,12 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail, ensure};
-use tch::{Tensor, nn};
+use anyhow::{bail, ensure, Context, Result};
+use tch::{nn, Tensor};
 
 use super::mobilenetv2::conv_layers;
 use super::tflite::{self, op};
-use super::{BN_EPS, ModelSpec};
+use super::{ModelSpec, BN_EPS};
 
 /// What [`load_mobilenetv2`] loaded.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,18 +32,10 @@ pub struct Loaded {
 /// Loads the TFLite MobileNetV2 at `path` into `vs`, built for `spec`.
 pub fn load_mobilenetv2(vs: &nn::VarStore, spec: &ModelSpec, path: &Path) -> Result<Loaded> {
     if !spec.arch.starts_with("mobilenetv2") {
-        bail!(
-            "pretrained weights from {} fit MobileNetV2, not '{}'",
-            path.display(),
-            spec.arch
-        );
+        bail!("pretrained weights from {} fit MobileNetV2, not '{}'", path.display(), spec.arch);
     }
     let model = tflite::Model::load(path)?;
-    let convs: Vec<_> = model
-        .operators
-        .iter()
-        .filter(|o| matches!(o.code, op::CONV_2D | op::DEPTHWISE_CONV_2D))
-        .collect();
+    let convs: Vec<_> = model.operators.iter().filter(|o| matches!(o.code, op::CONV_2D | op::DEPTHWISE_CONV_2D)).collect();
     let layers = conv_layers();
     // The TFLite graph ends with the 1x1 logits convolution after the pooling.
     ensure!(
@@ -54,64 +46,35 @@ pub fn load_mobilenetv2(vs: &nn::VarStore, spec: &ModelSpec, path: &Path) -> Res
         layers.len()
     );
     let vars = vs.variables();
-    let var = |name: &str| {
-        vars.get(name)
-            .with_context(|| format!("our model has no variable '{name}'"))
-    };
+    let var = |name: &str| vars.get(name).with_context(|| format!("our model has no variable '{name}'"));
     tch::no_grad(|| -> Result<Loaded> {
         for ((conv, bn), o) in layers.iter().zip(&convs) {
             let (w, b) = (model.input(o, 1)?, model.input(o, 2)?);
             let w = to_tensor(w)?;
             // OHWI -> OIHW; depthwise 1HWC -> C1HW.
-            let w = if o.code == op::DEPTHWISE_CONV_2D {
-                w.permute([3, 0, 1, 2])
-            } else {
-                w.permute([0, 3, 1, 2])
-            };
+            let w = if o.code == op::DEPTHWISE_CONV_2D { w.permute([3, 0, 1, 2]) } else { w.permute([0, 3, 1, 2]) };
             copy(var(&format!("{conv}.weight"))?, &w, conv, path, spec)?;
             let b = to_tensor(b)?;
             let ones = b.ones_like();
             copy(var(&format!("{bn}.weight"))?, &ones, bn, path, spec)?;
             copy(var(&format!("{bn}.bias"))?, &b, bn, path, spec)?;
-            copy(
-                var(&format!("{bn}.running_mean"))?,
-                &b.zeros_like(),
-                bn,
-                path,
-                spec,
-            )?;
-            copy(
-                var(&format!("{bn}.running_var"))?,
-                &(ones * (1.0 - BN_EPS)),
-                bn,
-                path,
-                spec,
-            )?;
+            copy(var(&format!("{bn}.running_mean"))?, &b.zeros_like(), bn, path, spec)?;
+            copy(var(&format!("{bn}.running_var"))?, &(ones * (1.0 - BN_EPS)), bn, path, spec)?;
         }
         let logits = convs[layers.len()];
-        let (w, b) = (
-            to_tensor(model.input(logits, 1)?)?,
-            to_tensor(model.input(logits, 2)?)?,
-        );
+        let (w, b) = (to_tensor(model.input(logits, 1)?)?, to_tensor(model.input(logits, 2)?)?);
         let classifier = w.size()[0] == spec.outputs();
         if classifier {
             let w = w.reshape([w.size()[0], -1]);
             copy(var("classifier.1.weight")?, &w, "classifier.1", path, spec)?;
             copy(var("classifier.1.bias")?, &b, "classifier.1", path, spec)?;
         }
-        Ok(Loaded {
-            convs: layers.len(),
-            classifier,
-        })
+        Ok(Loaded { convs: layers.len(), classifier })
     })
 }
 
 fn to_tensor(t: &tflite::Tensor) -> Result<Tensor> {
-    ensure!(
-        !t.data.is_empty(),
-        "TFLite tensor '{}' holds no constant data",
-        t.name
-    );
+    ensure!(!t.data.is_empty(), "TFLite tensor '{}' holds no constant data", t.name);
     let shape: Vec<i64> = t.shape.iter().map(|&d| d as i64).collect();
     Ok(Tensor::from_slice(&t.data).reshape(&shape))
 }

@@ -19,43 +19,21 @@ pub(crate) const BLOCKS: [(i64, i64); 4] = [(32, 1), (64, 2), (128, 2), (128, 1)
 
 /// Builds ResCo-Mini.
 pub fn build(vs: &nn::Path, spec: &ModelSpec) -> Result<Net> {
-    let cfg = nn::ConvConfig {
-        padding: 1,
-        bias: false,
-        ..Default::default()
-    };
+    let cfg = nn::ConvConfig { padding: 1, bias: false, ..Default::default() };
     let stem = nn::seq_t()
-        .add(nn::conv2d(
-            vs / "stem" / "conv",
-            spec.in_channels,
-            STEM,
-            3,
-            cfg,
-        ))
-        .add(nn::batch_norm2d(
-            vs / "stem" / "bn",
-            STEM,
-            Default::default(),
-        ))
+        .add(nn::conv2d(vs / "stem" / "conv", spec.in_channels, STEM, 3, cfg))
+        .add(nn::batch_norm2d(vs / "stem" / "bn", STEM, Default::default()))
         .add_fn(|x| x.relu());
     let mut net = Layers::new().push("stem", "stem", stem);
     let mut cin = STEM;
     for (i, (cout, stride)) in BLOCKS.into_iter().enumerate() {
         let name = format!("block{}", i + 1);
-        net = net.push(
-            &name,
-            &name,
-            BasicBlock::new(&(vs / name.as_str()), cin, cout, stride),
-        );
+        net = net.push(&name, &name, BasicBlock::new(&(vs / name.as_str()), cin, cout, stride));
         cin = cout;
     }
     let dropout = spec.dropout;
     Ok(net
         .push_fn("avgpool", |x| x.adaptive_avg_pool2d([1, 1]).flatten(1, -1))
         .push_fn_t("dropout", move |x, train| x.dropout(dropout, train))
-        .push(
-            "fc",
-            "fc",
-            nn::linear(vs / "fc", cin, spec.outputs(), Default::default()),
-        ))
+        .push("fc", "fc", nn::linear(vs / "fc", cin, spec.outputs(), Default::default())))
 }

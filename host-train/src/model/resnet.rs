@@ -12,18 +12,7 @@ use super::{ChannelAttention, Layers, ModelSpec, Net};
 pub(crate) const LAYERS: [(i64, i64); 4] = [(64, 1), (128, 2), (256, 2), (512, 2)];
 
 fn conv(vs: nn::Path, cin: i64, cout: i64, k: i64, stride: i64) -> nn::Conv2D {
-    nn::conv2d(
-        vs,
-        cin,
-        cout,
-        k,
-        nn::ConvConfig {
-            stride,
-            padding: (k - 1) / 2,
-            bias: false,
-            ..Default::default()
-        },
-    )
+    nn::conv2d(vs, cin, cout, k, nn::ConvConfig { stride, padding: (k - 1) / 2, bias: false, ..Default::default() })
 }
 
 fn bn(vs: nn::Path, c: i64) -> nn::BatchNorm {
@@ -43,12 +32,8 @@ pub(crate) struct BasicBlock {
 
 impl BasicBlock {
     pub(crate) fn new(vs: &nn::Path, cin: i64, cout: i64, stride: i64) -> Self {
-        let downsample = Self::projects(cin, cout, stride).then(|| {
-            (
-                conv(vs / "downsample" / 0, cin, cout, 1, stride),
-                bn(vs / "downsample" / 1, cout),
-            )
-        });
+        let downsample = Self::projects(cin, cout, stride)
+            .then(|| (conv(vs / "downsample" / 0, cin, cout, 1, stride), bn(vs / "downsample" / 1, cout)));
         Self {
             conv1: conv(vs / "conv1", cin, cout, 3, stride),
             bn1: bn(vs / "bn1", cout),
@@ -66,12 +51,7 @@ impl BasicBlock {
 
 impl ModuleT for BasicBlock {
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
-        let y = x
-            .apply(&self.conv1)
-            .apply_t(&self.bn1, train)
-            .relu()
-            .apply(&self.conv2)
-            .apply_t(&self.bn2, train);
+        let y = x.apply(&self.conv1).apply_t(&self.bn1, train).relu().apply(&self.conv2).apply_t(&self.bn2, train);
         let shortcut = match &self.downsample {
             Some((c, b)) => x.apply(c).apply_t(b, train),
             None => x.shallow_clone(),
@@ -85,31 +65,24 @@ impl ModuleT for BasicBlock {
 /// `reduction`). Output: `[N, 512, S/32, S/32]`.
 pub(crate) fn body(vs: &nn::Path, in_channels: i64, attention: Option<i64>) -> Layers {
     let mut net = Layers::new()
-        .push(
-            "conv1",
-            &vs.path("conv1"),
-            conv(vs / "conv1", in_channels, 64, 7, 2),
-        )
+        .push("conv1", &vs.path("conv1"), conv(vs / "conv1", in_channels, 64, 7, 2))
         .push("bn1", &vs.path("bn1"), bn(vs / "bn1", 64))
         .push_fn("relu", |x| x.relu())
-        .push_fn("maxpool", |x| {
-            x.max_pool2d([3, 3], [2, 2], [1, 1], [1, 1], false)
-        });
+        .push_fn("maxpool", |x| x.max_pool2d([3, 3], [2, 2], [1, 1], [1, 1], false));
     let mut cin = 64;
     for (i, (cout, stride)) in LAYERS.into_iter().enumerate() {
         let name = format!("layer{}", i + 1);
         let lp = vs / name.as_str();
-        let layer = nn::seq_t()
-            .add(BasicBlock::new(&(&lp / 0), cin, cout, stride))
-            .add(BasicBlock::new(&(&lp / 1), cout, cout, 1));
+        let layer = nn::seq_t().add(BasicBlock::new(&(&lp / 0), cin, cout, stride)).add(BasicBlock::new(
+            &(&lp / 1),
+            cout,
+            cout,
+            1,
+        ));
         net = net.push(&name, &vs.path(&name), layer);
         if let Some(reduction) = attention {
             let name = format!("attention{}", i + 1);
-            net = net.push(
-                &name,
-                &vs.path(&name),
-                ChannelAttention::new(&(vs / name.as_str()), cout, reduction),
-            );
+            net = net.push(&name, &vs.path(&name), ChannelAttention::new(&(vs / name.as_str()), cout, reduction));
         }
         cin = cout;
     }
@@ -118,16 +91,10 @@ pub(crate) fn body(vs: &nn::Path, in_channels: i64, attention: Option<i64>) -> L
 
 fn build(vs: &nn::Path, spec: &ModelSpec, attention: bool) -> Result<Net> {
     let dropout = spec.dropout;
-    Ok(
-        body(vs, spec.in_channels, attention.then_some(spec.ca_reduction))
-            .push_fn("avgpool", |x| x.adaptive_avg_pool2d([1, 1]).flatten(1, -1))
-            .push_fn_t("dropout", move |x, train| x.dropout(dropout, train))
-            .push(
-                "fc",
-                &vs.path("fc"),
-                nn::linear(vs / "fc", 512, spec.outputs(), Default::default()),
-            ),
-    )
+    Ok(body(vs, spec.in_channels, attention.then_some(spec.ca_reduction))
+        .push_fn("avgpool", |x| x.adaptive_avg_pool2d([1, 1]).flatten(1, -1))
+        .push_fn_t("dropout", move |x, train| x.dropout(dropout, train))
+        .push("fc", &vs.path("fc"), nn::linear(vs / "fc", 512, spec.outputs(), Default::default())))
 }
 
 /// Plain ResNet18 (dropout before `fc`, which torchvision's has not; 0 keeps it plain).

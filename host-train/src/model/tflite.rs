@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{bail, ensure, Context, Result};
 
 /// TFLite builtin operator codes used here (from `schema.fbs`).
 pub mod op {
@@ -64,16 +64,9 @@ impl Model {
     /// Parses a TFLite FlatBuffer.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let fb = Fb(bytes);
-        ensure!(
-            bytes.len() >= 8,
-            "{} bytes is too short for a FlatBuffer",
-            bytes.len()
-        );
+        ensure!(bytes.len() >= 8, "{} bytes is too short for a FlatBuffer", bytes.len());
         if &bytes[4..8] != b"TFL3" {
-            bail!(
-                "file identifier is {:?}, not \"TFL3\"",
-                String::from_utf8_lossy(&bytes[4..8])
-            );
+            bail!("file identifier is {:?}, not \"TFL3\"", String::from_utf8_lossy(&bytes[4..8]));
         }
         let root = fb.root()?;
         // Model: operator_codes 1, subgraphs 2, buffers 4.
@@ -82,18 +75,14 @@ impl Model {
             .into_iter()
             .map(|t| -> Result<i32> {
                 // OperatorCode: deprecated_builtin_code 0 (i8), builtin_code 3 (i32).
-                let old = fb
-                    .scalar::<1>(t, 0)?
-                    .map_or(0, |b| i8::from_le_bytes(b) as i32);
+                let old = fb.scalar::<1>(t, 0)?.map_or(0, |b| i8::from_le_bytes(b) as i32);
                 let new = fb.scalar::<4>(t, 3)?.map_or(0, i32::from_le_bytes);
                 Ok(old.max(new))
             })
             .collect::<Result<_>>()?;
         let buffers = fb.tables(root, 4)?;
         let subgraphs = fb.tables(root, 2)?;
-        let Some(&graph) = subgraphs.first() else {
-            bail!("the model has no subgraph")
-        };
+        let Some(&graph) = subgraphs.first() else { bail!("the model has no subgraph") };
 
         let mut tensors = Vec::new();
         for (i, t) in fb.tables(graph, 0)?.into_iter().enumerate() {
@@ -103,33 +92,20 @@ impl Model {
         for (i, o) in fb.tables(graph, 3)?.into_iter().enumerate() {
             // Operator: opcode_index 0, inputs 1, outputs 2.
             let index = fb.scalar::<4>(o, 0)?.map_or(0, u32::from_le_bytes) as usize;
-            let code = *codes
-                .get(index)
-                .with_context(|| format!("operator {i}: opcode index {index} out of range"))?;
+            let code = *codes.get(index).with_context(|| format!("operator {i}: opcode index {index} out of range"))?;
             let inputs = fb.i32s(o, 1)?;
             let outputs = fb.i32s(o, 2)?;
             for &t in inputs.iter().chain(&outputs) {
-                ensure!(
-                    t < tensors.len() as i32,
-                    "operator {i} names tensor {t} of {}",
-                    tensors.len()
-                );
+                ensure!(t < tensors.len() as i32, "operator {i} names tensor {t} of {}", tensors.len());
             }
-            operators.push(Operator {
-                code,
-                inputs,
-                outputs,
-            });
+            operators.push(Operator { code, inputs, outputs });
         }
         Ok(Self { tensors, operators })
     }
 
     /// The tensor an operator's input `k` names.
     pub fn input(&self, op: &Operator, k: usize) -> Result<&Tensor> {
-        let i = *op
-            .inputs
-            .get(k)
-            .with_context(|| format!("operator has no input {k}"))?;
+        let i = *op.inputs.get(k).with_context(|| format!("operator has no input {k}"))?;
         ensure!(i >= 0, "operator input {k} is left out");
         Ok(&self.tensors[i as usize])
     }
@@ -137,11 +113,7 @@ impl Model {
 
 fn read_tensor(fb: &Fb, t: Table, buffers: &[Table]) -> Result<Tensor> {
     // Tensor: shape 0, type 1, buffer 2, name 3, quantization 4.
-    let shape = fb
-        .i32s(t, 0)?
-        .into_iter()
-        .map(|d| usize::try_from(d).context("negative dimension"))
-        .collect::<Result<Vec<_>>>()?;
+    let shape = fb.i32s(t, 0)?.into_iter().map(|d| usize::try_from(d).context("negative dimension")).collect::<Result<Vec<_>>>()?;
     let dtype = fb.scalar::<1>(t, 1)?.map_or(0, |b| b[0]);
     let buffer = fb.scalar::<4>(t, 2)?.map_or(0, u32::from_le_bytes) as usize;
     let name = fb.string(t, 3)?.unwrap_or_default();
@@ -152,11 +124,7 @@ fn read_tensor(fb: &Fb, t: Table, buffers: &[Table]) -> Result<Tensor> {
     };
     let (scale, zero_point, axis) = match fb.table(t, 4)? {
         // QuantizationParameters: scale 2 (f32s), zero_point 3 (i64s), quantized_dimension 6.
-        Some(q) => (
-            fb.f32s(q, 2)?,
-            fb.i64s(q, 3)?,
-            fb.scalar::<4>(q, 6)?.map_or(0, i32::from_le_bytes) as usize,
-        ),
+        Some(q) => (fb.f32s(q, 2)?, fb.i64s(q, 3)?, fb.scalar::<4>(q, 6)?.map_or(0, i32::from_le_bytes) as usize),
         None => (Vec::new(), Vec::new(), 0),
     };
     let count: usize = shape.iter().product();
@@ -165,59 +133,29 @@ fn read_tensor(fb: &Fb, t: Table, buffers: &[Table]) -> Result<Tensor> {
     } else {
         // TensorType: FLOAT32 0, INT32 2, UINT8 3, INT8 9.
         let q: Vec<f64> = match dtype {
-            0 => {
-                return decode(raw, count, 4, &name).map(|_| Tensor {
-                    data: f32s(raw),
-                    shape,
-                    name,
-                });
-            }
-            2 => decode(raw, count, 4, &name)?
-                .chunks_exact(4)
-                .map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f64)
-                .collect(),
-            3 => decode(raw, count, 1, &name)?
-                .iter()
-                .map(|&b| b as f64)
-                .collect(),
-            9 => decode(raw, count, 1, &name)?
-                .iter()
-                .map(|&b| b as i8 as f64)
-                .collect(),
-            other => bail!(
-                "tensor '{name}': type {other} is not read here (float32, int32, uint8, int8 are)"
-            ),
+            0 => return decode(raw, count, 4, &name).map(|_| Tensor { data: f32s(raw), shape, name }),
+            2 => decode(raw, count, 4, &name)?.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f64).collect(),
+            3 => decode(raw, count, 1, &name)?.iter().map(|&b| b as f64).collect(),
+            9 => decode(raw, count, 1, &name)?.iter().map(|&b| b as i8 as f64).collect(),
+            other => bail!("tensor '{name}': type {other} is not read here (float32, int32, uint8, int8 are)"),
         };
-        dequantize(&q, &shape, &scale, &zero_point, axis)
-            .with_context(|| format!("tensor '{name}'"))?
+        dequantize(&q, &shape, &scale, &zero_point, axis).with_context(|| format!("tensor '{name}'"))?
     };
     Ok(Tensor { name, shape, data })
 }
 
 fn decode<'a>(raw: &'a [u8], count: usize, size: usize, name: &str) -> Result<&'a [u8]> {
-    ensure!(
-        raw.len() == count * size,
-        "tensor '{name}': {} bytes of data for {count} elements of {size} bytes",
-        raw.len()
-    );
+    ensure!(raw.len() == count * size, "tensor '{name}': {} bytes of data for {count} elements of {size} bytes", raw.len());
     Ok(raw)
 }
 
 fn f32s(raw: &[u8]) -> Vec<f32> {
-    raw.chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-        .collect()
+    raw.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
 }
 
 /// `(q - zero_point) * scale`, with one scale per slice along `axis` when there are
 /// several.
-fn dequantize(
-    q: &[f64],
-    shape: &[usize],
-    scale: &[f32],
-    zero: &[i64],
-    axis: usize,
-) -> Result<Vec<f32>> {
+fn dequantize(q: &[f64], shape: &[usize], scale: &[f32], zero: &[i64], axis: usize) -> Result<Vec<f32>> {
     if scale.is_empty() {
         // Plain integers (shapes, axes): their values as they are.
         return Ok(q.iter().map(|&v| v as f32).collect());
@@ -227,10 +165,7 @@ fn dequantize(
         let (s, z) = (scale[0] as f64, zero.first().copied().unwrap_or(0) as f64);
         return Ok(q.iter().map(|&v| ((v - z) * s) as f32).collect());
     }
-    ensure!(
-        axis < shape.len() && shape[axis] == channels,
-        "{channels} scales for axis {axis} of shape {shape:?}"
-    );
+    ensure!(axis < shape.len() && shape[axis] == channels, "{channels} scales for axis {axis} of shape {shape:?}");
     let inner: usize = shape[axis + 1..].iter().product();
     Ok(q.iter()
         .enumerate()
@@ -252,10 +187,7 @@ struct Fb<'a>(&'a [u8]);
 impl<'a> Fb<'a> {
     fn get<const N: usize>(&self, pos: usize) -> Result<[u8; N]> {
         let end = pos.checked_add(N).context("offset overflow")?;
-        let s = self
-            .0
-            .get(pos..end)
-            .with_context(|| format!("offset {pos} past the end ({} bytes)", self.0.len()))?;
+        let s = self.0.get(pos..end).with_context(|| format!("offset {pos} past the end ({} bytes)", self.0.len()))?;
         Ok(s.try_into().unwrap())
     }
 
@@ -269,9 +201,7 @@ impl<'a> Fb<'a> {
     }
 
     fn root(&self) -> Result<Table> {
-        Ok(Table {
-            pos: self.follow(0)?,
-        })
+        Ok(Table { pos: self.follow(0)? })
     }
 
     /// Absolute position of field `id` of table `t`, if present.
@@ -293,42 +223,24 @@ impl<'a> Fb<'a> {
 
     fn table(&self, t: Table, id: usize) -> Result<Option<Table>> {
         Ok(match self.field(t, id)? {
-            Some(p) => Some(Table {
-                pos: self.follow(p)?,
-            }),
+            Some(p) => Some(Table { pos: self.follow(p)? }),
             None => None,
         })
     }
 
     /// `(start of elements, length)` of vector field `id`.
     fn vector(&self, t: Table, id: usize, elem: usize) -> Result<Option<(usize, usize)>> {
-        let Some(p) = self.field(t, id)? else {
-            return Ok(None);
-        };
+        let Some(p) = self.field(t, id)? else { return Ok(None) };
         let v = self.follow(p)?;
         let len = self.u32(v)?;
-        let end = len
-            .checked_mul(elem)
-            .and_then(|b| b.checked_add(v + 4))
-            .context("vector length overflow")?;
-        ensure!(
-            end <= self.0.len(),
-            "vector at {v} of {len} elements runs past the end"
-        );
+        let end = len.checked_mul(elem).and_then(|b| b.checked_add(v + 4)).context("vector length overflow")?;
+        ensure!(end <= self.0.len(), "vector at {v} of {len} elements runs past the end");
         Ok(Some((v + 4, len)))
     }
 
     fn tables(&self, t: Table, id: usize) -> Result<Vec<Table>> {
-        let Some((start, len)) = self.vector(t, id, 4)? else {
-            return Ok(Vec::new());
-        };
-        (0..len)
-            .map(|i| {
-                Ok(Table {
-                    pos: self.follow(start + 4 * i)?,
-                })
-            })
-            .collect()
+        let Some((start, len)) = self.vector(t, id, 4)? else { return Ok(Vec::new()) };
+        (0..len).map(|i| Ok(Table { pos: self.follow(start + 4 * i)? })).collect()
     }
 
     fn bytes(&self, t: Table, id: usize) -> Result<&'a [u8]> {
@@ -339,36 +251,22 @@ impl<'a> Fb<'a> {
     }
 
     fn i32s(&self, t: Table, id: usize) -> Result<Vec<i32>> {
-        let Some((start, len)) = self.vector(t, id, 4)? else {
-            return Ok(Vec::new());
-        };
-        (0..len)
-            .map(|i| Ok(i32::from_le_bytes(self.get(start + 4 * i)?)))
-            .collect()
+        let Some((start, len)) = self.vector(t, id, 4)? else { return Ok(Vec::new()) };
+        (0..len).map(|i| Ok(i32::from_le_bytes(self.get(start + 4 * i)?))).collect()
     }
 
     fn f32s(&self, t: Table, id: usize) -> Result<Vec<f32>> {
-        let Some((start, len)) = self.vector(t, id, 4)? else {
-            return Ok(Vec::new());
-        };
-        (0..len)
-            .map(|i| Ok(f32::from_le_bytes(self.get(start + 4 * i)?)))
-            .collect()
+        let Some((start, len)) = self.vector(t, id, 4)? else { return Ok(Vec::new()) };
+        (0..len).map(|i| Ok(f32::from_le_bytes(self.get(start + 4 * i)?))).collect()
     }
 
     fn i64s(&self, t: Table, id: usize) -> Result<Vec<i64>> {
-        let Some((start, len)) = self.vector(t, id, 8)? else {
-            return Ok(Vec::new());
-        };
-        (0..len)
-            .map(|i| Ok(i64::from_le_bytes(self.get(start + 8 * i)?)))
-            .collect()
+        let Some((start, len)) = self.vector(t, id, 8)? else { return Ok(Vec::new()) };
+        (0..len).map(|i| Ok(i64::from_le_bytes(self.get(start + 8 * i)?))).collect()
     }
 
     fn string(&self, t: Table, id: usize) -> Result<Option<String>> {
-        Ok(self
-            .vector(t, id, 1)?
-            .map(|(start, len)| String::from_utf8_lossy(&self.0[start..start + len]).into_owned()))
+        Ok(self.vector(t, id, 1)?.map(|(start, len)| String::from_utf8_lossy(&self.0[start..start + len]).into_owned()))
     }
 }
 
@@ -378,15 +276,8 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_tflite() {
-        assert!(
-            Model::parse(b"short")
-                .unwrap_err()
-                .to_string()
-                .contains("too short")
-        );
-        let err = Model::parse(b"\x08\0\0\0ONNXxxxxxxxx")
-            .unwrap_err()
-            .to_string();
+        assert!(Model::parse(b"short").unwrap_err().to_string().contains("too short"));
+        let err = Model::parse(b"\x08\0\0\0ONNXxxxxxxxx").unwrap_err().to_string();
         assert!(err.contains("TFL3"), "{err}");
         // Right identifier, root offset pointing past the end.
         let err = format!("{:#}", Model::parse(b"\xff\xff\0\0TFL3").unwrap_err());
@@ -396,19 +287,10 @@ mod tests {
     #[test]
     fn dequantizes_per_tensor_and_per_channel() {
         let q = [0.0, 128.0, 255.0];
-        assert_eq!(
-            dequantize(&q, &[3], &[0.5], &[128], 0).unwrap(),
-            vec![-64.0, 0.0, 63.5]
-        );
+        assert_eq!(dequantize(&q, &[3], &[0.5], &[128], 0).unwrap(), vec![-64.0, 0.0, 63.5]);
         let q = [1.0, 2.0, 3.0, 4.0];
-        assert_eq!(
-            dequantize(&q, &[2, 2], &[1.0, 10.0], &[0, 1], 0).unwrap(),
-            vec![1.0, 2.0, 20.0, 30.0]
-        );
-        assert_eq!(
-            dequantize(&q, &[4], &[], &[], 0).unwrap(),
-            vec![1.0, 2.0, 3.0, 4.0]
-        );
+        assert_eq!(dequantize(&q, &[2, 2], &[1.0, 10.0], &[0, 1], 0).unwrap(), vec![1.0, 2.0, 20.0, 30.0]);
+        assert_eq!(dequantize(&q, &[4], &[], &[], 0).unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
         assert!(dequantize(&q, &[4], &[1.0, 2.0], &[0, 0], 0).is_err());
     }
 }

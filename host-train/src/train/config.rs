@@ -82,6 +82,9 @@ pub struct TrainConfig {
     pub schedule: ScheduleKind,
     /// Plateau patience (epochs).
     pub plateau_patience: usize,
+    /// One-cycle warm-up fraction of the steps (PyTorch's `pct_start`).
+    #[serde(default = "super::schedule::default_warmup")]
+    pub warmup_fraction: f64,
     /// Weight the loss by inverse class frequency.
     pub class_weights: bool,
     /// Label smoothing (0 = off).
@@ -114,19 +117,13 @@ impl TrainConfig {
         let s = self.input_size;
         match (self.normalization, self.color) {
             (Normalization::Imagenet, ColorMode::Rgb) => PreprocessSpec::imagenet(s, s),
-            (Normalization::Imagenet, ColorMode::Gray) => PreprocessSpec {
-                mean: vec![0.449],
-                std: vec![0.226],
-                ..PreprocessSpec::unit(s, s, ColorMode::Gray)
-            },
+            (Normalization::Imagenet, ColorMode::Gray) => {
+                PreprocessSpec { mean: vec![0.449], std: vec![0.226], ..PreprocessSpec::unit(s, s, ColorMode::Gray) }
+            }
             (Normalization::Unit, c) => PreprocessSpec::unit(s, s, c),
             (Normalization::Symmetric, c) => {
                 let n = c.channels();
-                PreprocessSpec {
-                    mean: vec![0.5; n],
-                    std: vec![0.5; n],
-                    ..PreprocessSpec::unit(s, s, c)
-                }
+                PreprocessSpec { mean: vec![0.5; n], std: vec![0.5; n], ..PreprocessSpec::unit(s, s, c) }
             }
         }
     }
@@ -157,16 +154,13 @@ impl TrainConfig {
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join("config.toml");
         let text = toml::to_string_pretty(self).context("serializing the config")?;
-        shared::atomic::write(&path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))
+        shared::atomic::write(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
     }
 
     /// Reads `config.toml` from `dir`.
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join("config.toml");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text)
-            .with_context(|| format!("{}: not a valid training config", path.display()))
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{}: not a valid training config", path.display()))
     }
 }

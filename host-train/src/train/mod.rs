@@ -77,35 +77,23 @@ impl Model {
         self.spec.output_kind() == OutputKind::BinaryLogit
     }
 
-    fn loss(
-        &self,
-        logits: &Tensor,
-        y: &Tensor,
-        weights: Option<&Tensor>,
-        smoothing: f64,
-    ) -> Tensor {
+    fn loss(&self, logits: &Tensor, y: &Tensor, weights: Option<&Tensor>, smoothing: f64) -> Tensor {
         if self.binary() {
             let target = y.to_kind(Kind::Float);
             let w = weights.map(|w| w.index_select(0, y));
-            logits
-                .squeeze_dim(1)
-                .binary_cross_entropy_with_logits::<&Tensor>(
-                    &target,
-                    w.as_ref(),
-                    None,
-                    Reduction::Mean,
-                )
+            logits.squeeze_dim(1).binary_cross_entropy_with_logits::<&Tensor>(
+                &target,
+                w.as_ref(),
+                None,
+                Reduction::Mean,
+            )
         } else {
             logits.cross_entropy_loss(y, weights, Reduction::Mean, -100, smoothing)
         }
     }
 
     fn predict(&self, logits: &Tensor) -> Tensor {
-        if self.binary() {
-            logits.squeeze_dim(1).gt(0.0).to_kind(Kind::Int64)
-        } else {
-            logits.argmax(-1, false)
-        }
+        if self.binary() { logits.squeeze_dim(1).gt(0.0).to_kind(Kind::Int64) } else { logits.argmax(-1, false) }
     }
 }
 
@@ -131,14 +119,8 @@ pub fn evaluate(
     batch: usize,
     pool: &Arc<rayon::ThreadPool>,
 ) -> Result<Evaluation> {
-    let cfg = LoaderConfig {
-        spec: spec.clone(),
-        augment: AugmentConfig::off(),
-        batch,
-        shuffle: false,
-        seed: 0,
-        prefetch: 2,
-    };
+    let cfg =
+        LoaderConfig { spec: spec.clone(), augment: AugmentConfig::off(), batch, shuffle: false, seed: 0, prefetch: 2 };
     let shape = spec.input_shape();
     let device = model.vs.device();
     let (mut labels, mut preds, mut loss_sum, mut infer_secs) = (Vec::new(), Vec::new(), 0.0, 0.0);
@@ -149,10 +131,7 @@ pub fn evaluate(
         let start = Instant::now();
         let (loss, pred) = tch::no_grad(|| {
             let logits = model.net.forward_t(&x, false);
-            (
-                model.loss(&logits, &y, None, 0.0).double_value(&[]),
-                model.predict(&logits),
-            )
+            (model.loss(&logits, &y, None, 0.0).double_value(&[]), model.predict(&logits))
         });
         let pred: Vec<i64> = Vec::<i64>::try_from(pred.to_device(Device::Cpu))?;
         infer_secs += start.elapsed().as_secs_f64();
@@ -164,12 +143,7 @@ pub fn evaluate(
         bail!("nothing to evaluate: the split is empty");
     }
     let n = labels.len() as f64;
-    Ok(Evaluation {
-        loss: loss_sum / n,
-        samples_per_sec: n / infer_secs.max(1e-9),
-        labels,
-        preds,
-    })
+    Ok(Evaluation { loss: loss_sum / n, samples_per_sec: n / infer_secs.max(1e-9), labels, preds })
 }
 
 /// Runs an exported model in tract (as the device does) over `indices` of `ds`,
@@ -210,14 +184,8 @@ pub fn evaluate_onnx(
         })
         .collect::<Result<_>>()?;
     let spec = engine.card.preprocess.clone();
-    let cfg = LoaderConfig {
-        spec: spec.clone(),
-        augment: AugmentConfig::off(),
-        batch,
-        shuffle: false,
-        seed: 0,
-        prefetch: 2,
-    };
+    let cfg =
+        LoaderConfig { spec: spec.clone(), augment: AugmentConfig::off(), batch, shuffle: false, seed: 0, prefetch: 2 };
     let len = spec.tensor_len();
     let (mut labels, mut preds, mut loss_sum, mut infer_secs) = (Vec::new(), Vec::new(), 0.0, 0.0);
     for b in loader::epoch(ds.clone(), indices, &cfg, 0, pool.clone()) {
@@ -231,11 +199,7 @@ pub fn evaluate_onnx(
                 let p1 = probs[0] as f64;
                 (usize::from(p1 > 0.5), if y == 1 { p1 } else { 1.0 - p1 })
             } else {
-                let top = probs
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map_or(0, |(i, _)| i);
+                let top = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
                 (top, probs[y] as f64)
             };
             loss_sum -= p_true.max(1e-12).ln();
@@ -247,21 +211,13 @@ pub fn evaluate_onnx(
         bail!("nothing to evaluate: the split is empty");
     }
     let n = labels.len() as f64;
-    Ok(Evaluation {
-        loss: loss_sum / n,
-        samples_per_sec: n / infer_secs.max(1e-9),
-        labels,
-        preds,
-    })
+    Ok(Evaluation { loss: loss_sum / n, samples_per_sec: n / infer_secs.max(1e-9), labels, preds })
 }
 
 /// A loader thread pool of `threads` threads.
 pub fn loader_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
     Ok(Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .thread_name(|i| format!("loader-{i}"))
-            .build()?,
+        rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).thread_name(|i| format!("loader-{i}")).build()?,
     ))
 }
 
@@ -314,11 +270,8 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
     let steps_per_epoch = split.train.len().div_ceil(cfg.batch) as u64;
     let mut opt = Optimizer::new(&model.vs, cfg.optim.clone());
     let ckpt_dir = run_dir.join("checkpoints");
-    let (last_path, best_path, state_path) = (
-        ckpt_dir.join("last.safetensors"),
-        ckpt_dir.join("best.safetensors"),
-        ckpt_dir.join("state.json"),
-    );
+    let (last_path, best_path, state_path) =
+        (ckpt_dir.join("last.safetensors"), ckpt_dir.join("best.safetensors"), ckpt_dir.join("state.json"));
     let mut state = RunState {
         epoch: 0,
         step: 0,
@@ -326,35 +279,23 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         best: f64::MIN,
         best_epoch: 0,
         bad_epochs: 0,
-        schedule: Schedule::new(
-            cfg.schedule,
-            cfg.optim.lr,
-            steps_per_epoch * cfg.epochs as u64,
-            cfg.plateau_patience,
-        ),
+        schedule: Schedule::new(cfg.schedule, cfg.optim.lr, steps_per_epoch * cfg.epochs as u64, cfg.plateau_patience)
+            .with_warmup(cfg.warmup_fraction),
         history: Vec::new(),
     };
     if resume && last_path.exists() {
         let rest = checkpoint::load(&last_path, &model.vs)?;
         opt.load_state(&rest);
-        let text = std::fs::read_to_string(&state_path)
-            .with_context(|| format!("reading {}", state_path.display()))?;
-        state = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a valid run state", state_path.display()))?;
+        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
+        state =
+            serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", state_path.display()))?;
         tracing::info!(epoch = state.epoch, "resumed from {}", last_path.display());
     } else if let Some(path) = &cfg.pretrained {
         let loaded = model::pretrained::load_mobilenetv2(&model.vs, &model.spec, path)?;
-        tracing::info!(
-            convs = loaded.convs,
-            classifier = loaded.classifier,
-            "initialized from {}",
-            path.display()
-        );
+        tracing::info!(convs = loaded.convs, classifier = loaded.classifier, "initialized from {}", path.display());
     }
 
-    let weights = cfg
-        .class_weights
-        .then(|| class_weights(&ds, &split.train, device));
+    let weights = cfg.class_weights.then(|| class_weights(&ds, &split.train, device));
     let pool = loader_pool(cfg.loader_threads)?;
     let loader_cfg = LoaderConfig {
         spec: spec.clone(),
@@ -367,18 +308,10 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
     let shape = spec.input_shape();
     for epoch in state.epoch + 1..=cfg.epochs {
         if cfg.early_stop.is_some_and(|p| state.bad_epochs >= p) {
-            tracing::info!(
-                epoch = state.epoch,
-                best_epoch = state.best_epoch,
-                "early stop"
-            );
+            tracing::info!(epoch = state.epoch, best_epoch = state.best_epoch, "early stop");
             break;
         }
-        tch::manual_seed(
-            (cfg.seed as i64)
-                .wrapping_mul(1000)
-                .wrapping_add(epoch as i64),
-        );
+        tch::manual_seed((cfg.seed as i64).wrapping_mul(1000).wrapping_add(epoch as i64));
         let bar = ProgressBar::new(steps_per_epoch);
         bar.set_style(
             ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} eta {eta}")
@@ -389,13 +322,7 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         let start = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0, 0i64, 0usize);
         let mut lr = state.schedule.lr_at(state.step);
-        let batches = loader::epoch(
-            ds.clone(),
-            &split.train,
-            &loader_cfg,
-            epoch as u64,
-            pool.clone(),
-        );
+        let batches = loader::epoch(ds.clone(), &split.train, &loader_cfg, epoch as u64, pool.clone());
         let mut waited = 0.0;
         loop {
             let wait_start = Instant::now();
@@ -416,16 +343,10 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
             state.step += 1;
             let l = loss.double_value(&[]);
             if !l.is_finite() {
-                bail!(
-                    "training diverged at epoch {epoch}: loss {l} (try a lower --lr or --clip-grad)"
-                );
+                bail!("training diverged at epoch {epoch}: loss {l} (try a lower --lr or --clip-grad)");
             }
             loss_sum += l * n as f64;
-            correct += model
-                .predict(&logits)
-                .eq_tensor(&y)
-                .sum(Kind::Int64)
-                .int64_value(&[]);
+            correct += model.predict(&logits).eq_tensor(&y).sum(Kind::Int64).int64_value(&[]);
             seen += n;
             let secs = start.elapsed().as_secs_f64();
             bar.set_message(format!(
@@ -502,42 +423,23 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
 /// A batch as input and label tensors on `device`; `shape` is the spec's input shape.
 fn batch_tensors(b: &loader::Batch, shape: &[usize; 4], device: Device) -> (Tensor, Tensor) {
     let n = b.y.len() as i64;
-    let x = Tensor::from_slice(&b.x)
-        .view([n, shape[1] as i64, shape[2] as i64, shape[3] as i64])
-        .to_device(device);
+    let x = Tensor::from_slice(&b.x).view([n, shape[1] as i64, shape[2] as i64, shape[3] as i64]).to_device(device);
     (x, Tensor::from_slice(&b.y).to_device(device))
 }
 
 fn accuracy(e: &Evaluation) -> f64 {
-    e.labels
-        .iter()
-        .zip(&e.preds)
-        .filter(|(a, b)| a == b)
-        .count() as f64
-        / e.labels.len().max(1) as f64
+    e.labels.iter().zip(&e.preds).filter(|(a, b)| a == b).count() as f64 / e.labels.len().max(1) as f64
 }
 
 /// Builds the report of an evaluation.
-pub fn report_for(
-    model: &Model,
-    ds: &Dataset,
-    e: &Evaluation,
-    params: u64,
-    split: &str,
-) -> Result<Report> {
+pub fn report_for(model: &Model, ds: &Dataset, e: &Evaluation, params: u64, split: &str) -> Result<Report> {
     let labels: Vec<String> = ds.classes.classes.iter().map(|c| c.label.clone()).collect();
     report_named(&model.spec.arch, &labels, e, params, split)
 }
 
 /// The report of an evaluation of the model named `name` whose class indices name
 /// `labels`.
-pub fn report_named(
-    name: &str,
-    labels: &[String],
-    e: &Evaluation,
-    params: u64,
-    split: &str,
-) -> Result<Report> {
+pub fn report_named(name: &str, labels: &[String], e: &Evaluation, params: u64, split: &str) -> Result<Report> {
     let mut report = eval::compute(&e.labels, &e.preds, labels)?;
     report.loss = Some(e.loss);
     report.parameters = Some(params);
@@ -555,16 +457,7 @@ fn class_weights(ds: &Dataset, train: &[usize], device: Device) -> Tensor {
         counts[ds.samples[i].label as usize] += 1.0;
     }
     let n = train.len() as f64;
-    let w: Vec<f32> = counts
-        .iter()
-        .map(|&c| {
-            if c > 0.0 {
-                (n / (k as f64 * c)) as f32
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let w: Vec<f32> = counts.iter().map(|&c| if c > 0.0 { (n / (k as f64 * c)) as f32 } else { 0.0 }).collect();
     Tensor::from_slice(&w).to_device(device)
 }
 
@@ -576,8 +469,7 @@ fn write_metrics(run_dir: &Path, history: &[EpochRecord]) -> Result<()> {
         text.push('\n');
     }
     let path = run_dir.join("metrics.jsonl");
-    shared::atomic::write(&path, text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
+    shared::atomic::write(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// The model card export will store in the ONNX file (float; export fills in
@@ -595,16 +487,9 @@ fn draft_card(
     hyper.insert("input_size".to_string(), serde_json::json!(cfg.input_size));
     hyper.insert("dropout".to_string(), serde_json::json!(cfg.dropout));
     if cfg.arch.ends_with("-ca") || cfg.arch == "custom-cnn" {
-        hyper.insert(
-            "ca_reduction".to_string(),
-            serde_json::json!(cfg.ca_reduction),
-        );
+        hyper.insert("ca_reduction".to_string(), serde_json::json!(cfg.ca_reduction));
     }
-    let name = ds
-        .root
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| ds.name.clone());
+    let name = ds.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| ds.name.clone());
     ModelCard {
         schema: shared::card::SCHEMA.into(),
         schema_version: shared::card::SCHEMA_VERSION,
@@ -612,10 +497,7 @@ fn draft_card(
         classes: ds.classes.clone(),
         preprocess: cfg.preprocess(),
         output: model.spec.output_kind(),
-        architecture: Architecture {
-            name: cfg.arch.clone(),
-            hyperparameters: hyper,
-        },
+        architecture: Architecture { name: cfg.arch.clone(), hyperparameters: hyper },
         parameters: params,
         dataset: DatasetInfo {
             name: ds.name.clone(),
@@ -627,10 +509,7 @@ fn draft_card(
             ("test_macro_f1".to_string(), report.macro_avg.f1),
         ]),
         quantization: Quantization::Float32,
-        producer: Producer {
-            name: "host-train".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
+        producer: Producer { name: "host-train".into(), version: env!("CARGO_PKG_VERSION").into() },
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tch::{Tensor, nn};
+use tch::{nn, Tensor};
 
 /// Which optimizer.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -47,18 +47,9 @@ pub struct Optimizer {
 impl Optimizer {
     /// An optimizer over every trainable variable of `vs`, in name order.
     pub fn new(vs: &nn::VarStore, cfg: OptimConfig) -> Self {
-        let mut params: Vec<(String, Tensor)> = vs
-            .variables()
-            .into_iter()
-            .filter(|(_, t)| t.requires_grad())
-            .collect();
+        let mut params: Vec<(String, Tensor)> = vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
         params.sort_by(|a, b| a.0.cmp(&b.0));
-        Self {
-            cfg,
-            params,
-            state: BTreeMap::new(),
-            step: 0,
-        }
+        Self { cfg, params, state: BTreeMap::new(), step: 0 }
     }
 
     /// Clears the gradients.
@@ -72,17 +63,8 @@ impl Optimizer {
     /// norm before clipping.
     pub fn clip_grad_norm(&self, max_norm: f64) -> f64 {
         tch::no_grad(|| {
-            let grads: Vec<Tensor> = self
-                .params
-                .iter()
-                .map(|(_, p)| p.grad())
-                .filter(|g| g.defined())
-                .collect();
-            let total: f64 = grads
-                .iter()
-                .map(|g| g.square().sum(tch::Kind::Double).double_value(&[]))
-                .sum::<f64>()
-                .sqrt();
+            let grads: Vec<Tensor> = self.params.iter().map(|(_, p)| p.grad()).filter(|g| g.defined()).collect();
+            let total: f64 = grads.iter().map(|g| g.square().sum(tch::Kind::Double).double_value(&[])).sum::<f64>().sqrt();
             if total > max_norm {
                 let scale = max_norm / (total + 1e-6);
                 for mut g in grads {
@@ -111,17 +93,11 @@ impl Optimizer {
                         } else if wd > 0.0 {
                             g = &g + &*p * wd;
                         }
-                        let m = self
-                            .state
-                            .entry(format!("{name}.m"))
-                            .or_insert_with(|| p.zeros_like());
+                        let m = self.state.entry(format!("{name}.m")).or_insert_with(|| p.zeros_like());
                         let _ = m.g_mul_scalar_(BETA1);
                         let _ = m.g_add_(&(&g * (1.0 - BETA1)));
                         let m_hat = &*m / (1.0 - BETA1.powf(t));
-                        let v = self
-                            .state
-                            .entry(format!("{name}.v"))
-                            .or_insert_with(|| p.zeros_like());
+                        let v = self.state.entry(format!("{name}.v")).or_insert_with(|| p.zeros_like());
                         let _ = v.g_mul_scalar_(BETA2);
                         let _ = v.g_add_(&(g.square() * (1.0 - BETA2)));
                         let v_hat = &*v / (1.0 - BETA2.powf(t));
@@ -132,10 +108,7 @@ impl Optimizer {
                             g = &g + &*p * wd;
                         }
                         let update = if self.cfg.momentum > 0.0 {
-                            let buf = self
-                                .state
-                                .entry(format!("{name}.momentum"))
-                                .or_insert_with(|| p.zeros_like());
+                            let buf = self.state.entry(format!("{name}.momentum")).or_insert_with(|| p.zeros_like());
                             let _ = buf.g_mul_scalar_(self.cfg.momentum);
                             let _ = buf.g_add_(&g);
                             buf.shallow_clone()
@@ -151,11 +124,8 @@ impl Optimizer {
 
     /// The state tensors to checkpoint, named `optim.*`, plus the step count.
     pub fn state_tensors(&self) -> Vec<(String, Tensor)> {
-        let mut out: Vec<(String, Tensor)> = self
-            .state
-            .iter()
-            .map(|(k, v)| (format!("optim.{k}"), v.shallow_clone()))
-            .collect();
+        let mut out: Vec<(String, Tensor)> =
+            self.state.iter().map(|(k, v)| (format!("optim.{k}"), v.shallow_clone())).collect();
         out.push(("optim.step".into(), Tensor::from_slice(&[self.step])));
         out
     }

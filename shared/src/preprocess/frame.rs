@@ -41,12 +41,7 @@ pub struct Roi {
 impl Roi {
     /// A rectangle from its left, top, width and height.
     pub fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
-        Self {
-            x,
-            y,
-            width,
-            height,
-        }
+        Self { x, y, width, height }
     }
 
     /// The whole of a `width` x `height` picture.
@@ -63,11 +58,7 @@ impl Roi {
         if inside {
             Ok(self)
         } else {
-            Err(PreprocessError::RoiOutside {
-                roi: self,
-                width,
-                height,
-            })
+            Err(PreprocessError::RoiOutside { roi: self, width, height })
         }
     }
 }
@@ -89,12 +80,7 @@ pub struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     /// A frame with tightly packed rows, checked.
-    pub fn packed(
-        data: &'a [u8],
-        width: u32,
-        height: u32,
-        format: PixelFormat,
-    ) -> Result<Self, PreprocessError> {
+    pub fn packed(data: &'a [u8], width: u32, height: u32, format: PixelFormat) -> Result<Self, PreprocessError> {
         let stride = width as usize * format.bytes_per_pixel();
         Self::with_stride(data, width, height, stride, format)
     }
@@ -107,13 +93,7 @@ impl<'a> Frame<'a> {
         stride: usize,
         format: PixelFormat,
     ) -> Result<Self, PreprocessError> {
-        let frame = Self {
-            data,
-            width,
-            height,
-            stride,
-            format,
-        };
+        let frame = Self { data, width, height, stride, format };
         frame.validate()?;
         Ok(frame)
     }
@@ -123,19 +103,13 @@ impl<'a> Frame<'a> {
     pub fn validate(&self) -> Result<(), PreprocessError> {
         let format = self.format;
         if self.width == 0 || self.height == 0 {
-            return Err(PreprocessError::EmptyImage {
-                width: self.width,
-                height: self.height,
-            });
+            return Err(PreprocessError::EmptyImage { width: self.width, height: self.height });
         }
         let row = self.width as usize * format.bytes_per_pixel();
         if self.stride < row {
             return Err(PreprocessError::BadGeometry {
                 format,
-                reason: format!(
-                    "stride {} is shorter than a row of {row} bytes",
-                    self.stride
-                ),
+                reason: format!("stride {} is shorter than a row of {row} bytes", self.stride),
             });
         }
         if format == PixelFormat::Yuyv && !self.width.is_multiple_of(2) {
@@ -196,11 +170,7 @@ pub(crate) fn yuv_to_rgb(y: u8, u: u8, v: u8) -> [u8; 3] {
     let d = u as i32 - 128;
     let e = v as i32 - 128;
     let clip = |x: i32| ((x + 128) >> 8).clamp(0, 255) as u8;
-    [
-        clip(c + 409 * e),
-        clip(c - 100 * d - 208 * e),
-        clip(c + 516 * d),
-    ]
+    [clip(c + 409 * e), clip(c - 100 * d - 208 * e), clip(c + 516 * d)]
 }
 
 #[cfg(test)]

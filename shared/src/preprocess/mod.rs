@@ -27,9 +27,7 @@ pub enum PreprocessError {
     #[error("empty image: {width}x{height}")]
     EmptyImage { width: u32, height: u32 },
     /// A raw buffer is shorter than its declared geometry needs.
-    #[error(
-        "{format:?} buffer of {got} bytes is too small for {width}x{height} with stride {stride} (needs {need})"
-    )]
+    #[error("{format:?} buffer of {got} bytes is too small for {width}x{height} with stride {stride} (needs {need})")]
     BufferTooSmall {
         format: PixelFormat,
         width: u32,

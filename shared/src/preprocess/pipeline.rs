@@ -4,9 +4,9 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{CpuExtensions, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::DynamicImage;
 
-use super::PreprocessError;
 use super::frame::{Frame, PixelFormat, Roi};
-use super::spec::{ColorMode, Layout, PreprocessSpec, ResizeFilter, ResizeMode, luma};
+use super::spec::{luma, ColorMode, Layout, PreprocessSpec, ResizeFilter, ResizeMode};
+use super::PreprocessError;
 
 /// Applies one [`PreprocessSpec`]. Keeps its resizer and scratch buffers, so calling it
 /// frame after frame allocates nothing once warm.
@@ -49,14 +49,7 @@ impl Preprocessor {
     pub fn new(spec: PreprocessSpec) -> Result<Self, PreprocessError> {
         spec.validate()?;
         let luts = (0..spec.channels()).map(|c| spec.lut(c)).collect();
-        Ok(Self {
-            spec,
-            luts,
-            resizer: Resizer::new(),
-            region: Vec::new(),
-            resized: Vec::new(),
-            canvas: Vec::new(),
-        })
+        Ok(Self { spec, luts, resizer: Resizer::new(), region: Vec::new(), resized: Vec::new(), canvas: Vec::new() })
     }
 
     /// The spec this preprocessor applies.
@@ -98,49 +91,23 @@ impl Preprocessor {
     /// region of `img` cropped, resized and letterboxed to the spec's size, as packed
     /// RGB (`width * height * 3` bytes). Training augments this picture, then calls
     /// [`Preprocessor::normalize_into`].
-    pub fn fit_image(
-        &mut self,
-        img: &DynamicImage,
-        roi: Option<Roi>,
-    ) -> Result<&[u8], PreprocessError> {
+    pub fn fit_image(&mut self, img: &DynamicImage, roi: Option<Roi>) -> Result<&[u8], PreprocessError> {
         let (width, height) = (img.width(), img.height());
         if width == 0 || height == 0 {
             return Err(PreprocessError::EmptyImage { width, height });
         }
-        let roi = roi
-            .unwrap_or(Roi::full(width, height))
-            .check_inside(width, height)?;
+        let roi = roi.unwrap_or(Roi::full(width, height)).check_inside(width, height)?;
         let converted;
         let src = match img {
-            DynamicImage::ImageRgb8(b) => Packed {
-                data: b.as_raw(),
-                width,
-                height,
-                gray: false,
-            },
-            DynamicImage::ImageLuma8(b) => Packed {
-                data: b.as_raw(),
-                width,
-                height,
-                gray: true,
-            },
+            DynamicImage::ImageRgb8(b) => Packed { data: b.as_raw(), width, height, gray: false },
+            DynamicImage::ImageLuma8(b) => Packed { data: b.as_raw(), width, height, gray: true },
             other if other.color().has_color() => {
                 converted = DynamicImage::ImageRgb8(other.to_rgb8());
-                Packed {
-                    data: converted.as_bytes(),
-                    width,
-                    height,
-                    gray: false,
-                }
+                Packed { data: converted.as_bytes(), width, height, gray: false }
             }
             other => {
                 converted = DynamicImage::ImageLuma8(other.to_luma8());
-                Packed {
-                    data: converted.as_bytes(),
-                    width,
-                    height,
-                    gray: true,
-                }
+                Packed { data: converted.as_bytes(), width, height, gray: true }
             }
         };
         let place = placement(&self.spec, roi);
@@ -190,12 +157,7 @@ impl Preprocessor {
         let place = placement(&self.spec, roi);
         let mut rgb = std::mem::take(&mut self.region);
         frame.roi_to_rgb(place.crop, &mut rgb);
-        let region = Packed {
-            data: &rgb,
-            width: place.crop.width,
-            height: place.crop.height,
-            gray: false,
-        };
+        let region = Packed { data: &rgb, width: place.crop.width, height: place.crop.height, gray: false };
         let result = self.fit(region, &place);
         self.region = rgb;
         result?;
@@ -206,10 +168,7 @@ impl Preprocessor {
     fn check_out(&self, out: &[f32]) -> Result<(), PreprocessError> {
         let expected = self.spec.tensor_len();
         if out.len() != expected {
-            return Err(PreprocessError::OutputLen {
-                expected,
-                got: out.len(),
-            });
+            return Err(PreprocessError::OutputLen { expected, got: out.len() });
         }
         Ok(())
     }
@@ -218,11 +177,7 @@ impl Preprocessor {
     /// placement's size and puts it on the spec-size RGB canvas (fill around it).
     fn fit(&mut self, region: Packed<'_>, place: &Placement) -> Result<(), PreprocessError> {
         let spec = &self.spec;
-        let (pixel_type, bpp) = if region.gray {
-            (PixelType::U8, 1)
-        } else {
-            (PixelType::U8x3, 3)
-        };
+        let (pixel_type, bpp) = if region.gray { (PixelType::U8, 1) } else { (PixelType::U8x3, 3) };
         let resize_err = |e: &dyn std::fmt::Display| PreprocessError::Resize(e.to_string());
         let src_img = ImageRef::new(region.width, region.height, region.data, pixel_type)
             .map_err(|e| resize_err(&e))?;
@@ -232,9 +187,7 @@ impl Preprocessor {
         let mut dst = Image::from_slice_u8(place.width, place.height, resized, pixel_type)
             .map_err(|e| resize_err(&e))?;
         let options = ResizeOptions::new().resize_alg(resize_alg(spec.filter));
-        self.resizer
-            .resize(&src_img, &mut dst, &options)
-            .map_err(|e| resize_err(&e))?;
+        self.resizer.resize(&src_img, &mut dst, &options).map_err(|e| resize_err(&e))?;
 
         let fill = match spec.resize {
             ResizeMode::Letterbox { fill } => fill,
@@ -251,9 +204,7 @@ impl Preprocessor {
                     && y >= place.y as usize
                     && y < (place.y + place.height) as usize;
                 if inside {
-                    let i = ((y - place.y as usize) * place.width as usize
-                        + (x - place.x as usize))
-                        * bpp;
+                    let i = ((y - place.y as usize) * place.width as usize + (x - place.x as usize)) * bpp;
                     if region.gray {
                         canvas.extend_from_slice(&[self.resized[i]; 3]);
                     } else {
@@ -299,12 +250,7 @@ impl<'a> Packed<'a> {
             let start = y * row + r.x as usize * bpp;
             buf.extend_from_slice(&self.data[start..start + r.width as usize * bpp]);
         }
-        Packed {
-            data: buf,
-            width: r.width,
-            height: r.height,
-            gray: self.gray,
-        }
+        Packed { data: buf, width: r.width, height: r.height, gray: self.gray }
     }
 }
 
@@ -321,25 +267,17 @@ fn resize_alg(filter: ResizeFilter) -> ResizeAlg {
 /// it is resized to and where that lands.
 fn placement(spec: &PreprocessSpec, roi: Roi) -> Placement {
     let (out_w, out_h) = (spec.width, spec.height);
-    let full = Placement {
-        crop: roi,
-        width: out_w,
-        height: out_h,
-        x: 0,
-        y: 0,
-    };
+    let full = Placement { crop: roi, width: out_w, height: out_h, x: 0, y: 0 };
     let (rw, rh) = (roi.width as u64, roi.height as u64);
     match spec.resize {
         ResizeMode::Stretch => full,
         ResizeMode::CenterCrop => {
             let crop = if rw * out_h as u64 > rh * out_w as u64 {
                 // Wider than the input: keep the height, take the middle columns.
-                let cw =
-                    ((rh as f64 * out_w as f64 / out_h as f64).round() as u32).clamp(1, roi.width);
+                let cw = ((rh as f64 * out_w as f64 / out_h as f64).round() as u32).clamp(1, roi.width);
                 Roi::new(roi.x + (roi.width - cw) / 2, roi.y, cw, roi.height)
             } else {
-                let ch =
-                    ((rw as f64 * out_h as f64 / out_w as f64).round() as u32).clamp(1, roi.height);
+                let ch = ((rw as f64 * out_h as f64 / out_w as f64).round() as u32).clamp(1, roi.height);
                 Roi::new(roi.x, roi.y + (roi.height - ch) / 2, roi.width, ch)
             };
             Placement { crop, ..full }
@@ -348,13 +286,7 @@ fn placement(spec: &PreprocessSpec, roi: Roi) -> Placement {
             let s = (out_w as f64 / rw as f64).min(out_h as f64 / rh as f64);
             let width = ((rw as f64 * s).round() as u32).clamp(1, out_w);
             let height = ((rh as f64 * s).round() as u32).clamp(1, out_h);
-            Placement {
-                width,
-                height,
-                x: (out_w - width) / 2,
-                y: (out_h - height) / 2,
-                ..full
-            }
+            Placement { width, height, x: (out_w - width) / 2, y: (out_h - height) / 2, ..full }
         }
     }
 }
@@ -364,23 +296,14 @@ mod tests {
     use super::*;
 
     fn spec(mode: ResizeMode, w: u32, h: u32) -> PreprocessSpec {
-        PreprocessSpec {
-            resize: mode,
-            ..PreprocessSpec::unit(w, h, ColorMode::Rgb)
-        }
+        PreprocessSpec { resize: mode, ..PreprocessSpec::unit(w, h, ColorMode::Rgb) }
     }
 
     #[test]
     fn letterbox_placement_keeps_aspect_and_centres() {
-        let p = placement(
-            &spec(ResizeMode::Letterbox { fill: [0; 3] }, 100, 100),
-            Roi::full(200, 100),
-        );
+        let p = placement(&spec(ResizeMode::Letterbox { fill: [0; 3] }, 100, 100), Roi::full(200, 100));
         assert_eq!((p.width, p.height, p.x, p.y), (100, 50, 0, 25));
-        let p = placement(
-            &spec(ResizeMode::Letterbox { fill: [0; 3] }, 64, 32),
-            Roi::new(10, 10, 30, 60),
-        );
+        let p = placement(&spec(ResizeMode::Letterbox { fill: [0; 3] }, 64, 32), Roi::new(10, 10, 30, 60));
         assert_eq!((p.width, p.height, p.x, p.y), (16, 32, 24, 0));
         assert_eq!(p.crop, Roi::new(10, 10, 30, 60));
     }
@@ -389,10 +312,7 @@ mod tests {
     fn center_crop_takes_the_middle() {
         let p = placement(&spec(ResizeMode::CenterCrop, 50, 50), Roi::full(200, 100));
         assert_eq!(p.crop, Roi::new(50, 0, 100, 100));
-        let p = placement(
-            &spec(ResizeMode::CenterCrop, 50, 50),
-            Roi::new(4, 8, 20, 40),
-        );
+        let p = placement(&spec(ResizeMode::CenterCrop, 50, 50), Roi::new(4, 8, 20, 40));
         assert_eq!(p.crop, Roi::new(4, 18, 20, 20));
         // 13x16 to the aspect of 6x20: 4.8 columns round to 5, centred.
         let p = placement(&spec(ResizeMode::CenterCrop, 6, 20), Roi::full(13, 16));

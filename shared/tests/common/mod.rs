@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 /// `../shared` beside the checkout (or `$SIGNSPELL_SHARED`); panics with a clear message.
 pub fn shared_dir() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).expect(
-        "../shared (with data/README.md) not found beside the checkout; set SIGNSPELL_SHARED",
-    )
+    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .expect("../shared (with data/README.md) not found beside the checkout; set SIGNSPELL_SHARED")
 }
 
 /// A file under `shared/data`.
@@ -26,9 +25,7 @@ pub fn model(rel: &str) -> PathBuf {
 
 /// A committed fixture under `shared/tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// FNV-1a over the bit patterns of the values: equal digests mean bit-identical tensors.
