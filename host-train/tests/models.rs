@@ -147,3 +147,30 @@ fn attention_adds_parameters_and_bad_specs_fail() {
     let err = model::build(&vs.root(), &spec("resnet18", 10, 0.5, 64, 3)).err().unwrap().to_string();
     assert!(err.contains("resnet18") && err.contains("--width must be 1.0"), "{err}");
 }
+
+#[test]
+fn readme_summary_example_matches_seed_000() {
+    // The README's example line, run as written (with this build's binary).
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let line = readme
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("target/release/host-train summary"))
+        .expect("README has a host-train summary example");
+    let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_host-train")).args(&args).output().unwrap();
+    assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().last(), Some("total params: 22606430"), "{text}");
+    // One row per layer of Table 1, with its output shape.
+    for row in ["feature_extractor", "[1, 49, 1024]", "10,502,144", "classifier.8", "7,453"] {
+        assert!(text.contains(row), "{row} missing from:\n{text}");
+    }
+    // A wrong architecture is named in the error.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_host-train"))
+        .args(["summary", "--arch", "resnet19", "--classes", "3"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown architecture 'resnet19'"));
+}

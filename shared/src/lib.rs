@@ -15,7 +15,9 @@
 //! - [`onnx`]: the few ONNX facts the card is checked against (input shape, output
 //!   size), read without an inference engine, and lossless metadata editing;
 //! - `tract_model` (feature `tract`): how a model file becomes a runnable tract plan,
-//!   used alike by the export gate and the kiosk.
+//!   used alike by the export gate and the kiosk;
+//! - `hands` (feature `tract`): MediaPipe palm detection and hand landmarks in tract,
+//!   the hand-region stage of the kiosk and of landmark-mask training.
 //!
 //! The crate is light on purpose: it runs on a Raspberry Pi and never links libtorch.
 
@@ -26,6 +28,8 @@ pub mod image_io;
 pub mod onnx;
 pub mod paths;
 pub mod preprocess;
+#[cfg(feature = "tract")]
+pub mod hands;
 #[cfg(feature = "tract")]
 pub mod tract_model;
 

@@ -1,0 +1,100 @@
+//! The hand-landmark model: a rotated square crop at 224x224 -> 21 points (in crop
+//! pixels, mapped back to the frame), hand presence and handedness.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+
+use super::{load_plan, sample_rgb, HandsError, Point, RotatedRect};
+
+/// Input side of the landmark model.
+pub const INPUT: usize = 224;
+/// Landmarks per hand (MediaPipe's order: wrist, then 4 joints per finger from the thumb).
+pub const POINTS: usize = 21;
+
+/// The bones between landmarks (MediaPipe's `HAND_CONNECTIONS`).
+pub const CONNECTIONS: [(usize, usize); 21] = [
+    (0, 1), (1, 2), (2, 3), (3, 4),
+    (0, 5), (5, 6), (6, 7), (7, 8),
+    (5, 9), (9, 10), (10, 11), (11, 12),
+    (9, 13), (13, 14), (14, 15), (15, 16),
+    (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
+];
+
+/// One hand's landmarks in frame pixels.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Landmarks {
+    /// The 21 points.
+    pub points: [Point; POINTS],
+    /// Probability that the crop holds a hand.
+    pub presence: f32,
+    /// Probability that it is a right hand as the model sees the picture (MediaPipe
+    /// assumes a mirrored, selfie-view picture; its label is "Right" above 0.5).
+    pub right_hand: f32,
+}
+
+/// MediaPipe's hand-landmark model in tract.
+pub struct HandLandmarker {
+    plan: Arc<TypedRunnableModel>,
+    path: PathBuf,
+    input: Vec<f32>,
+}
+
+impl std::fmt::Debug for HandLandmarker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandLandmarker").field("path", &self.path).finish()
+    }
+}
+
+impl HandLandmarker {
+    /// Loads `hand_landmark_lite.onnx`.
+    pub fn load(path: &Path) -> Result<Self, HandsError> {
+        Ok(Self { plan: load_plan(path, &[1, INPUT, INPUT, 3])?, path: path.to_path_buf(), input: vec![0.0; INPUT * INPUT * 3] })
+    }
+
+    /// The model's input for the crop `rect` of `img`: 224x224 NHWC in 0..1, bilinear,
+    /// black outside the frame.
+    pub fn input_tensor(&mut self, img: &image::RgbImage, rect: &RotatedRect) -> &[f32] {
+        for v in 0..INPUT {
+            for u in 0..INPUT {
+                let (x, y) = rect.to_frame((u as f32 + 0.5) / INPUT as f32, (v as f32 + 0.5) / INPUT as f32);
+                let p = sample_rgb(img, x, y);
+                self.input[(v * INPUT + u) * 3..][..3].copy_from_slice(&p);
+            }
+        }
+        &self.input
+    }
+
+    /// Raw outputs for an input tensor: the 63 landmark values (crop pixels), presence
+    /// and handedness.
+    pub fn run_raw(&self, input: &[f32]) -> Result<(Vec<f32>, f32, f32), HandsError> {
+        let err = |source: anyhow::Error| HandsError::Tract { path: self.path.clone(), stage: "run the landmark model", source };
+        let x = Tensor::from_shape(&[1, INPUT, INPUT, 3], input).map_err(err)?;
+        let out = self.plan.run(tvec!(x.into_tvalue())).map_err(err)?;
+        let values = |i: usize| -> Result<Vec<f32>, HandsError> {
+            let t = out.get(i).ok_or_else(|| HandsError::Outputs { path: self.path.clone(), problem: format!("no output {i}") })?;
+            Ok(t.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect())
+        };
+        let (points, presence, handedness) = (values(0)?, values(1)?, values(2)?);
+        if points.len() != 3 * POINTS || presence.len() != 1 || handedness.len() != 1 {
+            return Err(HandsError::Outputs {
+                path: self.path.clone(),
+                problem: format!("outputs of {}, {} and {} values, expected 63, 1 and 1", points.len(), presence.len(), handedness.len()),
+            });
+        }
+        Ok((points, presence[0], handedness[0]))
+    }
+
+    /// The landmarks of the hand in `rect` of `img`, in frame pixels.
+    pub fn run(&mut self, img: &image::RgbImage, rect: &RotatedRect) -> Result<Landmarks, HandsError> {
+        self.input_tensor(img, rect);
+        let (raw, presence, right_hand) = self.run_raw(&self.input)?;
+        let s = INPUT as f32;
+        let points = std::array::from_fn(|i| {
+            let (x, y) = rect.to_frame(raw[3 * i] / s, raw[3 * i + 1] / s);
+            Point { x, y, z: raw[3 * i + 2] / s * rect.w }
+        });
+        Ok(Landmarks { points, presence, right_hand })
+    }
+}

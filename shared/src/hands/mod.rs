@@ -1,0 +1,136 @@
+//! Hand landmarks with MediaPipe's palm detector and hand-landmark model, run in tract
+//! (feature `tract`): the hand-region stage the kiosk and host-train share.
+//!
+//! The path of a frame (seed 002 §4.5.2, MediaPipe Hands):
+//! - [`palm`]: the frame letterboxed to 192x192 -> 2016 anchor boxes with 7 palm
+//!   keypoints -> weighted non-max suppression -> palms in frame pixels;
+//! - [`rect`]: a palm (or the previous frame's landmarks) -> the rotated square crop the
+//!   landmark model expects, hand pointing up;
+//! - [`landmarks`]: that crop at 224x224 -> 21 points, presence and handedness, mapped
+//!   back to frame pixels;
+//! - [`mask`]: the 21 points drawn as a skeleton on black (seed 002 §4.5.3), the input of
+//!   landmark-mask classifiers.
+//!
+//! The models are `palm_detection_lite.onnx` and `hand_landmark_lite.onnx` from
+//! `../shared/models/mediapipe/` (Apache-2.0), NHWC float inputs in 0..1.
+
+pub mod anchors;
+pub mod landmarks;
+pub mod mask;
+pub mod palm;
+pub mod rect;
+mod tracker;
+
+use std::path::{Path, PathBuf};
+
+pub use landmarks::{HandLandmarker, Landmarks};
+pub use palm::{Palm, PalmDetector};
+pub use rect::RotatedRect;
+pub use tracker::{Hand, HandTracker, TrackerConfig};
+
+/// Why a hand model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum HandsError {
+    /// tract refused the file or failed to run it.
+    #[error("{path}: tract cannot {stage}: {source:#}")]
+    Tract { path: PathBuf, stage: &'static str, source: anyhow::Error },
+    /// The model's outputs are not the ones MediaPipe's model has.
+    #[error("{path}: {problem}")]
+    Outputs { path: PathBuf, problem: String },
+}
+
+/// File name of the palm detector in the MediaPipe models folder.
+pub const PALM_MODEL: &str = "palm_detection_lite.onnx";
+/// File name of the hand-landmark model in the MediaPipe models folder.
+pub const LANDMARK_MODEL: &str = "hand_landmark_lite.onnx";
+
+/// A point in frame pixels (x right, y down) with MediaPipe's relative depth `z` (same
+/// scale as x; smaller is nearer the camera).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Point {
+    /// Column in pixels.
+    pub x: f32,
+    /// Row in pixels.
+    pub y: f32,
+    /// Relative depth.
+    pub z: f32,
+}
+
+/// An axis-aligned box in frame pixels.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BoxPx {
+    /// Left edge.
+    pub x0: f32,
+    /// Top edge.
+    pub y0: f32,
+    /// Right edge.
+    pub x1: f32,
+    /// Bottom edge.
+    pub y1: f32,
+}
+
+impl BoxPx {
+    /// Width.
+    pub fn width(&self) -> f32 {
+        self.x1 - self.x0
+    }
+    /// Height.
+    pub fn height(&self) -> f32 {
+        self.y1 - self.y0
+    }
+    /// Intersection over union with `other`.
+    pub fn iou(&self, other: &BoxPx) -> f32 {
+        let w = (self.x1.min(other.x1) - self.x0.max(other.x0)).max(0.0);
+        let h = (self.y1.min(other.y1) - self.y0.max(other.y0)).max(0.0);
+        let inter = w * h;
+        let union = self.width() * self.height() + other.width() * other.height() - inter;
+        if union > 0.0 { inter / union } else { 0.0 }
+    }
+    /// The box around `points`.
+    pub fn around(points: &[Point]) -> BoxPx {
+        let mut b = BoxPx { x0: f32::MAX, y0: f32::MAX, x1: f32::MIN, y1: f32::MIN };
+        for p in points {
+            b.x0 = b.x0.min(p.x);
+            b.y0 = b.y0.min(p.y);
+            b.x1 = b.x1.max(p.x);
+            b.y1 = b.y1.max(p.y);
+        }
+        b
+    }
+}
+
+/// Loads an ONNX file into an optimized tract plan with its input fixed to `shape`.
+pub(crate) fn load_plan(path: &Path, shape: &[usize]) -> Result<std::sync::Arc<tract_onnx::prelude::TypedRunnableModel>, HandsError> {
+    use tract_onnx::prelude::*;
+    let err = |stage: &'static str| move |source: anyhow::Error| HandsError::Tract { path: path.to_path_buf(), stage, source };
+    tract_onnx::onnx()
+        .model_for_path(path)
+        .map_err(err("read the model"))?
+        .with_input_fact(0, f32::fact(shape).into())
+        .map_err(err("fix the input shape"))?
+        .into_optimized()
+        .map_err(err("optimize the graph"))?
+        .into_runnable()
+        .map_err(err("make a plan"))
+}
+
+/// Bilinear sample of an RGB image at `(x, y)` (pixel centres at +0.5), in 0..1; black
+/// outside the image.
+pub(crate) fn sample_rgb(img: &image::RgbImage, x: f32, y: f32) -> [f32; 3] {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (fx, fy) = (x - 0.5, y - 0.5);
+    let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
+    let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+    let mut out = [0f32; 3];
+    for (dx, dy, wgt) in [(0, 0, (1.0 - ax) * (1.0 - ay)), (1, 0, ax * (1.0 - ay)), (0, 1, (1.0 - ax) * ay), (1, 1, ax * ay)] {
+        let (px, py) = (x0 + dx, y0 + dy);
+        if wgt == 0.0 || px < 0 || py < 0 || px >= w || py >= h {
+            continue;
+        }
+        let p = img.get_pixel(px as u32, py as u32).0;
+        for c in 0..3 {
+            out[c] += wgt * p[c] as f32;
+        }
+    }
+    out.map(|v| v / 255.0)
+}

@@ -1,0 +1,125 @@
+//! Palm detection every `detect_every` frames, landmark tracking in between: the crop
+//! of the next frame comes from this frame's landmarks, and the detector runs again
+//! when the hand is lost.
+
+use std::path::Path;
+
+use super::{BoxPx, HandLandmarker, HandsError, Landmarks, PalmDetector, RotatedRect, LANDMARK_MODEL, PALM_MODEL};
+
+/// How the tracker runs.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrackerConfig {
+    /// Run the palm detector at least every this many frames (1 = every frame).
+    pub detect_every: usize,
+    /// Lowest landmark-model presence that counts as a hand.
+    pub min_presence: f32,
+    /// Lowest palm score whose crop goes to the landmark model, which then decides by
+    /// its presence score. Below MediaPipe's 0.5: the palm detector scores fists (ASL
+    /// A, E, M, N, S, T) low while the landmark model is sure of them.
+    pub min_palm_score: f32,
+    /// Border around the frame for the palm detector, as a fraction of its longer side.
+    pub pad: f32,
+    /// A second, wider border to try when the first finds no hand (0 = no retry).
+    pub retry_pad: f32,
+    /// When the detector finds no hand, ask the landmark model about the centred square
+    /// of the frame (a kiosk frames the signer's hand there).
+    pub centre_fallback: bool,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        Self { detect_every: 10, min_presence: 0.5, min_palm_score: 0.1, pad: 0.5, retry_pad: 1.0, centre_fallback: true }
+    }
+}
+
+/// A hand found in a frame.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hand {
+    /// The box around the 21 points.
+    pub bbox: BoxPx,
+    /// Landmarks, presence and handedness.
+    pub landmarks: Landmarks,
+    /// The crop the landmarks were found in.
+    pub rect: RotatedRect,
+    /// The palm detector's score when it ran on this frame.
+    pub palm_score: Option<f32>,
+}
+
+/// Palm detector and landmark model together.
+#[derive(Debug)]
+pub struct HandTracker {
+    /// The palm detector.
+    pub palm: PalmDetector,
+    /// The landmark model.
+    pub landmarker: HandLandmarker,
+    /// Settings.
+    pub config: TrackerConfig,
+    track: Option<RotatedRect>,
+    since_detect: usize,
+}
+
+impl HandTracker {
+    /// Loads both models from MediaPipe's models folder (`../shared/models/mediapipe`
+    /// or where the .deb installs them).
+    pub fn load(dir: &Path, config: TrackerConfig) -> Result<Self, HandsError> {
+        let mut palm = PalmDetector::load(&dir.join(PALM_MODEL))?;
+        palm.min_score = config.min_palm_score;
+        Ok(Self {
+            palm,
+            landmarker: HandLandmarker::load(&dir.join(LANDMARK_MODEL))?,
+            config,
+            track: None,
+            since_detect: 0,
+        })
+    }
+
+    /// Finds the best hand in one picture, without tracking: palm detection (with the
+    /// configured border, then the wider one), landmarks in the best palm's crop, and
+    /// the centred square when no palm's crop holds a hand.
+    pub fn find(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
+        let c = self.config;
+        for pad in [Some(c.pad), (c.retry_pad > 0.0).then_some(c.retry_pad)].into_iter().flatten() {
+            if let Some(palm) = self.palm.detect_padded(img, pad)?.into_iter().next() {
+                if let Some(hand) = self.landmarks_in(img, RotatedRect::from_palm(&palm), Some(palm.score))? {
+                    return Ok(Some(hand));
+                }
+            }
+        }
+        if c.centre_fallback {
+            let side = img.width().max(img.height()) as f32;
+            let rect = RotatedRect { cx: img.width() as f32 / 2.0, cy: img.height() as f32 / 2.0, w: side, h: side, rotation: 0.0 };
+            return self.landmarks_in(img, rect, None);
+        }
+        Ok(None)
+    }
+
+    /// The hand in the next frame of a video: tracks from the last frame's landmarks and
+    /// runs the detector every `detect_every` frames or when the hand is lost.
+    pub fn track(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
+        let due = self.since_detect + 1 >= self.config.detect_every.max(1);
+        if let (Some(rect), false) = (self.track, due) {
+            self.since_detect += 1;
+            if let Some(hand) = self.landmarks_in(img, rect, None)? {
+                self.track = Some(RotatedRect::from_landmarks(&hand.landmarks.points));
+                return Ok(Some(hand));
+            }
+        }
+        self.since_detect = 0;
+        let hand = self.find(img)?;
+        self.track = hand.as_ref().map(|h| RotatedRect::from_landmarks(&h.landmarks.points));
+        Ok(hand)
+    }
+
+    /// Forgets the tracked hand (the next frame runs the detector).
+    pub fn reset(&mut self) {
+        self.track = None;
+    }
+
+    fn landmarks_in(&mut self, img: &image::RgbImage, rect: RotatedRect, palm_score: Option<f32>) -> Result<Option<Hand>, HandsError> {
+        let landmarks = self.landmarker.run(img, &rect)?;
+        if landmarks.presence < self.config.min_presence {
+            return Ok(None);
+        }
+        Ok(Some(Hand { bbox: BoxPx::around(&landmarks.points), landmarks, rect, palm_score }))
+    }
+}

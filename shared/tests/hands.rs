@@ -1,0 +1,111 @@
+//! MediaPipe palm detection and hand landmarks in tract, on real pictures: tract
+//! computes what onnxruntime computes, hands are found in ASL letters and not in empty
+//! rooms, points land on the picture, and tracking skips the detector between
+//! detections.
+#![cfg(feature = "tract")]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{data, fixture, model};
+use shared::hands::{HandLandmarker, HandTracker, PalmDetector, TrackerConfig};
+
+fn mediapipe() -> PathBuf {
+    model("mediapipe")
+}
+
+fn rgb(path: &std::path::Path) -> image::RgbImage {
+    shared::image_io::decode_file(path).unwrap().to_rgb8()
+}
+
+fn tensor(path: &std::path::Path) -> Vec<f32> {
+    rgb(path).as_raw().iter().map(|&v| v as f32 / 255.0).collect()
+}
+
+fn close(a: f32, b: f32, tol: f32) -> bool {
+    (a - b).abs() <= tol * b.abs().max(1.0)
+}
+
+#[test]
+fn tract_matches_onnxruntime_on_fixed_inputs() {
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("mediapipe/mediapipe_reference.json")).unwrap()).unwrap();
+    let palm = PalmDetector::load(&mediapipe().join("palm_detection_lite.onnx")).unwrap();
+    let landmarker = HandLandmarker::load(&mediapipe().join("hand_landmark_lite.onnx")).unwrap();
+    let floats = |v: &serde_json::Value| -> Vec<f32> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect() };
+    for (name, r) in reference.as_object().unwrap() {
+        let (boxes, logits) = palm.run_raw(&tensor(&fixture(&format!("mediapipe/{name}_palm_input.png")))).unwrap();
+        let want = floats(&r["palm_logits"]);
+        let worst = logits.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(logits.iter().zip(&want).all(|(a, b)| close(*a, *b, 1e-3)), "{name}: palm logits differ by up to {worst}");
+        for (i, top) in r["palm_top"].as_array().unwrap().iter().enumerate() {
+            let k = top.as_u64().unwrap() as usize;
+            let want = floats(&r["palm_top_boxes"][i]);
+            for (a, b) in boxes[k * 18..][..18].iter().zip(&want) {
+                assert!(close(*a, *b, 1e-3), "{name}: anchor {k} box {a} vs {b}");
+            }
+        }
+        let (points, presence, handedness) =
+            landmarker.run_raw(&tensor(&fixture(&format!("mediapipe/{name}_landmark_input.png")))).unwrap();
+        for (a, b) in points.iter().zip(floats(&r["landmarks"])) {
+            assert!(close(*a, b, 1e-3), "{name}: landmark value {a} vs {b}");
+        }
+        assert!(close(presence, r["presence"].as_f64().unwrap() as f32, 1e-3), "{name}: presence {presence}");
+        assert!(close(handedness, r["handedness"].as_f64().unwrap() as f32, 1e-3), "{name}: handedness {handedness}");
+    }
+}
+
+/// Every `step`-th picture of an asl-alphabet class, in file-name order.
+fn asl_pictures(class: &str, step: usize) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data(&format!("asl-alphabet/{class}"))).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files.into_iter().step_by(step).collect()
+}
+
+#[test]
+fn hands_are_found_in_asl_letters_and_rarely_in_empty_rooms() {
+    let mut tracker = HandTracker::load(&mediapipe(), TrackerConfig::default()).unwrap();
+    let letters: Vec<String> = ('A'..='Z').map(|c| c.to_string()).collect();
+    let (mut found, mut total, mut missed) = (0, 0, Vec::new());
+    for class in &letters {
+        for path in asl_pictures(class, 67) {
+            let img = rgb(&path);
+            total += 1;
+            match tracker.find(&img).unwrap() {
+                Some(hand) => {
+                    found += 1;
+                    // The 21 points lie on the picture, give or take 5% of its side: a
+                    // fingertip or wrist cut by the frame's edge is placed just beyond it.
+                    let (w, h) = (img.width() as f32, img.height() as f32);
+                    let slack = 0.05 * w.max(h);
+                    for p in &hand.landmarks.points {
+                        let inside = p.x >= -slack && p.y >= -slack && p.x <= w + slack && p.y <= h + slack;
+                        assert!(inside, "{}: point {p:?} off the picture", path.display());
+                    }
+                    assert!(hand.landmarks.presence >= 0.5 && hand.palm_score.is_none_or(|s| s >= 0.1));
+                }
+                None => missed.push(path.display().to_string()),
+            }
+        }
+    }
+    let rate = found as f64 / total as f64;
+    assert!(rate >= 0.95, "hands found in {found} of {total} letter pictures ({:.1}%); missed {missed:?}", 100.0 * rate);
+    let nothing = asl_pictures("nothing", 10);
+    let false_hands = nothing.iter().filter(|p| tracker.find(&rgb(p)).unwrap().is_some()).count();
+    assert!(false_hands * 10 <= nothing.len(), "hands found in {false_hands} of {} empty-room pictures", nothing.len());
+    eprintln!("hands found in {found}/{total} letter pictures, {false_hands}/{} empty rooms", nothing.len());
+}
+
+#[test]
+fn tracking_runs_the_detector_only_every_k_frames() {
+    let mut tracker = HandTracker::load(&mediapipe(), TrackerConfig { detect_every: 4, ..TrackerConfig::default() }).unwrap();
+    // Consecutive video frames of one letter.
+    let frames: Vec<PathBuf> = asl_pictures("B", 1).into_iter().take(8).collect();
+    let mut detected = Vec::new();
+    for f in &frames {
+        let hand = tracker.track(&rgb(f)).unwrap().unwrap_or_else(|| panic!("lost the hand in {}", f.display()));
+        detected.push(hand.palm_score.is_some());
+    }
+    assert_eq!(detected, [true, false, false, false, true, false, false, false]);
+}
