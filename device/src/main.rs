@@ -56,6 +56,20 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Find hands with MediaPipe's palm detector and landmark model: per image, whether
+    /// a hand was found, its box, 21 points and scores.
+    Hands {
+        /// Folder with palm_detection_lite.onnx and hand_landmark_lite.onnx (default:
+        /// ../shared/models/mediapipe).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// One JSON line per image: {"path","found","box","points","score","handedness"}.
+        #[arg(long)]
+        json: bool,
+        /// Image files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Time every stage of the kiosk loop on replayed frames.
     Bench(BenchArgs),
     /// Validate a model file against its model card and print the card (JSON).
@@ -142,6 +156,7 @@ fn main() -> Result<()> {
         Command::Run { config } => run(&config),
         Command::Demo(a) => demo_cmd(a),
         Command::Classify { model, json, top, mirrored, paths } => classify(&model_or_default(model), json, top, mirrored, &paths),
+        Command::Hands { models, json, paths } => hands(models, json, &paths),
         Command::Bench(a) => bench_cmd(a),
         Command::Card { model } => {
             let (card, info) = shared::ModelCard::read_onnx(&model).with_context(|| format!("cannot use model {}", model.display()))?;
@@ -260,6 +275,66 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, paths: &[PathB
     }
     if failed > 0 {
         bail!("{failed} of {} images could not be classified", files.len());
+    }
+    Ok(())
+}
+
+/// MediaPipe's models folder: `--models`, else `../shared/models/mediapipe`.
+fn mediapipe_dir(models: Option<PathBuf>) -> Result<PathBuf> {
+    match models.or_else(|| shared::paths::models_dir().map(|d| d.join("mediapipe"))) {
+        Some(d) if d.join(shared::hands::PALM_MODEL).is_file() => Ok(d),
+        Some(d) => bail!("{} has no {} (pass --models DIR)", d.display(), shared::hands::PALM_MODEL),
+        None => bail!("no MediaPipe models: ../shared/models/mediapipe is not there (pass --models DIR or set SIGNSPELL_SHARED)"),
+    }
+}
+
+fn hands(models: Option<PathBuf>, json: bool, paths: &[PathBuf]) -> Result<()> {
+    let dir = mediapipe_dir(models)?;
+    let mut tracker = shared::hands::HandTracker::load(&dir, shared::hands::TrackerConfig::default())?;
+    let mut files = Vec::new();
+    for p in paths {
+        collect_images(p, &mut files)?;
+    }
+    let mut failed = 0;
+    for f in &files {
+        let found = shared::image_io::decode_file(f)
+            .map_err(anyhow::Error::from)
+            .and_then(|img| Ok(tracker.find(&img.to_rgb8())?));
+        let hand = match found {
+            Ok(h) => h,
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {}: {e:#}", f.display());
+                continue;
+            }
+        };
+        let path = f.display().to_string();
+        match (&hand, json) {
+            (Some(h), true) => {
+                let l = &h.landmarks;
+                let points: Vec<[f32; 3]> = l.points.iter().map(|p| [p.x, p.y, p.z]).collect();
+                let side = if l.right_hand >= 0.5 { "right" } else { "left" };
+                println!(
+                    "{}",
+                    serde_json::json!({"path": path, "found": true, "box": [h.bbox.x0, h.bbox.y0, h.bbox.x1, h.bbox.y1],
+                        "points": points, "score": l.presence, "handedness": side, "right_hand_probability": l.right_hand,
+                        "palm_score": h.palm_score})
+                );
+            }
+            (None, true) => println!("{}", serde_json::json!({"path": path, "found": false})),
+            (Some(h), false) => println!(
+                "{path}\thand {:.2}\tbox {:.0},{:.0} {:.0}x{:.0}",
+                h.landmarks.presence,
+                h.bbox.x0,
+                h.bbox.y0,
+                h.bbox.width(),
+                h.bbox.height()
+            ),
+            (None, false) => println!("{path}\tno hand"),
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} images could not be read", files.len());
     }
     Ok(())
 }

@@ -170,3 +170,34 @@ fn example_config_loads_and_points_at_the_shipped_model() {
     assert_eq!(cfg.display.spi.reset_line, Some(27));
     assert_eq!(cfg.region.square, 0.8);
 }
+
+#[test]
+fn hands_json_gives_box_points_and_scores_per_image() {
+    let data = shared::paths::shared_dir_from(&root()).unwrap().join("data");
+    let corrupt = tmp("hands").join("broken.jpg");
+    std::fs::write(&corrupt, b"\xff\xd8\xff not a jpeg").unwrap();
+    let files = [data.join("asl-alphabet/A/A1008.jpg"), data.join("sign-language-digits/5/IMG_1123.JPG"), data.join("asl-alphabet/nothing/nothing1001.jpg")];
+    let out = bin().arg("hands").arg("--json").args(&files).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    for (line, (file, want)) in lines.iter().zip(files.iter().zip([true, true, false])) {
+        assert_eq!(line["path"], file.display().to_string());
+        assert_eq!(line["found"], want, "{line}");
+        if want {
+            let b: Vec<f64> = line["box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            assert!(b[0] < b[2] && b[1] < b[3], "{line}");
+            let points = line["points"].as_array().unwrap();
+            assert_eq!(points.len(), 21);
+            assert!(points.iter().all(|p| p.as_array().unwrap().len() == 3));
+            assert!(line["score"].as_f64().unwrap() >= 0.5);
+            assert!(["left", "right"].contains(&line["handedness"].as_str().unwrap()));
+        }
+    }
+    // A file that is no picture is named, and the command fails after the others.
+    let out = bin().arg("hands").arg(&files[0]).arg(&corrupt).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.jpg") && err.contains("1 of 2 images"), "{err}");
+}
