@@ -54,6 +54,19 @@ pub struct BenchReport {
     pub peak_rss_kib: Option<u64>,
     /// Threads of the process at the end.
     pub process_threads: Option<u64>,
+    /// The hand-region models' own runs, when the region follows the hand.
+    pub hands: Option<HandsStages>,
+}
+
+/// What the hand-region stage spends in MediaPipe's two models.
+#[derive(Debug, Clone, Serialize)]
+pub struct HandsStages {
+    /// The palm detector runs every this many frames (more while no hand is found).
+    pub detect_every: usize,
+    /// Palm detector runs (letterbox and decoding included).
+    pub palm_ms: Summary,
+    /// Landmark model runs (crop and mapping included).
+    pub landmark_ms: Summary,
 }
 
 /// A field of `/proc/self/status` as a number (`VmHWM`, `Threads`).
@@ -98,6 +111,7 @@ impl BenchReport {
             model_load_ms,
             peak_rss_kib: proc_status("VmHWM"),
             process_threads: proc_status("Threads"),
+            hands: None,
         }
     }
 
@@ -117,6 +131,12 @@ impl BenchReport {
         s += &format!("{:<16}{:>10}{:>10}{:>10}{:>10}\n", "stage", "p50 ms", "p90 ms", "p99 ms", "mean ms");
         for l in self.stages.iter().map(|l| (l.name, l.ms)).chain([("whole frame", self.frame_ms)]) {
             s += &format!("{:<16}{:>10.3}{:>10.3}{:>10.3}{:>10.3}\n", l.0, l.1.p50, l.1.p90, l.1.p99, l.1.mean);
+        }
+        if let Some(h) = &self.hands {
+            for (name, m) in [("  palm model", h.palm_ms), ("  landmarks", h.landmark_ms)] {
+                s += &format!("{:<16}{:>10.3}{:>10.3}{:>10.3}{:>10.3}  ({} runs)\n", name, m.p50, m.p90, m.p99, m.mean, m.count);
+            }
+            s += &format!("  (hand region: palm detection every {} frames, landmarks every frame)\n", h.detect_every);
         }
         s += &format!(
             "end-to-end {:.1} fps, model only {:.1} fps, {:.0}% of frame time outside inference\n",

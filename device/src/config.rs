@@ -107,8 +107,14 @@ impl KioskConfig {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
         let mut cfg: Self = toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
         if cfg.model.is_relative() {
-            cfg.model = path.parent().unwrap_or(Path::new(".")).join(&cfg.model);
+            cfg.model = dir.join(&cfg.model);
+        }
+        if let Some(h) = &mut cfg.region.hands
+            && h.models.is_relative()
+        {
+            h.models = dir.join(&h.models);
         }
         cfg.validate().with_context(|| format!("config {} is not valid", path.display()))?;
         Ok(cfg)

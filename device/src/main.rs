@@ -13,7 +13,7 @@ use device::display::spi::SpiPanel;
 use device::display::{NullPanel, Panel};
 use device::engine::{self, Engine};
 use device::kiosk::Kiosk;
-use device::region::GuideBox;
+use device::region::{GuideBox, HandsConfig, Region};
 use device::source::camera::{Camera, CameraConfig};
 use device::source::replay::{Replay, collect_images};
 use device::source::FrameSource;
@@ -139,6 +139,14 @@ struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Follow the hand with MediaPipe's models from this folder (e.g.
+    /// ../shared/models/mediapipe) instead of the fixed guide box; the table then
+    /// shows the palm and landmark models' own times.
+    #[arg(long)]
+    hands: Option<PathBuf>,
+    /// With --hands: run the palm detector every N frames.
+    #[arg(long, default_value_t = 10)]
+    detect_every: usize,
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -208,7 +216,8 @@ fn run(config: &Path) -> Result<()> {
         Err(e @ device::source::SourceError::Unusable { .. }) => return Err(e).with_context(|| format!("camera in {}", config.display())),
         Err(e) => tracing::warn!("{e}; the kiosk will retry"),
     }
-    let mut kiosk = Kiosk::new(camera, cfg.region, engine, decoder, panel, cfg.recovery.clone());
+    let region = Region::from_config(&cfg.region).with_context(|| format!("[region.hands] in {}", config.display()))?;
+    let mut kiosk = Kiosk::new(camera, region, engine, decoder, panel, cfg.recovery.clone());
     kiosk.stop = stop_flag()?;
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
@@ -350,13 +359,29 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     let described = replay.describe();
     let decoder = Decoder::new(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() }, engine.card().classes.clone());
     let (bytes, quantization, macs) = (engine.file_bytes(), format!("{:?}", engine.card().quantization), engine.macs());
-    let mut kiosk = Kiosk::new(replay, GuideBox::default(), engine, decoder, NullPanel { size: a.size }, RecoveryConfig::default());
+    let region = GuideBox {
+        hands: a.hands.map(|models| HandsConfig { models, detect_every: a.detect_every, margin: 0.25 }),
+        ..GuideBox::default()
+    };
+    let region = Region::from_config(&region)?;
+    let mut kiosk = Kiosk::new(replay, region, engine, decoder, NullPanel { size: a.size }, RecoveryConfig::default());
     kiosk.max_frames = Some(20);
     kiosk.run()?;
     kiosk.timings.clear();
+    if let Region::Hands(h) = &mut kiosk.region {
+        h.tracker.timings = Some(Default::default());
+    }
     kiosk.max_frames = Some(a.frames.max(1));
     kiosk.run()?;
-    let report = bench::BenchReport::new(&kiosk.timings, model, bytes, macs, quantization, described, a.threads, a.mirrored, load_ms);
+    let mut report = bench::BenchReport::new(&kiosk.timings, model, bytes, macs, quantization, described, a.threads, a.mirrored, load_ms);
+    if let Region::Hands(h) = &kiosk.region {
+        let t = h.tracker.timings.clone().unwrap_or_default();
+        report.hands = Some(bench::HandsStages {
+            detect_every: a.detect_every,
+            palm_ms: device::timing::Summary::of(&t.palm_ms),
+            landmark_ms: device::timing::Summary::of(&t.landmark_ms),
+        });
+    }
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

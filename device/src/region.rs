@@ -1,8 +1,12 @@
-//! Where the hand is in a frame. Today a fixed guide box that the screen shows and the
-//! user puts their hand in; a landmark-based hand detector plugs in behind the same
-//! trait later.
+//! Where the hand is in a frame: a fixed guide box that the screen shows and the user
+//! puts their hand in ([`GuideBox`]), or a box that follows the hand, found by
+//! MediaPipe's palm detector and landmark model ([`HandsRegion`], `[region.hands]` in
+//! the kiosk config).
+
+use std::path::PathBuf;
 
 use serde::Deserialize;
+use shared::hands::{Hand, HandTracker, TrackerConfig};
 use shared::{Frame, Roi};
 
 /// Finds the region of a frame the classifier looks at.
@@ -12,7 +16,7 @@ pub trait HandRegion {
 }
 
 /// A fixed box given as fractions of the frame (`[region]` in the kiosk config).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct GuideBox {
     /// Side of a centred square, as a fraction of the frame's shorter side; used when
@@ -20,12 +24,38 @@ pub struct GuideBox {
     pub square: f32,
     /// `[x, y, width, height]` as fractions of the frame's width and height.
     pub rect: Option<[f32; 4]>,
+    /// Follow the hand with MediaPipe instead (`[region.hands]`).
+    pub hands: Option<HandsConfig>,
 }
 
 impl Default for GuideBox {
     fn default() -> Self {
-        Self { square: 1.0, rect: None }
+        Self { square: 1.0, rect: None, hands: None }
     }
+}
+
+/// `[region.hands]`: find the hand in every frame with MediaPipe.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HandsConfig {
+    /// Folder with `palm_detection_lite.onnx` and `hand_landmark_lite.onnx` (relative
+    /// to the config file).
+    pub models: PathBuf,
+    /// Run the palm detector every N frames, tracking landmarks in between.
+    #[serde(default = "default_detect_every")]
+    pub detect_every: usize,
+    /// Border added around the hand's box on each side, as a fraction of its longer
+    /// side (the classifiers were trained on pictures with room around the hand).
+    #[serde(default = "default_margin")]
+    pub margin: f32,
+}
+
+fn default_detect_every() -> usize {
+    TrackerConfig::default().detect_every
+}
+
+fn default_margin() -> f32 {
+    0.25
 }
 
 impl GuideBox {
@@ -34,6 +64,11 @@ impl GuideBox {
         let ok = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
         if !(ok(self.square) && self.square > 0.0) {
             return Err(format!("region.square {} is not in (0, 1]", self.square));
+        }
+        if let Some(h) = &self.hands
+            && (h.detect_every == 0 || !(h.margin.is_finite() && (0.0..=2.0).contains(&h.margin)))
+        {
+            return Err(format!("region.hands: detect_every {} must be at least 1, margin {} in 0..2", h.detect_every, h.margin));
         }
         if let Some([x, y, w, h]) = self.rect
             && !(ok(x) && ok(y) && ok(w) && ok(h) && w > 0.0 && h > 0.0 && x + w <= 1.0 + 1e-6 && y + h <= 1.0 + 1e-6)
@@ -67,24 +102,104 @@ impl HandRegion for GuideBox {
     }
 }
 
+/// A box that follows the hand: MediaPipe palm detection every `detect_every` frames,
+/// landmark tracking in between; the box around the 21 points plus a margin, made
+/// square and kept inside the frame. No hand: no box (the classifier sees the frame).
+#[derive(Debug)]
+pub struct HandsRegion {
+    /// Palm detector and landmark model.
+    pub tracker: HandTracker,
+    margin: f32,
+    rgb: Vec<u8>,
+    /// The hand found in the last frame (the screen draws its landmarks).
+    pub last: Option<Hand>,
+}
+
+impl HandsRegion {
+    /// Loads MediaPipe's models as `config` says.
+    pub fn load(config: &HandsConfig) -> Result<Self, shared::hands::HandsError> {
+        let tracker =
+            HandTracker::load(&config.models, TrackerConfig { detect_every: config.detect_every, ..TrackerConfig::default() })?;
+        Ok(Self { tracker, margin: config.margin, rgb: Vec::new(), last: None })
+    }
+
+    /// The square around `hand` for a `width x height` frame.
+    pub fn roi_for(&self, hand: &Hand, width: u32, height: u32) -> Roi {
+        let b = hand.bbox;
+        let side = (b.width().max(b.height()) * (1.0 + 2.0 * self.margin)).min(width.min(height) as f32).max(1.0);
+        let x = ((b.x0 + b.x1) / 2.0 - side / 2.0).clamp(0.0, width as f32 - side);
+        let y = ((b.y0 + b.y1) / 2.0 - side / 2.0).clamp(0.0, height as f32 - side);
+        let (x, y, s) = (x.round() as u32, y.round() as u32, side.round() as u32);
+        Roi::new(x.min(width - 1), y.min(height - 1), s.clamp(1, width - x.min(width - 1)), s.clamp(1, height - y.min(height - 1)))
+    }
+}
+
+impl HandRegion for HandsRegion {
+    fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi> {
+        if let Err(e) = frame.to_rgb(&mut self.rgb) {
+            tracing::warn!("hand region: {e}");
+            return None;
+        }
+        let img = image::RgbImage::from_raw(frame.width, frame.height, std::mem::take(&mut self.rgb))?;
+        let found = self.tracker.track(&img);
+        self.rgb = img.into_raw();
+        self.last = match found {
+            Ok(hand) => hand,
+            Err(e) => {
+                tracing::warn!("hand region: {e}");
+                None
+            }
+        };
+        self.last.as_ref().map(|h| self.roi_for(h, frame.width, frame.height))
+    }
+}
+
+/// The region stage a config asks for.
+#[derive(Debug)]
+pub enum Region {
+    /// A fixed box.
+    Guide(GuideBox),
+    /// A box following the hand.
+    Hands(Box<HandsRegion>),
+}
+
+impl Region {
+    /// The stage for `config`: the hand follower when `[region.hands]` is given.
+    pub fn from_config(config: &GuideBox) -> Result<Self, shared::hands::HandsError> {
+        Ok(match &config.hands {
+            Some(h) => Region::Hands(Box::new(HandsRegion::load(h)?)),
+            None => Region::Guide(config.clone()),
+        })
+    }
+}
+
+impl HandRegion for Region {
+    fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi> {
+        match self {
+            Region::Guide(g) => g.locate(frame),
+            Region::Hands(h) => h.locate(frame),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn centred_square_in_a_wide_frame() {
-        let g = GuideBox { square: 0.75, rect: None };
+        let g = GuideBox { square: 0.75, ..GuideBox::default() };
         assert_eq!(g.roi(640, 480), Roi::new(140, 60, 360, 360));
         assert_eq!(GuideBox::default().roi(200, 200), Roi::full(200, 200));
     }
 
     #[test]
     fn rect_stays_inside() {
-        let g = GuideBox { square: 1.0, rect: Some([0.5, 0.5, 0.5, 0.5]) };
+        let g = GuideBox { rect: Some([0.5, 0.5, 0.5, 0.5]), ..GuideBox::default() };
         assert!(g.validate().is_ok());
         let r = g.roi(101, 99);
         assert!(r.x + r.width <= 101 && r.y + r.height <= 99);
-        assert!(GuideBox { square: 1.0, rect: Some([0.6, 0.0, 0.5, 1.0]) }.validate().is_err());
-        assert!(GuideBox { square: 0.0, rect: None }.validate().is_err());
+        assert!(GuideBox { rect: Some([0.6, 0.0, 0.5, 1.0]), ..GuideBox::default() }.validate().is_err());
+        assert!(GuideBox { square: 0.0, ..GuideBox::default() }.validate().is_err());
     }
 }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub use landmarks::{HandLandmarker, Landmarks};
 pub use palm::{Palm, PalmDetector};
 pub use rect::RotatedRect;
-pub use tracker::{Hand, HandTracker, TrackerConfig};
+pub use tracker::{Hand, HandTimings, HandTracker, TrackerConfig};
 
 /// Why a hand model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]

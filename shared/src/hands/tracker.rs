@@ -54,8 +54,20 @@ pub struct HandTracker {
     pub landmarker: HandLandmarker,
     /// Settings.
     pub config: TrackerConfig,
+    /// When set, the milliseconds of every palm-detector and landmark-model run
+    /// (preprocessing included) are kept here, for benchmarks.
+    pub timings: Option<HandTimings>,
     track: Option<RotatedRect>,
     since_detect: usize,
+}
+
+/// Milliseconds per model run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HandTimings {
+    /// Palm detector runs.
+    pub palm_ms: Vec<f64>,
+    /// Landmark model runs.
+    pub landmark_ms: Vec<f64>,
 }
 
 impl HandTracker {
@@ -68,6 +80,7 @@ impl HandTracker {
             palm,
             landmarker: HandLandmarker::load(&dir.join(LANDMARK_MODEL))?,
             config,
+            timings: None,
             track: None,
             since_detect: 0,
         })
@@ -79,7 +92,12 @@ impl HandTracker {
     pub fn find(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
         let c = self.config;
         for pad in [Some(c.pad), (c.retry_pad > 0.0).then_some(c.retry_pad)].into_iter().flatten() {
-            if let Some(palm) = self.palm.detect_padded(img, pad)?.into_iter().next() {
+            let t = std::time::Instant::now();
+            let palms = self.palm.detect_padded(img, pad)?;
+            if let Some(tm) = &mut self.timings {
+                tm.palm_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            if let Some(palm) = palms.into_iter().next() {
                 if let Some(hand) = self.landmarks_in(img, RotatedRect::from_palm(&palm), Some(palm.score))? {
                     return Ok(Some(hand));
                 }
@@ -116,7 +134,11 @@ impl HandTracker {
     }
 
     fn landmarks_in(&mut self, img: &image::RgbImage, rect: RotatedRect, palm_score: Option<f32>) -> Result<Option<Hand>, HandsError> {
+        let t = std::time::Instant::now();
         let landmarks = self.landmarker.run(img, &rect)?;
+        if let Some(tm) = &mut self.timings {
+            tm.landmark_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
         if landmarks.presence < self.config.min_presence {
             return Ok(None);
         }
