@@ -172,6 +172,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let view = View {
                 preview: Some(Preview { rgb, width: frame.width, height: frame.height }),
                 guide: roi,
+                landmarks: self.region.landmarks(),
                 letter,
                 letter_name: class.map(|c| c.display.as_str()),
                 confidence: if step.current.is_some() { prediction.confidence } else { 0.0 },

@@ -13,6 +13,11 @@ use shared::{Frame, Roi};
 pub trait HandRegion {
     /// The region for `frame`, or `None` when there is no hand to classify.
     fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi>;
+
+    /// The hand's 21 landmarks in the last located frame, when the stage finds them.
+    fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
+        None
+    }
 }
 
 /// A fixed box given as fractions of the frame (`[region]` in the kiosk config).
@@ -152,6 +157,10 @@ impl HandRegion for HandsRegion {
         };
         self.last.as_ref().map(|h| self.roi_for(h, frame.width, frame.height))
     }
+
+    fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
+        self.last.as_ref().map(|h| &h.landmarks.points)
+    }
 }
 
 /// The region stage a config asks for.
@@ -178,6 +187,13 @@ impl HandRegion for Region {
         match self {
             Region::Guide(g) => g.locate(frame),
             Region::Hands(h) => h.locate(frame),
+        }
+    }
+
+    fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
+        match self {
+            Region::Guide(_) => None,
+            Region::Hands(h) => h.landmarks(),
         }
     }
 }

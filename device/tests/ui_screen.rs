@@ -477,3 +477,26 @@ fn png_panel_writes_numbered_screens_that_read_back() {
     let err = save_png(&FrameBuffer::new(4, 4), &missing).unwrap_err();
     assert!(format!("{err:#}").contains("shot.png"), "{err:#}");
 }
+
+#[test]
+fn hand_landmarks_are_drawn_as_a_skeleton_inside_the_preview() {
+    let rgb = grey_picture(640, 480);
+    // A hand standing in the middle of the frame: wrist low, four fingers and a thumb up.
+    let points: [shared::hands::Point; 21] = std::array::from_fn(|i| {
+        if i == 0 {
+            return shared::hands::Point { x: 320.0, y: 400.0, z: 0.0 };
+        }
+        let (finger, joint) = ((i - 1) / 4, (i - 1) % 4 + 1);
+        shared::hands::Point { x: 240.0 + 40.0 * finger as f32, y: 340.0 - 40.0 * joint as f32, z: 0.0 }
+    });
+    let layout = Layout::for_size(240, 240);
+    let with = screen(240, 240, &View { preview: Some(Preview { rgb: &rgb, width: 640, height: 480 }), landmarks: Some(&points), ..View::default() });
+    let without = screen(240, 240, &View { preview: Some(Preview { rgb: &rgb, width: 640, height: 480 }), ..View::default() });
+    let whole = Rectangle::new(Point::zero(), Size::new(240, 240));
+    let drawn = count(&with, whole, ui::theme::LANDMARKS);
+    assert!(drawn > 40, "{drawn} skeleton pixels");
+    assert_eq!(count(&with, layout.preview, ui::theme::LANDMARKS), drawn, "the skeleton stays on the preview");
+    assert_eq!(count(&without, whole, ui::theme::LANDMARKS), 0);
+    // The wrist (320, 400) of a 640x480 frame shown 160x120 at the top left is at (80, 100).
+    assert_eq!(at(&with, 80, 100), ui::theme::LANDMARKS);
+}

@@ -73,3 +73,5 @@ row attention-lstm-arsl --arch attention-lstm --dataset "$data/arsl2018/ArASL_Da
 models=()
 for d in "$root"/*/model.onnx; do models+=("$d"); done
 $ht latency --json --runs 50 "${models[@]}" > "$docs/latency.jsonl"
+python3 scripts/models/seed_zoo_table.py "$docs" > "$docs/table.md"
+cat "$docs/table.md"

@@ -6,7 +6,7 @@
 //!
 //! - [`layout`]: where each part goes for a screen size;
 //! - [`theme`]: colours and font choices;
-//! - [`widgets`]: preview, guide box, confidence bar, fps, status band;
+//! - [`widgets`]: preview, guide box, hand landmarks, confidence bar, fps, status band;
 //! - [`letter`]: the large current letter (Latin, Arabic, or a word like "SPACE");
 //! - [`text`]: the spelled text, wrapped and scrolled;
 //! - [`scaled`]: a `DrawTarget` adapter that blows pixels up (small Arabic glyphs).
@@ -42,6 +42,8 @@ pub struct View<'a> {
     pub preview: Option<Preview<'a>>,
     /// The guide box in preview (camera frame) coordinates.
     pub guide: Option<shared::Roi>,
+    /// The hand's 21 landmarks in preview (camera frame) pixels, drawn as a skeleton.
+    pub landmarks: Option<&'a [shared::hands::Point; 21]>,
     /// The letter the decoder currently sees (display text: "A", "space", an Arabic letter).
     pub letter: Option<&'a str>,
     /// The letter's Latin name (e.g. "ba" for "ب"), shown when no font has its glyph.
@@ -78,6 +80,9 @@ pub fn draw_with_layout<D: DrawTarget<Color = Rgb565>>(
             if let (Some(shown), Some(guide)) = (shown, view.guide) {
                 let mapped = layout::map_roi(guide, preview.width, preview.height, shown);
                 widgets::draw_guide_box(&mut target.clipped(&shown), mapped)?;
+            }
+            if let (Some(shown), Some(points)) = (shown, view.landmarks) {
+                widgets::draw_landmarks(&mut target.clipped(&shown), points, preview.width, preview.height, shown)?;
             }
         }
         None => widgets::draw_no_preview(target, layout.preview)?,

@@ -10,6 +10,8 @@ pub const BACKGROUND: Rgb565 = Rgb565::BLACK;
 pub const FOREGROUND: Rgb565 = Rgb565::WHITE;
 /// The guide box over the preview.
 pub const GUIDE: Rgb565 = Rgb565::YELLOW;
+/// The hand's skeleton over the preview.
+pub const LANDMARKS: Rgb565 = Rgb565::CYAN;
 /// The confidence bar's outline.
 pub const BAR_OUTLINE: Rgb565 = Rgb565::WHITE;
 /// The confidence bar's unfilled part.

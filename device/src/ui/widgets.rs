@@ -2,7 +2,7 @@
 
 use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
-use embedded_graphics::primitives::{PrimitiveStyleBuilder, Rectangle, StrokeAlignment};
+use embedded_graphics::primitives::{Line, PrimitiveStyle, PrimitiveStyleBuilder, Rectangle, StrokeAlignment};
 use u8g2_fonts::types::{HorizontalAlignment, VerticalPosition};
 
 use super::layout::fit_preview;
@@ -65,6 +65,26 @@ pub fn draw_guide_box<D: DrawTarget<Color = Rgb565>>(target: &mut D, rect: Recta
         .stroke_alignment(StrokeAlignment::Inside)
         .build();
     rect.into_styled(style).draw(target)
+}
+
+/// Draws the hand's skeleton (MediaPipe's 21 bones) over the preview `shown` of a
+/// `width x height` frame; `points` are frame pixels.
+pub fn draw_landmarks<D: DrawTarget<Color = Rgb565>>(
+    target: &mut D,
+    points: &[shared::hands::Point; 21],
+    width: u32,
+    height: u32,
+    shown: Rectangle,
+) -> Result<(), D::Error> {
+    let (sx, sy) = (shown.size.width as f32 / width.max(1) as f32, shown.size.height as f32 / height.max(1) as f32);
+    let at = |p: &shared::hands::Point| {
+        shown.top_left + Point::new((p.x * sx).round() as i32, (p.y * sy).round() as i32)
+    };
+    let style = PrimitiveStyle::with_stroke(theme::LANDMARKS, 1);
+    for (a, b) in shared::hands::landmarks::CONNECTIONS {
+        Line::new(at(&points[a]), at(&points[b])).into_styled(style).draw(target)?;
+    }
+    Ok(())
 }
 
 /// How many of `inner_width` pixels the bar fills for `confidence` (clamped to 0..1;
