@@ -67,6 +67,8 @@ pub struct HandsStages {
     pub palm_ms: Summary,
     /// Landmark model runs (crop and mapping included).
     pub landmark_ms: Summary,
+    /// Frames measured in which a hand was found.
+    pub frames_with_hand: u64,
 }
 
 /// A field of `/proc/self/status` as a number (`VmHWM`, `Threads`).
@@ -136,7 +138,10 @@ impl BenchReport {
             for (name, m) in [("  palm model", h.palm_ms), ("  landmarks", h.landmark_ms)] {
                 s += &format!("{:<16}{:>10.3}{:>10.3}{:>10.3}{:>10.3}  ({} runs)\n", name, m.p50, m.p90, m.p99, m.mean, m.count);
             }
-            s += &format!("  (hand region: palm detection every {} frames, landmarks every frame)\n", h.detect_every);
+            s += &format!(
+                "  (hand region: palm detection every {} frames, landmarks every frame; a hand in {} of {} frames)\n",
+                h.detect_every, h.frames_with_hand, self.frames
+            );
         }
         s += &format!(
             "end-to-end {:.1} fps, model only {:.1} fps, {:.0}% of frame time outside inference\n",

@@ -370,6 +370,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     kiosk.timings.clear();
     if let Region::Hands(h) = &mut kiosk.region {
         h.tracker.timings = Some(Default::default());
+        h.counts = (0, 0);
     }
     kiosk.max_frames = Some(a.frames.max(1));
     kiosk.run()?;
@@ -380,6 +381,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
             detect_every: a.detect_every,
             palm_ms: device::timing::Summary::of(&t.palm_ms),
             landmark_ms: device::timing::Summary::of(&t.landmark_ms),
+            frames_with_hand: h.counts.1,
         });
     }
     if a.json {

@@ -118,6 +118,8 @@ pub struct HandsRegion {
     rgb: Vec<u8>,
     /// The hand found in the last frame (the screen draws its landmarks).
     pub last: Option<Hand>,
+    /// Frames located, and frames in which a hand was found.
+    pub counts: (u64, u64),
 }
 
 impl HandsRegion {
@@ -125,7 +127,7 @@ impl HandsRegion {
     pub fn load(config: &HandsConfig) -> Result<Self, shared::hands::HandsError> {
         let tracker =
             HandTracker::load(&config.models, TrackerConfig { detect_every: config.detect_every, ..TrackerConfig::default() })?;
-        Ok(Self { tracker, margin: config.margin, rgb: Vec::new(), last: None })
+        Ok(Self { tracker, margin: config.margin, rgb: Vec::new(), last: None, counts: (0, 0) })
     }
 
     /// The square around `hand` for a `width x height` frame.
@@ -155,6 +157,7 @@ impl HandRegion for HandsRegion {
                 None
             }
         };
+        self.counts = (self.counts.0 + 1, self.counts.1 + u64::from(self.last.is_some()));
         self.last.as_ref().map(|h| self.roi_for(h, frame.width, frame.height))
     }
 

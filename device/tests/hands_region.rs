@@ -34,6 +34,8 @@ fn the_box_follows_the_hand_and_there_is_none_without_one() {
             assert!(on_frame.clone().all(inside), "{file}: {roi:?} misses landmarks");
         }
     }
+    // Three frames located, a hand in two of them (what `device bench --hands` reports).
+    assert_eq!(region.counts, (3, 2));
 }
 
 #[test]
