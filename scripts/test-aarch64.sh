@@ -23,12 +23,15 @@ bin=$tdir/$target/release/device
 # SIGPIPE (exit 141) fails the script at random. Capture, then match.
 kind=$(file "$bin")
 grep -q "ARM aarch64" <<<"$kind" || { echo "[aarch64] $bin is not an aarch64 binary" >&2; exit 1; }
+scripts/stage-deb-assets.sh
 cargo deb --target $target -p device --no-build
 deb=$(ls -t "$tdir"/$target/debian/signspell_*_arm64.deb | sed -n 1p)
 contents=$(dpkg-deb --contents "$deb")
 for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signspell/models/asl-alphabet-int8.onnx \
          ./usr/share/signspell/models/sign-language-digits-int8.onnx ./usr/share/signspell/models/arsl2018-int8.onnx \
-         ./usr/share/signspell/models/asl-alphabet.onnx ./usr/share/doc/signspell/kiosk.example.toml; do
+         ./usr/share/signspell/models/asl-alphabet.onnx ./usr/share/doc/signspell/kiosk.example.toml \
+         ./usr/share/signspell/models/asl-alphabet-mask-int8.onnx ./usr/share/signspell/mediapipe/palm_detection_lite.onnx \
+         ./usr/share/signspell/mediapipe/hand_landmark_lite.onnx ./usr/share/doc/signspell/mediapipe-LICENSE; do
     grep -q " $f\$" <<<"$contents" || { echo "[aarch64] $deb lacks $f" >&2; exit 1; }
 done
 grep -q "signspell.service" <<<"$contents" || { echo "[aarch64] $deb lacks the systemd unit" >&2; exit 1; }

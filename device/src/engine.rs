@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use image::DynamicImage;
+use image::{DynamicImage, RgbImage};
+use shared::hands::landmarks::POINTS;
+use shared::hands::{Point, mask};
 use shared::tract_model::TractModel;
 use shared::{Frame, Layout, ModelCard, Preprocessor, Roi};
 
@@ -43,6 +45,8 @@ pub struct Engine {
     pre: Preprocessor,
     input: Vec<f32>,
     mirror: Vec<f32>,
+    /// The landmark mask drawn each frame (landmark-mask models only; reused).
+    mask: Option<DynamicImage>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -64,7 +68,9 @@ impl Engine {
         let pre = Preprocessor::new(model.card.preprocess.clone())
             .with_context(|| format!("{}: the card's preprocessing is unusable", path.display()))?;
         let len = model.card.preprocess.tensor_len();
-        let mut engine = Self { model, pre, input: vec![0.0; len], mirror: vec![0.0; len] };
+        let spec = &model.card.preprocess;
+        let mask = model.card.input.mask_margin().map(|_| DynamicImage::ImageRgb8(RgbImage::new(spec.width, spec.height)));
+        let mut engine = Self { model, pre, input: vec![0.0; len], mirror: vec![0.0; len], mask };
         for _ in 0..3 {
             engine.infer(false).with_context(|| format!("{}: warm-up inference failed", path.display()))?;
         }
@@ -94,6 +100,24 @@ impl Engine {
     /// Preprocesses a decoded image into the input tensor.
     pub fn preprocess_image(&mut self, image: &DynamicImage) -> Result<()> {
         self.pre.image_into(image, None, &mut self.input).context("preprocessing the image")
+    }
+
+    /// Whether the model classifies landmark masks (its card's `input` is
+    /// `landmark_mask`), so it needs the hand-landmark stage.
+    pub fn wants_landmarks(&self) -> bool {
+        self.mask.is_some()
+    }
+
+    /// Draws the landmark mask of `points` (all black without a hand) and preprocesses
+    /// it into the input tensor; an error for models that classify pictures.
+    pub fn preprocess_landmarks(&mut self, points: Option<&[Point; POINTS]>) -> Result<()> {
+        let margin = self.model.card.input.mask_margin();
+        let (Some(margin), Some(DynamicImage::ImageRgb8(mask))) = (margin, &mut self.mask) else {
+            anyhow::bail!("model '{}' classifies pictures, not landmark masks", self.model.card.name);
+        };
+        mask::draw_into(mask, points, margin);
+        let mask = self.mask.as_ref().expect("set above");
+        self.pre.image_into(mask, None, &mut self.input).context("preprocessing the landmark mask")
     }
 
     /// Runs the model on the preprocessed input; with `mirrored`, averages the

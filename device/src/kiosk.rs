@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use shared::{ClassKind, PixelFormat};
 
 use crate::config::RecoveryConfig;
@@ -106,6 +106,13 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     pub fn run(&mut self) -> Result<RunSummary> {
         let mut summary =
             RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, text: String::new(), edits: Vec::new() };
+        if self.engine.wants_landmarks() && !self.region.finds_landmarks() {
+            bail!(
+                "model '{}' classifies landmark masks, but the hand-region stage finds no landmarks: \
+                 configure [region.hands]",
+                self.engine.card().name
+            );
+        }
         let mut last = Instant::now();
         loop {
             if self.stop.load(Ordering::Relaxed) {
@@ -145,7 +152,11 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let t_region = t.elapsed();
 
             let t = Instant::now();
-            self.engine.preprocess_frame(&frame, roi)?;
+            if self.engine.wants_landmarks() {
+                self.engine.preprocess_landmarks(self.region.landmarks())?;
+            } else {
+                self.engine.preprocess_frame(&frame, roi)?;
+            }
             let t_pre = t.elapsed();
 
             let t = Instant::now();

@@ -18,6 +18,7 @@ use device::source::camera::{Camera, CameraConfig};
 use device::source::replay::{Replay, collect_images};
 use device::source::FrameSource;
 use device::{bench, demo};
+use shared::hands::{HandTracker, TrackerConfig};
 
 /// The Signspell kiosk.
 #[derive(Parser, Debug)]
@@ -52,6 +53,10 @@ enum Command {
         /// Average each image's and its mirror's probabilities.
         #[arg(long)]
         mirrored: bool,
+        /// For landmark-mask models: MediaPipe's models folder (default:
+        /// ../shared/models/mediapipe, else /usr/share/signspell/mediapipe).
+        #[arg(long)]
+        hands: Option<PathBuf>,
         /// Image files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -163,7 +168,9 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Run { config } => run(&config),
         Command::Demo(a) => demo_cmd(a),
-        Command::Classify { model, json, top, mirrored, paths } => classify(&model_or_default(model), json, top, mirrored, &paths),
+        Command::Classify { model, json, top, mirrored, hands, paths } => {
+            classify(&model_or_default(model), json, top, mirrored, hands, &paths)
+        }
         Command::Hands { models, json, paths } => hands(models, json, &paths),
         Command::Bench(a) => bench_cmd(a),
         Command::Card { model } => {
@@ -216,7 +223,8 @@ fn run(config: &Path) -> Result<()> {
         Err(e @ device::source::SourceError::Unusable { .. }) => return Err(e).with_context(|| format!("camera in {}", config.display())),
         Err(e) => tracing::warn!("{e}; the kiosk will retry"),
     }
-    let region = Region::from_config(&cfg.region).with_context(|| format!("[region.hands] in {}", config.display()))?;
+    let region = Region::for_model(&cfg.region, engine.wants_landmarks(), default_mediapipe())
+        .with_context(|| format!("[region] in {}", config.display()))?;
     let mut kiosk = Kiosk::new(camera, region, engine, decoder, panel, cfg.recovery.clone());
     kiosk.stop = stop_flag()?;
     let summary = kiosk.run()?;
@@ -242,7 +250,8 @@ fn demo_cmd(a: DemoArgs) -> Result<()> {
         tracing::info!(word = %a.word, frames = files.len(), root = %root.display(), held_out_only = heldout.is_some(), "replaying");
         Box::new(Replay::new(files, a.fps)?.paced(a.paced))
     };
-    let mut kiosk = Kiosk::new(source, GuideBox::default(), engine, decoder, panel, RecoveryConfig::default());
+    let region = Region::for_model(&GuideBox::default(), engine.wants_landmarks(), default_mediapipe())?;
+    let mut kiosk = Kiosk::new(source, region, engine, decoder, panel, RecoveryConfig::default());
     kiosk.stop = stop_flag()?;
     let summary = kiosk.run()?;
     println!("spelled: {}", summary.text);
@@ -250,8 +259,13 @@ fn demo_cmd(a: DemoArgs) -> Result<()> {
     Ok(())
 }
 
-fn classify(model: &Path, json: bool, top: usize, mirrored: bool, paths: &[PathBuf]) -> Result<()> {
+fn classify(model: &Path, json: bool, top: usize, mirrored: bool, hands: Option<PathBuf>, paths: &[PathBuf]) -> Result<()> {
     let mut engine = Engine::load(model)?;
+    // Landmark-mask models see the hand's skeleton: find it first.
+    let mut tracker = match engine.wants_landmarks() {
+        true => Some(HandTracker::load(&mediapipe_dir(hands)?, TrackerConfig::default())?),
+        false => None,
+    };
     let mut files = Vec::new();
     for p in paths {
         collect_images(p, &mut files)?;
@@ -260,7 +274,14 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, paths: &[PathB
     for f in &files {
         let result = shared::image_io::decode_file(f)
             .map_err(anyhow::Error::from)
-            .and_then(|img| engine.classify_image(&img, mirrored));
+            .and_then(|img| match &mut tracker {
+                None => engine.classify_image(&img, mirrored),
+                Some(t) => {
+                    let hand = t.find(&img.to_rgb8())?;
+                    engine.preprocess_landmarks(hand.as_ref().map(|h| &h.landmarks.points))?;
+                    engine.infer(mirrored)
+                }
+            });
         let p = match result {
             Ok(p) => p,
             Err(e) => {
@@ -288,12 +309,26 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, paths: &[PathB
     Ok(())
 }
 
-/// MediaPipe's models folder: `--models`, else `../shared/models/mediapipe`.
+/// Where the .deb installs MediaPipe's models.
+const INSTALLED_MEDIAPIPE: &str = "/usr/share/signspell/mediapipe";
+
+/// MediaPipe's models folder when none is given: `../shared/models/mediapipe`, else
+/// where the .deb installs them.
+fn default_mediapipe() -> Option<PathBuf> {
+    shared::paths::models_dir()
+        .map(|d| d.join("mediapipe"))
+        .filter(|d| d.is_dir())
+        .or_else(|| Some(PathBuf::from(INSTALLED_MEDIAPIPE)).filter(|d| d.is_dir()))
+}
+
+/// MediaPipe's models folder: `--models`, else [`default_mediapipe`].
 fn mediapipe_dir(models: Option<PathBuf>) -> Result<PathBuf> {
-    match models.or_else(|| shared::paths::models_dir().map(|d| d.join("mediapipe"))) {
+    match models.or_else(default_mediapipe) {
         Some(d) if d.join(shared::hands::PALM_MODEL).is_file() => Ok(d),
         Some(d) => bail!("{} has no {} (pass --models DIR)", d.display(), shared::hands::PALM_MODEL),
-        None => bail!("no MediaPipe models: ../shared/models/mediapipe is not there (pass --models DIR or set SIGNSPELL_SHARED)"),
+        None => bail!(
+            "no MediaPipe models: neither ../shared/models/mediapipe nor {INSTALLED_MEDIAPIPE} is there (pass --models DIR or set SIGNSPELL_SHARED)"
+        ),
     }
 }
 
@@ -363,7 +398,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
         hands: a.hands.map(|models| HandsConfig { models, detect_every: a.detect_every, margin: 0.25 }),
         ..GuideBox::default()
     };
-    let region = Region::from_config(&region)?;
+    let region = Region::for_model(&region, engine.wants_landmarks(), default_mediapipe())?;
     let mut kiosk = Kiosk::new(replay, region, engine, decoder, NullPanel { size: a.size }, RecoveryConfig::default());
     kiosk.max_frames = Some(20);
     kiosk.run()?;

@@ -18,6 +18,12 @@ pub trait HandRegion {
     fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
         None
     }
+
+    /// Whether this stage finds landmarks at all (landmark-mask models need one that
+    /// does).
+    fn finds_landmarks(&self) -> bool {
+        false
+    }
 }
 
 /// A fixed box given as fractions of the frame (`[region]` in the kiosk config).
@@ -164,6 +170,10 @@ impl HandRegion for HandsRegion {
     fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
         self.last.as_ref().map(|h| &h.landmarks.points)
     }
+
+    fn finds_landmarks(&self) -> bool {
+        true
+    }
 }
 
 /// The region stage a config asks for.
@@ -183,6 +193,22 @@ impl Region {
             None => Region::Guide(config.clone()),
         })
     }
+
+    /// The stage `config` describes, for a model that `wants_landmarks` (a landmark-mask
+    /// model): such a model gets the hand follower even where the config has only the
+    /// guide box, with MediaPipe's models from `default_models`.
+    pub fn for_model(config: &GuideBox, wants_landmarks: bool, default_models: Option<PathBuf>) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        if !wants_landmarks || config.hands.is_some() {
+            return Ok(Self::from_config(config)?);
+        }
+        let models = default_models.context(
+            "the model classifies landmark masks and needs MediaPipe's hand models: set [region.hands] models = DIR",
+        )?;
+        let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin() };
+        Self::from_config(&GuideBox { hands: Some(hands), ..config.clone() })
+            .context("the model classifies landmark masks and needs MediaPipe's hand models")
+    }
 }
 
 impl HandRegion for Region {
@@ -198,6 +224,10 @@ impl HandRegion for Region {
             Region::Guide(_) => None,
             Region::Hands(h) => h.landmarks(),
         }
+    }
+
+    fn finds_landmarks(&self) -> bool {
+        matches!(self, Region::Hands(_))
     }
 }
 

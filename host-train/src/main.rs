@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use host_train::data::Format;
 use host_train::data::augment::AugmentConfig;
+use host_train::data::landmarks::InputConfig;
 use host_train::data::split::Split;
 use host_train::export::{ExportOptions, WeightForm};
 use host_train::model::{self, ModelSpec};
@@ -198,12 +199,33 @@ struct TrainArgs {
     /// Batches prepared ahead of the model.
     #[arg(long, default_value_t = 4)]
     prefetch: usize,
+    /// What the model sees: the pictures, or the hand's landmarks drawn as a skeleton
+    /// on black (found once with MediaPipe's models and cached).
+    #[arg(long, value_enum, default_value = "crop")]
+    input: InputArg,
+    /// Landmark masks: black margin around the hand, as a fraction of the side.
+    #[arg(long, default_value_t = 0.1)]
+    mask_margin: f32,
+    /// Landmark masks: folder with palm_detection_lite.onnx and hand_landmark_lite.onnx
+    /// (default: ../shared/models/mediapipe, found from the working directory up).
+    #[arg(long)]
+    hands_models: Option<PathBuf>,
+    /// Landmark masks: where the per-dataset landmark caches live (default: a
+    /// `landmarks` folder beside the run directory, shared by the runs there).
+    #[arg(long)]
+    landmarks_cache: Option<PathBuf>,
     /// Run directory (config, split, checkpoints, metrics, reports).
     #[arg(long)]
     out: PathBuf,
     /// Continue the run in --out from its last checkpoint (its saved config wins).
     #[arg(long)]
     resume: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InputArg {
+    Crop,
+    LandmarkMask,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -392,6 +414,38 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
     let handwritten = format == Format::FileNameLabels;
     let mut augment = if a.no_augment { AugmentConfig::off() } else { AugmentConfig::default() };
     augment.hflip = a.hflip.unwrap_or(if handwritten { 0.0 } else { augment.hflip });
+    let input = match a.input {
+        InputArg::Crop => InputConfig::Crop,
+        InputArg::LandmarkMask => {
+            if !(0.0..0.5).contains(&a.mask_margin) {
+                bail!("--mask-margin must lie in 0..0.5, got {}", a.mask_margin);
+            }
+            // A mask has no colour, light or sensor: only the geometric augmentations
+            // mean anything, and a tight crop would cut fingers off.
+            augment = AugmentConfig {
+                crop_area: [0.85, 1.0],
+                brightness: 0.0,
+                contrast: 0.0,
+                saturation: 0.0,
+                white_balance: 0.0,
+                blur: 0.0,
+                noise: 0.0,
+                ..augment
+            };
+            let beside_run = a.out.parent().unwrap_or(Path::new(".")).join("landmarks");
+            let models = match a.hands_models {
+                Some(m) => m,
+                None => shared::paths::models_dir()
+                    .map(|d| d.join("mediapipe"))
+                    .context("no ../shared/models/mediapipe: pass --hands-models DIR (or set SIGNSPELL_SHARED)")?,
+            };
+            InputConfig::LandmarkMask {
+                margin: a.mask_margin,
+                models,
+                cache_dir: a.landmarks_cache.unwrap_or(beside_run),
+            }
+        }
+    };
     if !(a.warmup_fraction > 0.0 && a.warmup_fraction < 1.0) {
         bail!("--warmup-fraction must lie strictly between 0 and 1, got {}", a.warmup_fraction);
     }
@@ -432,6 +486,7 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
         prefetch: a.prefetch,
         pretrained: a.pretrained,
         freeze_bn: a.freeze_bn,
+        input,
     };
     Ok((cfg, a.resume))
 }

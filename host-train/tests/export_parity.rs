@@ -253,3 +253,37 @@ fn attention_lstm_exports() {
         },
     );
 }
+
+#[test]
+fn landmark_mask_model_exports_with_its_input_in_the_card() {
+    // Landmarks found once (cached beside the run), masks drawn at 32 px; the parity
+    // gate runs on the same masks.
+    train_export_check(
+        "mask",
+        &data("asl-alphabet"),
+        6,
+        &[
+            "--arch",
+            "custom-cnn",
+            "--width",
+            "0.25",
+            "--input-size",
+            "32",
+            "--limit-per-class",
+            "20",
+            "--lr",
+            "3e-3",
+            "--input",
+            "landmark-mask",
+        ],
+        |run, model| {
+            let (card, _) = shared::ModelCard::read_onnx(model).unwrap();
+            assert_eq!(card.input, shared::card::InputSource::LandmarkMask { margin: 0.1 });
+            let cache = run.parent().unwrap().join("landmarks").join("asl-alphabet.landmarks.jsonl");
+            let lines = std::fs::read_to_string(&cache).unwrap().lines().count();
+            assert_eq!(lines, 29 * 20 + 1, "{}", cache.display());
+            let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+            assert!(config.contains("kind = \"landmark_mask\"") && config.contains("brightness = 0.0"), "{config}");
+        },
+    );
+}

@@ -56,6 +56,33 @@ impl OutputKind {
     }
 }
 
+/// What picture the model classifies.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InputSource {
+    /// The hand region of the camera frame, preprocessed per [`PreprocessSpec`] (the
+    /// default, and what cards without this field mean).
+    #[default]
+    Crop,
+    /// The hand's 21 landmarks drawn as a white skeleton on black at the input size
+    /// (`hands::mask::draw`, seed 002 §4.5.3); all black when no hand is found. The
+    /// device needs the hand-landmark stage to run such a model.
+    LandmarkMask {
+        /// Fraction of the side left black around the hand's box, each side.
+        margin: f32,
+    },
+}
+
+impl InputSource {
+    /// The mask margin, for landmark-mask models.
+    pub fn mask_margin(&self) -> Option<f32> {
+        match self {
+            InputSource::Crop => None,
+            InputSource::LandmarkMask { margin } => Some(*margin),
+        }
+    }
+}
+
 /// The architecture and its hyper-parameters (width, dropout, attention stages, ...).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -148,6 +175,10 @@ pub struct ModelCard {
     pub classes: ClassTable,
     /// How to make the input tensor.
     pub preprocess: PreprocessSpec,
+    /// What picture the preprocessing starts from: the camera's hand region or the
+    /// landmark mask.
+    #[serde(default, skip_serializing_if = "is_crop")]
+    pub input: InputSource,
     /// What the output holds.
     pub output: OutputKind,
     /// Architecture and hyper-parameters.
@@ -234,6 +265,11 @@ impl ModelCard {
         }
         self.classes.validate().map_err(|e| invalid(e.to_string()))?;
         self.preprocess.validate().map_err(|e| invalid(e.to_string()))?;
+        if let Some(m) = self.input.mask_margin()
+            && !(0.0..0.5).contains(&m)
+        {
+            return Err(invalid(format!("landmark mask margin {m} is outside 0..0.5")));
+        }
         if self.output == OutputKind::BinaryLogit && self.classes.len() != 2 {
             return Err(invalid(format!("binary_logit output needs 2 classes, the table has {}", self.classes.len())));
         }
@@ -332,6 +368,10 @@ impl ModelCard {
         crate::atomic::write(path, &out).map_err(|source| OnnxError::Io { path: path.to_path_buf(), source })?;
         Ok(())
     }
+}
+
+fn is_crop(input: &InputSource) -> bool {
+    *input == InputSource::Crop
 }
 
 fn fmt_dims(dims: &[Dim]) -> String {

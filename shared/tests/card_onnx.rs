@@ -19,6 +19,7 @@ fn card(preprocess: PreprocessSpec, classes: ClassTable) -> ModelCard {
         name: "test".into(),
         classes,
         preprocess,
+        input: shared::card::InputSource::Crop,
         output: OutputKind::Logits,
         architecture: Architecture { name: "mobilenetv2".into(), hyperparameters: BTreeMap::from([("width".into(), 0.5.into())]) },
         parameters: 1234,
@@ -159,4 +160,29 @@ fn atomic_write_replaces_whole_files() {
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left: {leftovers:?}");
     assert!(shared::atomic::write(&dir.join("missing-dir/x"), b"x").is_err());
+}
+
+#[test]
+fn the_input_source_round_trips_and_crop_cards_stay_as_they_were() {
+    use shared::card::InputSource;
+    let p = Path::new("card.json");
+    let crop = card(PreprocessSpec::imagenet(128, 128), ClassTable::arsl2018_29());
+    // Cards of picture models do not mention the input, so files written before the
+    // field existed and after it are the same.
+    assert!(!crop.to_json().contains("\"input\""), "{}", crop.to_json());
+    assert_eq!(ModelCard::from_json(&crop.to_json(), p).unwrap().input, InputSource::Crop);
+
+    let mask = ModelCard { input: InputSource::LandmarkMask { margin: 0.1 }, ..crop.clone() };
+    let json = mask.to_json();
+    assert!(json.contains("\"kind\": \"landmark_mask\""), "{json}");
+    let back = ModelCard::from_json(&json, p).unwrap();
+    assert_eq!(back.input, InputSource::LandmarkMask { margin: 0.1 });
+    assert_eq!(back.input.mask_margin(), Some(0.1));
+
+    let wide = ModelCard { input: InputSource::LandmarkMask { margin: 0.6 }, ..crop.clone() };
+    let err = ModelCard::from_json(&wide.to_json(), p).unwrap_err();
+    assert!(matches!(err, CardError::Invalid { .. }) && err.to_string().contains("margin 0.6"), "{err}");
+    let unknown = json.replace("landmark_mask", "depth_map");
+    let err = ModelCard::from_json(&unknown, p).unwrap_err();
+    assert!(err.to_string().contains("card.json") && err.to_string().contains("depth_map"), "{err}");
 }

@@ -159,6 +159,7 @@ fn card(classes: ClassTable) -> ModelCard {
         name: "tiny-asl".into(),
         classes,
         preprocess: PreprocessSpec::imagenet(SIDE as u32, SIDE as u32),
+        input: shared::card::InputSource::Crop,
         output: OutputKind::Logits,
         architecture: Architecture { name: "tiny-cnn".into(), hyperparameters: BTreeMap::from([("filters".into(), (FILTERS as u64).into())]) },
         parameters: (FILTERS * 28 + 29 * (FILTERS + 1)) as u64,

@@ -20,6 +20,7 @@ pub mod augment;
 pub mod filename_labels;
 pub mod folder;
 pub mod kaggle_csv;
+pub mod landmarks;
 pub mod loader;
 pub mod split;
 
@@ -101,6 +102,9 @@ pub struct Dataset {
     pub samples: Vec<Sample>,
     /// Bad files and rows left out under [`LoadOptions::skip_bad`].
     pub skipped: Vec<SkippedFile>,
+    /// Samples whose landmark mask is black because no hand was found in them (set by
+    /// [`landmarks::to_masks`]; empty for picture inputs).
+    pub without_hand: Vec<usize>,
 }
 
 impl Dataset {

@@ -11,6 +11,7 @@ use shared::preprocess::{ColorMode, PreprocessSpec};
 use super::optim::OptimConfig;
 use super::schedule::ScheduleKind;
 use crate::data::augment::AugmentConfig;
+use crate::data::landmarks::InputConfig;
 use crate::data::split::SplitOptions;
 use crate::data::{Format, LoadOptions};
 
@@ -109,6 +110,9 @@ pub struct TrainConfig {
     /// Batch norms keep their running statistics while training.
     #[serde(default)]
     pub freeze_bn: bool,
+    /// The pictures themselves, or their hands' landmark masks.
+    #[serde(default)]
+    pub input: InputConfig,
 }
 
 impl TrainConfig {

@@ -14,12 +14,13 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use shared::PreprocessSpec;
+use shared::{ClassKind, PreprocessSpec};
 use shared::card::{Architecture, DatasetInfo, ModelCard, OutputKind, Producer, Quantization};
 use tch::nn::ModuleT;
 use tch::{Device, Kind, Reduction, Tensor, nn};
 
 use crate::data::Dataset;
+use crate::data::landmarks::{self, InputConfig};
 use crate::data::augment::AugmentConfig;
 use crate::data::loader::{self, LoaderConfig};
 use crate::data::split::Split;
@@ -224,7 +225,16 @@ pub fn loader_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
 /// Loads the dataset a config names and reports what was skipped.
 pub fn load_dataset(cfg: &TrainConfig) -> Result<Arc<Dataset>> {
     let start = Instant::now();
-    let ds = crate::data::load(&cfg.dataset, &cfg.load_options())?;
+    let mut ds = crate::data::load(&cfg.dataset, &cfg.load_options())?;
+    if let InputConfig::LandmarkMask { margin, models, cache_dir } = &cfg.input {
+        let hands = landmarks::landmarks(&ds, models, cache_dir)?;
+        ds.without_hand = landmarks::to_masks(&mut ds, &hands, cfg.input_size, *margin)?;
+        tracing::info!(
+            with_hand = ds.samples.len() - ds.without_hand.len(),
+            without_hand = ds.without_hand.len(),
+            "pictures replaced by landmark masks"
+        );
+    }
     tracing::info!(
         dataset = %cfg.dataset.display(),
         format = ?ds.format,
@@ -260,6 +270,7 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
             split.test.len()
         );
     }
+    let split = drop_handless_training(&ds, split);
     let spec = cfg.preprocess();
     spec.validate()?;
     tch::manual_seed(cfg.seed as i64);
@@ -496,6 +507,7 @@ fn draft_card(
         name: format!("{name}-{}-{}-{}", cfg.arch, cfg.width, cfg.input_size),
         classes: ds.classes.clone(),
         preprocess: cfg.preprocess(),
+        input: cfg.input.source(),
         output: model.spec.output_kind(),
         architecture: Architecture { name: cfg.arch.clone(), hyperparameters: hyper },
         parameters: params,
@@ -511,6 +523,23 @@ fn draft_card(
         quantization: Quantization::Float32,
         producer: Producer { name: "host-train".into(), version: env!("CARGO_PKG_VERSION").into() },
     }
+}
+
+/// Landmark-mask training leaves out the training samples in which no hand was found
+/// (a black mask labelled with a letter would teach the model that a black mask is that
+/// letter), except in classes that show no hand (`nothing`). Validation and test keep
+/// every sample, so their accuracy counts the pictures the hand stage misses.
+fn drop_handless_training(ds: &Dataset, mut split: Split) -> Split {
+    if ds.without_hand.is_empty() {
+        return split;
+    }
+    let without: std::collections::HashSet<usize> = ds.without_hand.iter().copied().collect();
+    let before = split.train.len();
+    split.train.retain(|i| {
+        !without.contains(i) || ds.classes.get(ds.samples[*i].label as usize).is_some_and(|c| c.kind == ClassKind::Nothing)
+    });
+    tracing::info!(left_out = before - split.train.len(), "training samples without a hand left out");
+    split
 }
 
 /// The run directory's best checkpoint.

@@ -11,6 +11,16 @@ use super::{BoxPx, Point};
 /// centred and scaled to fill `1 - 2 * margin` of the side.
 pub fn draw(points: &[Point; POINTS], size: u32, margin: f32) -> RgbImage {
     let mut img = RgbImage::new(size, size);
+    draw_into(&mut img, Some(points), margin);
+    img
+}
+
+/// Draws into a square `img` (cleared first), reusing its pixels: the kiosk's
+/// allocation-free form of [`draw`]. With no points the mask stays black (no hand).
+pub fn draw_into(img: &mut RgbImage, points: Option<&[Point; POINTS]>, margin: f32) {
+    img.pixels_mut().for_each(|p| *p = Rgb([0, 0, 0]));
+    let Some(points) = points else { return };
+    let size = img.width().min(img.height());
     let b = BoxPx::around(points);
     let side = b.width().max(b.height()).max(1e-3);
     let scale = size as f32 * (1.0 - 2.0 * margin) / side;
@@ -18,13 +28,12 @@ pub fn draw(points: &[Point; POINTS], size: u32, margin: f32) -> RgbImage {
     let at = |p: &Point| ((p.x - cx) * scale + size as f32 / 2.0, (p.y - cy) * scale + size as f32 / 2.0);
     let thick = (size as f32 / 48.0).max(1.0);
     for (a, c) in CONNECTIONS {
-        line(&mut img, at(&points[a]), at(&points[c]), thick, Rgb([255, 255, 255]));
+        line(img, at(&points[a]), at(&points[c]), thick, Rgb([255, 255, 255]));
     }
     for p in points {
         let q = at(p);
-        line(&mut img, q, q, thick * 1.6, Rgb([255, 255, 255]));
+        line(img, q, q, thick * 1.6, Rgb([255, 255, 255]));
     }
-    img
 }
 
 /// The mirror image (left-right) of a mask.
