@@ -111,11 +111,13 @@ impl Engine {
     /// Draws the landmark mask of `points` (all black without a hand) and preprocesses
     /// it into the input tensor; an error for models that classify pictures.
     pub fn preprocess_landmarks(&mut self, points: Option<&[Point; POINTS]>) -> Result<()> {
-        let margin = self.model.card.input.mask_margin();
-        let (Some(margin), Some(DynamicImage::ImageRgb8(mask))) = (margin, &mut self.mask) else {
+        let input = self.model.card.input;
+        let (Some(margin), Some(style), Some(DynamicImage::ImageRgb8(mask))) =
+            (input.mask_margin(), input.mask_style(), &mut self.mask)
+        else {
             anyhow::bail!("model '{}' classifies pictures, not landmark masks", self.model.card.name);
         };
-        mask::draw_into(mask, points, margin);
+        mask::draw_into(mask, points, margin, style);
         let mask = self.mask.as_ref().expect("set above");
         self.pre.image_into(mask, None, &mut self.input).context("preprocessing the landmark mask")
     }

@@ -15,7 +15,7 @@ use host_train::runtime;
 use host_train::train::optim::{OptimConfig, OptimKind};
 use host_train::train::schedule::ScheduleKind;
 use host_train::train::{self, Model, Normalization, SelectBy, TrainConfig};
-use shared::card::SplitKind;
+use shared::card::{MaskStyle, SplitKind};
 use shared::preprocess::ColorMode;
 use tch::nn::ModuleT;
 use tch::{Kind, Tensor};
@@ -206,6 +206,10 @@ struct TrainArgs {
     /// Landmark masks: black margin around the hand, as a fraction of the side.
     #[arg(long, default_value_t = 0.1)]
     mask_margin: f32,
+    /// Landmark masks: white bones (seed 002), or each finger in its own colour with
+    /// nearer bones over farther ones.
+    #[arg(long, value_enum, default_value = "white")]
+    mask_style: MaskStyleArg,
     /// Landmark masks: folder with palm_detection_lite.onnx and hand_landmark_lite.onnx
     /// (default: ../shared/models/mediapipe, found from the working directory up).
     #[arg(long)]
@@ -226,6 +230,12 @@ struct TrainArgs {
 enum InputArg {
     Crop,
     LandmarkMask,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum MaskStyleArg {
+    White,
+    Fingers,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -441,6 +451,10 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
             };
             InputConfig::LandmarkMask {
                 margin: a.mask_margin,
+                style: match a.mask_style {
+                    MaskStyleArg::White => MaskStyle::White,
+                    MaskStyleArg::Fingers => MaskStyle::Fingers,
+                },
                 models,
                 cache_dir: a.landmarks_cache.unwrap_or(beside_run),
             }

@@ -275,10 +275,12 @@ fn landmark_mask_model_exports_with_its_input_in_the_card() {
             "3e-3",
             "--input",
             "landmark-mask",
+            "--mask-style",
+            "fingers",
         ],
         |run, model| {
             let (card, _) = shared::ModelCard::read_onnx(model).unwrap();
-            assert_eq!(card.input, shared::card::InputSource::LandmarkMask { margin: 0.1 });
+            assert_eq!(card.input, shared::card::InputSource::LandmarkMask { margin: 0.1, style: shared::card::MaskStyle::Fingers });
             let cache = run.parent().unwrap().join("landmarks").join("asl-alphabet.landmarks.jsonl");
             let lines = std::fs::read_to_string(&cache).unwrap().lines().count();
             assert_eq!(lines, 29 * 20 + 1, "{}", cache.display());

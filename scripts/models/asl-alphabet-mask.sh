@@ -18,7 +18,7 @@ $ht --threads 2 train --dataset ../shared/data/asl-alphabet --split grouped --gr
     --arch mobilenetv2 --width 1.0 --input-size 128 --normalization symmetric \
     --pretrained ../shared/models/mobilenet_v2_imagenet/mobilenet_v2_1.0_224_quant.tflite --freeze-bn \
     --epochs "$epochs" --lr 5e-4 --label-smoothing 0.1 \
-    --input landmark-mask --mask-margin 0.1 --hands-models ../shared/models/mediapipe --out "$run"
+    --input landmark-mask --mask-margin 0.1 --mask-style fingers --hands-models ../shared/models/mediapipe --out "$run"
 $ht export --run "$run" --out models/asl-alphabet-mask.onnx
 $ht export --run "$run" --int8 --out models/asl-alphabet-mask-int8.onnx
 $ht split-files --run "$run" --part test > models/asl-alphabet-mask.heldout.txt

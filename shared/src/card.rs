@@ -70,7 +70,23 @@ pub enum InputSource {
     LandmarkMask {
         /// Fraction of the side left black around the hand's box, each side.
         margin: f32,
+        /// How bones and joints are coloured.
+        #[serde(default)]
+        style: MaskStyle,
     },
+}
+
+/// How a landmark mask is drawn.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MaskStyle {
+    /// Every bone and joint white, as seed 002 §4.5.3 draws it.
+    #[default]
+    White,
+    /// Each finger in its own colour (thumb red, index yellow, middle green, ring cyan,
+    /// little magenta; palm and wrist white), nearer bones drawn over farther ones, so
+    /// the mask keeps which finger is which and which lies in front.
+    Fingers,
 }
 
 impl InputSource {
@@ -78,7 +94,15 @@ impl InputSource {
     pub fn mask_margin(&self) -> Option<f32> {
         match self {
             InputSource::Crop => None,
-            InputSource::LandmarkMask { margin } => Some(*margin),
+            InputSource::LandmarkMask { margin, .. } => Some(*margin),
+        }
+    }
+
+    /// The mask style, for landmark-mask models.
+    pub fn mask_style(&self) -> Option<MaskStyle> {
+        match self {
+            InputSource::Crop => None,
+            InputSource::LandmarkMask { style, .. } => Some(*style),
         }
     }
 }

@@ -164,7 +164,7 @@ fn atomic_write_replaces_whole_files() {
 
 #[test]
 fn the_input_source_round_trips_and_crop_cards_stay_as_they_were() {
-    use shared::card::InputSource;
+    use shared::card::{InputSource, MaskStyle};
     let p = Path::new("card.json");
     let crop = card(PreprocessSpec::imagenet(128, 128), ClassTable::arsl2018_29());
     // Cards of picture models do not mention the input, so files written before the
@@ -172,14 +172,18 @@ fn the_input_source_round_trips_and_crop_cards_stay_as_they_were() {
     assert!(!crop.to_json().contains("\"input\""), "{}", crop.to_json());
     assert_eq!(ModelCard::from_json(&crop.to_json(), p).unwrap().input, InputSource::Crop);
 
-    let mask = ModelCard { input: InputSource::LandmarkMask { margin: 0.1 }, ..crop.clone() };
+    let mask = ModelCard { input: InputSource::LandmarkMask { margin: 0.1, style: MaskStyle::Fingers }, ..crop.clone() };
     let json = mask.to_json();
     assert!(json.contains("\"kind\": \"landmark_mask\""), "{json}");
     let back = ModelCard::from_json(&json, p).unwrap();
-    assert_eq!(back.input, InputSource::LandmarkMask { margin: 0.1 });
+    assert_eq!(back.input, InputSource::LandmarkMask { margin: 0.1, style: MaskStyle::Fingers });
+    assert_eq!(back.input.mask_style(), Some(MaskStyle::Fingers));
+    // Cards written before the style existed mean white bones.
+    let old = ModelCard::from_json(&json.replace(",\n    \"style\": \"fingers\"", ""), p).unwrap();
+    assert_eq!(old.input, InputSource::LandmarkMask { margin: 0.1, style: MaskStyle::White });
     assert_eq!(back.input.mask_margin(), Some(0.1));
 
-    let wide = ModelCard { input: InputSource::LandmarkMask { margin: 0.6 }, ..crop.clone() };
+    let wide = ModelCard { input: InputSource::LandmarkMask { margin: 0.6, style: MaskStyle::White }, ..crop.clone() };
     let err = ModelCard::from_json(&wide.to_json(), p).unwrap_err();
     assert!(matches!(err, CardError::Invalid { .. }) && err.to_string().contains("margin 0.6"), "{err}");
     let unknown = json.replace("landmark_mask", "depth_map");

@@ -17,7 +17,7 @@ use image::{DynamicImage, RgbImage};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::card::InputSource;
+use shared::card::{InputSource, MaskStyle};
 use shared::hands::landmarks::POINTS;
 use shared::hands::{self, HandTracker, Point, TrackerConfig};
 
@@ -37,6 +37,9 @@ pub enum InputConfig {
     LandmarkMask {
         /// Black margin around the hand's box, as a fraction of the side.
         margin: f32,
+        /// How bones and joints are coloured.
+        #[serde(default)]
+        style: MaskStyle,
         /// Folder with MediaPipe's `palm_detection_lite.onnx` and
         /// `hand_landmark_lite.onnx`.
         models: PathBuf,
@@ -50,7 +53,7 @@ impl InputConfig {
     pub fn source(&self) -> InputSource {
         match self {
             InputConfig::Crop => InputSource::Crop,
-            InputConfig::LandmarkMask { margin, .. } => InputSource::LandmarkMask { margin: *margin },
+            InputConfig::LandmarkMask { margin, style, .. } => InputSource::LandmarkMask { margin: *margin, style: *style },
         }
     }
 }
@@ -147,7 +150,7 @@ pub fn landmarks(ds: &Dataset, models: &Path, cache_dir: &Path) -> Result<Vec<Sa
 
 /// Replaces every picture of `ds` by its landmark mask, `size` pixels square (black
 /// where no hand was found), and returns the indices of the samples without a hand.
-pub fn to_masks(ds: &mut Dataset, hands: &[SampleHand], size: u32, margin: f32) -> Result<Vec<usize>> {
+pub fn to_masks(ds: &mut Dataset, hands: &[SampleHand], size: u32, margin: f32, style: MaskStyle) -> Result<Vec<usize>> {
     if hands.len() != ds.samples.len() {
         bail!("{} landmark records for {} samples", hands.len(), ds.samples.len());
     }
@@ -158,7 +161,7 @@ pub fn to_masks(ds: &mut Dataset, hands: &[SampleHand], size: u32, margin: f32) 
             without.push(i);
         }
         let mut mask = RgbImage::new(size, size);
-        hands::mask::draw_into(&mut mask, points.as_ref(), margin);
+        hands::mask::draw_into(&mut mask, points.as_ref(), margin, style);
         s.image = DynamicImage::ImageRgb8(mask);
     }
     Ok(without)

@@ -226,9 +226,9 @@ pub fn loader_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
 pub fn load_dataset(cfg: &TrainConfig) -> Result<Arc<Dataset>> {
     let start = Instant::now();
     let mut ds = crate::data::load(&cfg.dataset, &cfg.load_options())?;
-    if let InputConfig::LandmarkMask { margin, models, cache_dir } = &cfg.input {
+    if let InputConfig::LandmarkMask { margin, style, models, cache_dir } = &cfg.input {
         let hands = landmarks::landmarks(&ds, models, cache_dir)?;
-        ds.without_hand = landmarks::to_masks(&mut ds, &hands, cfg.input_size, *margin)?;
+        ds.without_hand = landmarks::to_masks(&mut ds, &hands, cfg.input_size, *margin, *style)?;
         tracing::info!(
             with_hand = ds.samples.len() - ds.without_hand.len(),
             without_hand = ds.without_hand.len(),
