@@ -36,6 +36,12 @@ pub struct KioskConfig {
     /// Recovery when the camera is lost.
     #[serde(default)]
     pub recovery: RecoveryConfig,
+    /// Committed words spoken aloud.
+    #[serde(default)]
+    pub speech: crate::speech::SpeechConfig,
+    /// Push buttons on GPIO lines.
+    #[serde(default)]
+    pub controls: crate::controls::ControlsConfig,
 }
 
 /// Inference settings.

@@ -90,6 +90,14 @@ impl Decoder {
         self.latched = None;
     }
 
+    /// Deletes the last character (a backspace button); the sign being held must be
+    /// released and held again to count.
+    pub fn backspace(&mut self) {
+        self.text.pop();
+        self.votes.clear();
+        self.held = None;
+    }
+
     /// Feeds one frame's probabilities, taken at time `t` (frame time, monotonic).
     pub fn push(&mut self, probs: &[f32], t: Duration) -> Step {
         let (top, confidence) = probs

@@ -6,16 +6,19 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use shared::{ClassKind, PixelFormat};
 
 use crate::config::RecoveryConfig;
+use crate::controls::Action;
 use crate::decode::{Decoder, Edit};
 use crate::display::{FrameBuffer, Panel};
 use crate::engine::Engine;
 use crate::region::HandRegion;
+use crate::speech::{self, Silent, Speaker};
 use crate::source::{FrameSource, SourceError};
 use crate::timing::{Stage, Timings};
 use crate::ui::{self, Preview, View};
@@ -70,6 +73,10 @@ pub struct Kiosk<S, R, P> {
     pub timings: Timings,
     /// Stop after this many classified frames.
     pub max_frames: Option<u64>,
+    /// Speaks each completed word (silent unless set).
+    pub speaker: Box<dyn Speaker + Send>,
+    /// Button presses ([`crate::controls`]), applied before each frame.
+    pub controls: Option<Receiver<Action>>,
     screen: FrameBuffer,
     preview: Vec<u8>,
     fps: f32,
@@ -90,6 +97,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             stop: Arc::new(AtomicBool::new(false)),
             timings: Timings::default(),
             max_frames: None,
+            speaker: Box::new(Silent),
+            controls: None,
             screen: FrameBuffer::new(w, h),
             preview: Vec::new(),
             fps: 0.0,
@@ -122,6 +131,10 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             if self.max_frames.is_some_and(|m| summary.frames >= m) {
                 summary.ended = Ended::FrameLimit;
                 break;
+            }
+            let pressed: Vec<Action> = self.controls.as_ref().map(|c| c.try_iter().collect()).unwrap_or_default();
+            for action in pressed {
+                self.apply(action);
             }
             let start = Instant::now();
             let captured = match self.source.next_frame() {
@@ -168,6 +181,9 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             if let Some(edit) = &step.edit {
                 tracing::info!(?edit, text = %self.decoder.text(), "committed");
                 summary.edits.push(edit.clone());
+                if let Some(word) = speech::completed_word(self.decoder.text(), edit) {
+                    self.speaker.say(&word);
+                }
             }
             let t_decode = t.elapsed();
 
@@ -214,6 +230,21 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         }
         summary.text = self.decoder.text().to_string();
         Ok(summary)
+    }
+
+    /// Does what a button asks: clear the text, delete its last character, or speak it.
+    pub fn apply(&mut self, action: Action) {
+        tracing::info!(?action, "button");
+        match action {
+            Action::Clear => self.decoder.clear(),
+            Action::Backspace => self.decoder.backspace(),
+            Action::Speak => {
+                let text = self.decoder.text().trim();
+                if !text.is_empty() {
+                    self.speaker.say(text);
+                }
+            }
+        }
     }
 
     /// Shows the loss on screen and reopens the source with exponential backoff until

@@ -13,6 +13,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod controls;
 pub mod decode;
 pub mod demo;
 pub mod display;
@@ -20,5 +21,6 @@ pub mod engine;
 pub mod kiosk;
 pub mod region;
 pub mod source;
+pub mod speech;
 pub mod timing;
 pub mod ui;

@@ -225,8 +225,11 @@ fn run(config: &Path) -> Result<()> {
     }
     let region = Region::for_model(&cfg.region, engine.wants_landmarks(), default_mediapipe())
         .with_context(|| format!("[region] in {}", config.display()))?;
+    let speaker = device::speech::from_config(&cfg.speech, &engine.card().classes);
     let mut kiosk = Kiosk::new(camera, region, engine, decoder, panel, cfg.recovery.clone());
     kiosk.stop = stop_flag()?;
+    kiosk.speaker = speaker;
+    kiosk.controls = cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?;
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
     Ok(())
@@ -259,6 +262,28 @@ fn demo_cmd(a: DemoArgs) -> Result<()> {
     Ok(())
 }
 
+/// Decodes every image under `paths` (files, or folders walked in order) and hands it to
+/// `each`; a file that fails is reported with its name and the others go on, and the
+/// command fails at the end saying how many could not be `what` (e.g. "classified").
+fn for_each_image(paths: &[PathBuf], what: &str, mut each: impl FnMut(&Path, image::DynamicImage) -> Result<()>) -> Result<()> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect_images(p, &mut files)?;
+    }
+    let mut failed = 0;
+    for f in &files {
+        let result = shared::image_io::decode_file(f).map_err(anyhow::Error::from).and_then(|img| each(f, img));
+        if let Err(e) = result {
+            failed += 1;
+            eprintln!("error: {}: {e:#}", f.display());
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} images could not be {what}", files.len());
+    }
+    Ok(())
+}
+
 fn classify(model: &Path, json: bool, top: usize, mirrored: bool, hands: Option<PathBuf>, paths: &[PathBuf]) -> Result<()> {
     let mut engine = Engine::load(model)?;
     // Landmark-mask models see the hand's skeleton: find it first.
@@ -266,28 +291,13 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, hands: Option<
         true => Some(HandTracker::load(&mediapipe_dir(hands)?, TrackerConfig::default())?),
         false => None,
     };
-    let mut files = Vec::new();
-    for p in paths {
-        collect_images(p, &mut files)?;
-    }
-    let mut failed = 0;
-    for f in &files {
-        let result = shared::image_io::decode_file(f)
-            .map_err(anyhow::Error::from)
-            .and_then(|img| match &mut tracker {
-                None => engine.classify_image(&img, mirrored),
-                Some(t) => {
-                    let hand = t.find(&img.to_rgb8())?;
-                    engine.preprocess_landmarks(hand.as_ref().map(|h| &h.landmarks.points))?;
-                    engine.infer(mirrored)
-                }
-            });
-        let p = match result {
-            Ok(p) => p,
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {}: {e:#}", f.display());
-                continue;
+    for_each_image(paths, "classified", |f, img| {
+        let p = match &mut tracker {
+            None => engine.classify_image(&img, mirrored)?,
+            Some(t) => {
+                let hand = t.find(&img.to_rgb8())?;
+                engine.preprocess_landmarks(hand.as_ref().map(|h| &h.landmarks.points))?;
+                engine.infer(mirrored)?
             }
         };
         let classes = &engine.card().classes;
@@ -302,11 +312,8 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, hands: Option<
             let rest: Vec<String> = p.top_k(top).iter().skip(1).map(|(i, q)| format!("{} {:.3}", label(*i), q)).collect();
             println!("{}\t{} {:.3}\t({})", f.display(), label(p.top), p.confidence, rest.join(", "));
         }
-    }
-    if failed > 0 {
-        bail!("{failed} of {} images could not be classified", files.len());
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Where the .deb installs MediaPipe's models.
@@ -334,24 +341,9 @@ fn mediapipe_dir(models: Option<PathBuf>) -> Result<PathBuf> {
 
 fn hands(models: Option<PathBuf>, json: bool, paths: &[PathBuf]) -> Result<()> {
     let dir = mediapipe_dir(models)?;
-    let mut tracker = shared::hands::HandTracker::load(&dir, shared::hands::TrackerConfig::default())?;
-    let mut files = Vec::new();
-    for p in paths {
-        collect_images(p, &mut files)?;
-    }
-    let mut failed = 0;
-    for f in &files {
-        let found = shared::image_io::decode_file(f)
-            .map_err(anyhow::Error::from)
-            .and_then(|img| Ok(tracker.find(&img.to_rgb8())?));
-        let hand = match found {
-            Ok(h) => h,
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {}: {e:#}", f.display());
-                continue;
-            }
-        };
+    let mut tracker = HandTracker::load(&dir, TrackerConfig::default())?;
+    for_each_image(paths, "read", |f, img| {
+        let hand = tracker.find(&img.to_rgb8())?;
         let path = f.display().to_string();
         match (&hand, json) {
             (Some(h), true) => {
@@ -376,11 +368,8 @@ fn hands(models: Option<PathBuf>, json: bool, paths: &[PathBuf]) -> Result<()> {
             ),
             (None, false) => println!("{path}\tno hand"),
         }
-    }
-    if failed > 0 {
-        bail!("{failed} of {} images could not be read", files.len());
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn bench_cmd(a: BenchArgs) -> Result<()> {

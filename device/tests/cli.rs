@@ -90,6 +90,28 @@ fn demo_spells_and_writes_screens() {
 }
 
 #[test]
+fn readme_mask_model_examples_run() {
+    // The README's lines (../shared found as the other tests find it): the landmark-mask model gets the hand stage by
+    // itself, spells from held-out frames, and classifies a folder of pictures.
+    let out_dir = tmp("demo-mask");
+    let out = bin()
+        .args(["demo", "--model", "models/asl-alphabet-mask-int8.onnx", "--word", "CAB", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "spelled: CAB");
+    let letter_l = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet/L");
+    let out = bin().args(["classify", "--model", "models/asl-alphabet-mask.onnx"]).arg(letter_l).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 200, "one line per picture of L");
+    let right = lines.iter().filter(|l| l.split('\t').nth(1).is_some_and(|c| c.starts_with("L "))).count();
+    assert!(right >= 180, "{right} of 200 pictures of L read as L");
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+#[test]
 fn demo_without_frames_says_where_to_get_them() {
     let out = bin().args(["demo", "--frames", "/nonexistent/asl"]).output().unwrap();
     assert!(!out.status.success());

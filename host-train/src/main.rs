@@ -210,6 +210,19 @@ struct TrainArgs {
     /// nearer bones over farther ones.
     #[arg(long, value_enum, default_value = "white")]
     mask_style: MaskStyleArg,
+    /// Landmark masks: turn the hand by up to this many degrees about the vertical axis
+    /// before drawing each training mask (another viewpoint).
+    #[arg(long, default_value_t = 0.0)]
+    landmark_yaw: f64,
+    /// Landmark masks: the same about the horizontal axis.
+    #[arg(long, default_value_t = 0.0)]
+    landmark_pitch: f64,
+    /// Landmark masks: scale each bone by 1 ± up to this (another hand's proportions).
+    #[arg(long, default_value_t = 0.0)]
+    landmark_bones: f64,
+    /// Landmark masks: point noise, as a fraction of the hand's size (rougher landmarks).
+    #[arg(long, default_value_t = 0.0)]
+    landmark_noise: f64,
     /// Landmark masks: folder with palm_detection_lite.onnx and hand_landmark_lite.onnx
     /// (default: ../shared/models/mediapipe, found from the working directory up).
     #[arg(long)]
@@ -440,6 +453,10 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
                 white_balance: 0.0,
                 blur: 0.0,
                 noise: 0.0,
+                landmark_yaw_deg: a.landmark_yaw,
+                landmark_pitch_deg: a.landmark_pitch,
+                landmark_bones: a.landmark_bones,
+                landmark_noise: a.landmark_noise,
                 ..augment
             };
             let beside_run = a.out.parent().unwrap_or(Path::new(".")).join("landmarks");

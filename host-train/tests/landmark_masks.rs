@@ -71,7 +71,9 @@ fn landmarks_are_found_cached_and_drawn_as_masks() {
     assert!(err.contains("asl-alphabet.landmarks.jsonl") && err.contains("line 3"), "{err}");
 
     // Masks: white bones where a hand was found, all black where none was.
-    let without = landmarks::to_masks(&mut ds, &hands, 64, 0.1, shared::card::MaskStyle::White).unwrap();
+    let draw = landmarks::MaskDraw { size: 64, margin: 0.1, style: shared::card::MaskStyle::White };
+    let masks = landmarks::to_masks(&mut ds, &hands, draw).unwrap();
+    let without: Vec<usize> = masks.without_hand().collect();
     assert_eq!(without.len(), ds.samples.len() - hands.iter().filter(|h| h.points.is_some()).count());
     for (i, s) in ds.samples.iter().enumerate() {
         let img = s.image.as_rgb8().expect("masks are RGB");

@@ -426,7 +426,7 @@ pub fn load(path: &Path, format: Format, opts: &LoadOptions) -> Result<Dataset> 
             .collect();
         samples.extend(built);
     }
-    Ok(Dataset { name: super::dataset_name(path), root: path.to_path_buf(), format, classes, samples, skipped, without_hand: Vec::new() })
+    Ok(Dataset { name: super::dataset_name(path), root: path.to_path_buf(), format, classes, samples, skipped, masks: None })
 }
 
 #[cfg(test)]

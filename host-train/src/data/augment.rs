@@ -43,6 +43,20 @@ pub struct AugmentConfig {
     /// Sensor noise: Gaussian, standard deviation drawn from 0..this (8-bit levels).
     #[serde(default)]
     pub noise: f64,
+    /// Landmark masks: the hand turned about its vertical axis by up to this many
+    /// degrees either way before it is drawn (another viewpoint).
+    #[serde(default)]
+    pub landmark_yaw_deg: f64,
+    /// Landmark masks: the same about the horizontal axis.
+    #[serde(default)]
+    pub landmark_pitch_deg: f64,
+    /// Landmark masks: each bone's length scaled by 1 ± up to this (another hand).
+    #[serde(default)]
+    pub landmark_bones: f64,
+    /// Landmark masks: noise on each point, standard deviation this fraction of the
+    /// hand's size (rougher landmarks from a worse camera).
+    #[serde(default)]
+    pub landmark_noise: f64,
 }
 
 impl Default for AugmentConfig {
@@ -61,6 +75,10 @@ impl Default for AugmentConfig {
             white_balance: 0.1,
             blur: 0.3,
             noise: 6.0,
+            landmark_yaw_deg: 0.0,
+            landmark_pitch_deg: 0.0,
+            landmark_bones: 0.0,
+            landmark_noise: 0.0,
         }
     }
 }

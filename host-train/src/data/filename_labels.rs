@@ -65,7 +65,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         classes,
         samples,
         skipped,
-        without_hand: Vec::new(),
+        masks: None,
     })
 }
 

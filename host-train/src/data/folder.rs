@@ -133,6 +133,6 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         classes,
         samples,
         skipped,
-        without_hand: Vec::new(),
+        masks: None,
     })
 }

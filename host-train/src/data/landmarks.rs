@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use image::{DynamicImage, RgbImage};
+use rand::Rng;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,7 @@ use shared::hands::landmarks::POINTS;
 use shared::hands::{self, HandTracker, Point, TrackerConfig};
 
 use super::Dataset;
+use super::augment::AugmentConfig;
 
 /// Samples computed between two atomic saves of the cache.
 pub const SAVE_EVERY: usize = 500;
@@ -148,23 +150,98 @@ pub fn landmarks(ds: &Dataset, models: &Path, cache_dir: &Path) -> Result<Vec<Sa
     Ok(ds.samples.iter().map(|s| known.remove(&s.source).expect("every sample was computed")).collect())
 }
 
-/// Replaces every picture of `ds` by its landmark mask, `size` pixels square (black
-/// where no hand was found), and returns the indices of the samples without a hand.
-pub fn to_masks(ds: &mut Dataset, hands: &[SampleHand], size: u32, margin: f32, style: MaskStyle) -> Result<Vec<usize>> {
+/// How masks are drawn: the model's input side, margin and style.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaskDraw {
+    /// Side in pixels (the model's input size).
+    pub size: u32,
+    /// Black margin around the hand's box, as a fraction of the side.
+    pub margin: f32,
+    /// Colours.
+    pub style: MaskStyle,
+}
+
+impl MaskDraw {
+    /// The mask of `points` (black for `None`).
+    pub fn draw(&self, points: Option<&[Point; POINTS]>) -> DynamicImage {
+        let mut mask = RgbImage::new(self.size, self.size);
+        hands::mask::draw_into(&mut mask, points, self.margin, self.style);
+        DynamicImage::ImageRgb8(mask)
+    }
+}
+
+/// The landmarks behind a dataset's masks, so training can draw each epoch's mask from
+/// moved points ([`augment_points`]).
+#[derive(Debug, Clone)]
+pub struct Masks {
+    /// How they were drawn.
+    pub draw: MaskDraw,
+    /// Each sample's points; `None` where no hand was found.
+    pub points: Vec<Option<[Point; POINTS]>>,
+}
+
+impl Masks {
+    /// Indices of the samples in which no hand was found.
+    pub fn without_hand(&self) -> impl Iterator<Item = usize> + '_ {
+        self.points.iter().enumerate().filter(|(_, p)| p.is_none()).map(|(i, _)| i)
+    }
+}
+
+/// Replaces every picture of `ds` by its landmark mask (black where no hand was found)
+/// and returns the points behind them.
+pub fn to_masks(ds: &mut Dataset, hands: &[SampleHand], draw: MaskDraw) -> Result<Masks> {
     if hands.len() != ds.samples.len() {
         bail!("{} landmark records for {} samples", hands.len(), ds.samples.len());
     }
-    let mut without = Vec::new();
-    for (i, (s, h)) in ds.samples.iter_mut().zip(hands).enumerate() {
-        let points = h.hand_points();
-        if points.is_none() {
-            without.push(i);
-        }
-        let mut mask = RgbImage::new(size, size);
-        hands::mask::draw_into(&mut mask, points.as_ref(), margin, style);
-        s.image = DynamicImage::ImageRgb8(mask);
+    let points: Vec<_> = hands.iter().map(SampleHand::hand_points).collect();
+    for (s, p) in ds.samples.iter_mut().zip(&points) {
+        s.image = draw.draw(p.as_ref());
     }
-    Ok(without)
+    Ok(Masks { draw, points })
+}
+
+/// The hand seen from another angle and drawn by another hand: the points turned about
+/// their centre by a random yaw and pitch (out of the picture's plane, using their
+/// depth), each bone's length scaled, and landmark noise added, per
+/// [`AugmentConfig`]'s `landmark_*` settings.
+pub fn augment_points(points: &[Point; POINTS], cfg: &AugmentConfig, rng: &mut impl Rng) -> [Point; POINTS] {
+    let n = POINTS as f32;
+    let c = points.iter().fold([0f32; 3], |a, p| [a[0] + p.x / n, a[1] + p.y / n, a[2] + p.z / n]);
+    let yaw = (rng.random_range(-1.0..=1.0) * cfg.landmark_yaw_deg).to_radians() as f32;
+    let pitch = (rng.random_range(-1.0..=1.0) * cfg.landmark_pitch_deg).to_radians() as f32;
+    let (sy, cy, sp, cp) = (yaw.sin(), yaw.cos(), pitch.sin(), pitch.cos());
+    let mut out: [Point; POINTS] = std::array::from_fn(|i| {
+        let (x, y, z) = (points[i].x - c[0], points[i].y - c[1], points[i].z - c[2]);
+        // Yaw about the vertical axis, then pitch about the horizontal one.
+        let (x, z) = (x * cy + z * sy, -x * sy + z * cy);
+        let (y, z) = (y * cp - z * sp, y * sp + z * cp);
+        Point { x: x + c[0], y: y + c[1], z: z + c[2] }
+    });
+    if cfg.landmark_bones > 0.0 {
+        // Parents come before children in MediaPipe's order: rebuild each finger from
+        // the wrist out with scaled bones.
+        let turned = out;
+        for j in 1..POINTS {
+            let parent = if (j - 1) % 4 == 0 { 0 } else { j - 1 };
+            let s = rng.random_range(1.0 - cfg.landmark_bones..=1.0 + cfg.landmark_bones) as f32;
+            let (a, b) = (turned[parent], turned[j]);
+            out[j] = Point {
+                x: out[parent].x + s * (b.x - a.x),
+                y: out[parent].y + s * (b.y - a.y),
+                z: out[parent].z + s * (b.z - a.z),
+            };
+        }
+    }
+    if cfg.landmark_noise > 0.0 {
+        let b = hands::BoxPx::around(&out);
+        let sigma = cfg.landmark_noise as f32 * b.width().max(b.height());
+        let k = sigma * 6f32.sqrt();
+        for p in &mut out {
+            p.x += (rng.random::<f32>() + rng.random::<f32>() - 1.0) * k;
+            p.y += (rng.random::<f32>() + rng.random::<f32>() - 1.0) * k;
+        }
+    }
+    out
 }
 
 fn file_len(path: &Path) -> Result<u64> {
@@ -202,4 +279,57 @@ fn write_cache(path: &Path, header: &Header, known: &HashMap<String, SampleHand>
         text.push('\n');
     }
     shared::atomic::write(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    fn hand() -> [Point; POINTS] {
+        std::array::from_fn(|i| {
+            let (finger, joint) = ((i.max(1) - 1) / 4, (i.max(1) - 1) % 4 + 1);
+            match i {
+                0 => Point { x: 50.0, y: 100.0, z: 0.0 },
+                _ => Point { x: 20.0 + 15.0 * finger as f32, y: 80.0 - 12.0 * joint as f32, z: -2.0 * joint as f32 },
+            }
+        })
+    }
+
+    fn dist(a: &Point, b: &Point) -> f32 {
+        ((a.x - b.x).powi(2) + (a.y - b.y).powi(2) + (a.z - b.z).powi(2)).sqrt()
+    }
+
+    #[test]
+    fn turning_keeps_bone_lengths_and_scaling_stays_in_its_bounds() {
+        let h = hand();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let off = AugmentConfig::default();
+        assert_eq!(augment_points(&h, &off, &mut rng), h, "no landmark settings, no change");
+
+        let turn = AugmentConfig { landmark_yaw_deg: 40.0, landmark_pitch_deg: 30.0, ..AugmentConfig::default() };
+        let bones = AugmentConfig { landmark_bones: 0.1, ..AugmentConfig::default() };
+        for _ in 0..20 {
+            let t = augment_points(&h, &turn, &mut rng);
+            assert_ne!(t, h);
+            let b = augment_points(&h, &bones, &mut rng);
+            assert_eq!(b[0], h[0], "the wrist stays");
+            for (a, c) in hands::landmarks::CONNECTIONS {
+                let before = dist(&h[a], &h[c]);
+                assert!((dist(&t[a], &t[c]) - before).abs() < 1e-3 * before.max(1.0), "a turn keeps bone {a}-{c}");
+                // Knuckle-to-knuckle edges are not bones of a chain; chain bones scale.
+                if c == a + 1 || a == 0 {
+                    let r = dist(&b[a], &b[c]) / before;
+                    assert!((0.9 - 1e-4..=1.1 + 1e-4).contains(&r), "bone {a}-{c} scaled by {r}");
+                }
+            }
+        }
+        let noisy = AugmentConfig { landmark_noise: 0.02, ..AugmentConfig::default() };
+        let n = augment_points(&h, &noisy, &mut rng);
+        // The hand is 80 px tall: 2% noise moves points by a few pixels, never far.
+        let moved: Vec<f32> = h.iter().zip(&n).map(|(a, b)| dist(a, b)).collect();
+        assert!(moved.iter().any(|d| *d > 0.1) && moved.iter().all(|d| *d < 8.0), "{moved:?}");
+    }
 }

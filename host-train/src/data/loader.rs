@@ -17,6 +17,7 @@ use shared::{PreprocessSpec, Preprocessor};
 
 use super::Dataset;
 use super::augment::{AugmentConfig, augment_into};
+use super::landmarks::augment_points;
 
 /// One batch, ready for the model.
 pub struct Batch {
@@ -79,7 +80,14 @@ pub fn epoch(
                         |pre, (out, &i)| {
                             let mut rng = ChaCha8Rng::seed_from_u64(sample_seed(cfg.seed, epoch, i as u64));
                             let sample = &ds.samples[i];
-                            augment_into(&sample.image, &cfg.augment, pre, &mut rng, out)
+                            // Landmark masks are drawn anew from moved points.
+                            let moved = match (&ds.masks, cfg.augment.enabled) {
+                                (Some(m), true) => m.points[i].map(|p| {
+                                    m.draw.draw(Some(&augment_points(&p, &cfg.augment, &mut rng)))
+                                }),
+                                _ => None,
+                            };
+                            augment_into(moved.as_ref().unwrap_or(&sample.image), &cfg.augment, pre, &mut rng, out)
                                 .map_err(|e| e.context(format!("preparing {}", sample.source)))
                         },
                     )

@@ -102,9 +102,9 @@ pub struct Dataset {
     pub samples: Vec<Sample>,
     /// Bad files and rows left out under [`LoadOptions::skip_bad`].
     pub skipped: Vec<SkippedFile>,
-    /// Samples whose landmark mask is black because no hand was found in them (set by
-    /// [`landmarks::to_masks`]; empty for picture inputs).
-    pub without_hand: Vec<usize>,
+    /// The hands' landmarks, when the pictures were replaced by their landmark masks
+    /// ([`landmarks::to_masks`]); `None` for picture inputs.
+    pub masks: Option<landmarks::Masks>,
 }
 
 impl Dataset {

@@ -228,10 +228,13 @@ pub fn load_dataset(cfg: &TrainConfig) -> Result<Arc<Dataset>> {
     let mut ds = crate::data::load(&cfg.dataset, &cfg.load_options())?;
     if let InputConfig::LandmarkMask { margin, style, models, cache_dir } = &cfg.input {
         let hands = landmarks::landmarks(&ds, models, cache_dir)?;
-        ds.without_hand = landmarks::to_masks(&mut ds, &hands, cfg.input_size, *margin, *style)?;
+        let draw = landmarks::MaskDraw { size: cfg.input_size, margin: *margin, style: *style };
+        let masks = landmarks::to_masks(&mut ds, &hands, draw)?;
+        let without = masks.without_hand().count();
+        ds.masks = Some(masks);
         tracing::info!(
-            with_hand = ds.samples.len() - ds.without_hand.len(),
-            without_hand = ds.without_hand.len(),
+            with_hand = ds.samples.len() - without,
+            without_hand = without,
             "pictures replaced by landmark masks"
         );
     }
@@ -530,10 +533,8 @@ fn draft_card(
 /// letter), except in classes that show no hand (`nothing`). Validation and test keep
 /// every sample, so their accuracy counts the pictures the hand stage misses.
 fn drop_handless_training(ds: &Dataset, mut split: Split) -> Split {
-    if ds.without_hand.is_empty() {
-        return split;
-    }
-    let without: std::collections::HashSet<usize> = ds.without_hand.iter().copied().collect();
+    let Some(masks) = &ds.masks else { return split };
+    let without: std::collections::HashSet<usize> = masks.without_hand().collect();
     let before = split.train.len();
     split.train.retain(|i| {
         !without.contains(i) || ds.classes.get(ds.samples[*i].label as usize).is_some_and(|c| c.kind == ClassKind::Nothing)
