@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use shared::{ClassKind, PixelFormat};
 
+use crate::collect::Collector;
 use crate::config::RecoveryConfig;
 use crate::controls::Action;
 use crate::decode::{Decoder, Edit};
@@ -32,6 +33,8 @@ pub enum Ended {
     Finished,
     /// The frame limit was reached.
     FrameLimit,
+    /// Collection mode has every sample (or stopped on a write error).
+    Collected,
 }
 
 /// What a run did.
@@ -77,6 +80,8 @@ pub struct Kiosk<S, R, P> {
     pub speaker: Box<dyn Speaker + Send>,
     /// Button presses ([`crate::controls`]), applied before each frame.
     pub controls: Option<Receiver<Action>>,
+    /// Collection mode: prompts letters and records the hand region.
+    pub collector: Option<Collector>,
     screen: FrameBuffer,
     preview: Vec<u8>,
     fps: f32,
@@ -99,6 +104,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             max_frames: None,
             speaker: Box::new(Silent),
             controls: None,
+            collector: None,
             screen: FrameBuffer::new(w, h),
             preview: Vec::new(),
             fps: 0.0,
@@ -126,6 +132,10 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         loop {
             if self.stop.load(Ordering::Relaxed) {
                 summary.ended = Ended::Stopped;
+                break;
+            }
+            if self.collector.as_ref().is_some_and(Collector::done) {
+                summary.ended = Ended::Collected;
                 break;
             }
             if self.max_frames.is_some_and(|m| summary.frames >= m) {
@@ -163,6 +173,12 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let t = Instant::now();
             let roi = self.region.locate(&frame);
             let t_region = t.elapsed();
+            // Collection writes files: not part of the region stage's time.
+            if let Some(c) = &mut self.collector
+                && let Err(e) = c.record(&frame, roi, self.region.landmarks())
+            {
+                tracing::error!("collection stopped: {e:#}");
+            }
 
             let t = Instant::now();
             if self.engine.wants_landmarks() {
@@ -205,7 +221,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 confidence: if step.current.is_some() { prediction.confidence } else { 0.0 },
                 text: self.decoder.text(),
                 fps: self.fps,
-                status: None,
+                status: self.collector.as_ref().map(Collector::prompt),
             };
             ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
             let t_draw = t.elapsed();

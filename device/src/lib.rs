@@ -12,6 +12,7 @@
 //! writes, and validates their model card before the first frame.
 
 pub mod bench;
+pub mod collect;
 pub mod config;
 pub mod controls;
 pub mod decode;

@@ -17,6 +17,7 @@ use device::region::{GuideBox, HandsConfig, Region};
 use device::source::camera::{Camera, CameraConfig};
 use device::source::replay::{Replay, collect_images};
 use device::source::FrameSource;
+use device::collect::{CollectConfig, Collector};
 use device::{bench, demo};
 use shared::hands::{HandTracker, TrackerConfig};
 
@@ -75,6 +76,9 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Collection mode: prompt each letter on screen and record the signer's hand
+    /// region as an image-folder dataset for `host-train train --init` (adaptation).
+    Collect(CollectArgs),
     /// Time every stage of the kiosk loop on replayed frames.
     Bench(BenchArgs),
     /// Validate a model file against its model card and print the card (JSON).
@@ -119,6 +123,45 @@ struct DemoArgs {
     /// Use any frames of each class, not only the model's held-out ones.
     #[arg(long)]
     any_frames: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct CollectArgs {
+    /// Who signs (letters, digits, '-', '_'): names the files and the manifest.
+    #[arg(long)]
+    signer: String,
+    /// The dataset folder (earlier samples in it are kept).
+    #[arg(long, default_value = "collected")]
+    out: PathBuf,
+    /// Letters to prompt, e.g. "ABC" (default: every letter of the model).
+    #[arg(long)]
+    letters: Option<String>,
+    /// Samples per letter.
+    #[arg(long, default_value_t = 30)]
+    per_letter: usize,
+    /// Keep every N-th frame.
+    #[arg(long, default_value_t = 3)]
+    every: usize,
+    /// Frames skipped after each prompt while the person changes sign.
+    #[arg(long, default_value_t = 20)]
+    settle: usize,
+    /// The kiosk config: its camera, region, display and model (the device's way).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Without --config: the model whose classes are prompted (default: the shipped
+    /// ASL model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Without --config: replay a dataset folder, each letter's frames in turn, instead
+    /// of a camera (a rehearsal and the test's way).
+    #[arg(long)]
+    frames: Option<PathBuf>,
+    /// Without --config: the camera (default /dev/video0).
+    #[arg(long)]
+    camera: Option<PathBuf>,
+    /// Without --config: write the screens as PNG files here.
+    #[arg(long)]
+    screens: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -172,6 +215,7 @@ fn main() -> Result<()> {
             classify(&model_or_default(model), json, top, mirrored, hands, &paths)
         }
         Command::Hands { models, json, paths } => hands(models, json, &paths),
+        Command::Collect(a) => collect_cmd(a),
         Command::Bench(a) => bench_cmd(a),
         Command::Card { model } => {
             let (card, info) = shared::ModelCard::read_onnx(&model).with_context(|| format!("cannot use model {}", model.display()))?;
@@ -259,6 +303,73 @@ fn demo_cmd(a: DemoArgs) -> Result<()> {
     let summary = kiosk.run()?;
     println!("spelled: {}", summary.text);
     eprintln!("{} frames, {} screens in {}", summary.frames, summary.frames, a.out.display());
+    Ok(())
+}
+
+fn collect_cmd(a: CollectArgs) -> Result<()> {
+    let cfg = a.config.as_deref().map(KioskConfig::load).transpose()?;
+    let model = match &cfg {
+        Some(c) => c.model.clone(),
+        None => model_or_default(a.model.clone()),
+    };
+    let engine = Engine::load(&model)?;
+    let letters: Vec<String> = a.letters.as_deref().unwrap_or("").chars().map(|c| c.to_string()).collect();
+    let collect = CollectConfig {
+        out: a.out.clone(),
+        signer: a.signer.clone(),
+        letters: letters.clone(),
+        per_letter: a.per_letter,
+        every: a.every,
+        settle: a.settle,
+    };
+    let (source, region_cfg, panel): (Box<dyn FrameSource>, GuideBox, Box<dyn Panel>) = match (&cfg, &a.frames) {
+        (Some(c), _) => {
+            let mut camera = Camera::closed(c.camera.clone());
+            camera.reopen().with_context(|| format!("camera in {}", a.config.as_ref().unwrap().display()))?;
+            let panel: Box<dyn Panel> = match c.display.kind {
+                DisplayKind::Spi => Box::new(SpiPanel::open(&c.display.spi)?),
+                DisplayKind::Png => Box::new(PngPanel::new(&c.display.png_dir, c.display.size[0], c.display.size[1])?),
+                DisplayKind::None => Box::new(NullPanel { size: (c.display.size[0], c.display.size[1]) }),
+            };
+            (Box::new(camera), c.region.clone(), panel)
+        }
+        (None, frames) => {
+            let source: Box<dyn FrameSource> = match frames {
+                Some(root) => {
+                    // Each prompted letter's frames, exactly as many as it takes.
+                    let word: String = if letters.is_empty() {
+                        bail!("--frames needs --letters (the replay shows those signs in turn)");
+                    } else {
+                        letters.concat()
+                    };
+                    let n = a.settle + a.per_letter * a.every;
+                    let files = demo::word_frames(root, &engine.card().classes, &word, n, 0, None)?;
+                    Box::new(Replay::new(files, 30.0)?)
+                }
+                None => Box::new(Camera::open(CameraConfig {
+                    device: a.camera.clone().unwrap_or_else(|| "/dev/video0".into()),
+                    ..CameraConfig::default()
+                })?),
+            };
+            let panel: Box<dyn Panel> = match &a.screens {
+                Some(dir) => Box::new(PngPanel::new(dir, 240, 240)?),
+                None => Box::new(NullPanel { size: (240, 240) }),
+            };
+            (source, GuideBox::default(), panel)
+        }
+    };
+    let collector = Collector::new(collect, engine.card(), source.describe())?;
+    let region = Region::for_model(&region_cfg, engine.wants_landmarks(), default_mediapipe())?;
+    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
+    let mut kiosk = Kiosk::new(source, region, engine, decoder, panel, RecoveryConfig::default());
+    kiosk.collector = Some(collector);
+    kiosk.stop = stop_flag()?;
+    let summary = kiosk.run()?;
+    let c = kiosk.collector.as_ref().expect("set above");
+    println!("{}", c.prompt());
+    if !c.finished() {
+        bail!("collection ended early ({:?}): {}", summary.ended, c.prompt());
+    }
     Ok(())
 }
 

@@ -112,6 +112,28 @@ fn readme_mask_model_examples_run() {
 }
 
 #[test]
+fn readme_collect_rehearsal_runs() {
+    let out = tmp("collect");
+    let frames = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet");
+    let run = bin()
+        .args(["collect", "--signer", "ana", "--letters", "AB", "--per-letter", "3", "--frames"])
+        .arg(&frames)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(String::from_utf8_lossy(&run.stdout).starts_with("Done: 6 samples"), "{}", String::from_utf8_lossy(&run.stdout));
+    for letter in ["A", "B"] {
+        assert_eq!(std::fs::read_dir(out.join(letter)).unwrap().count(), 3, "{letter}");
+    }
+    assert!(out.join("manifest.json").is_file());
+    let bad = bin().args(["collect", "--signer", "ana", "--letters", "AB", "--frames"]).arg(&frames).args(["--model", "/nowhere.onnx"]).output().unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("/nowhere.onnx"));
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
 fn demo_without_frames_says_where_to_get_them() {
     let out = bin().args(["demo", "--frames", "/nonexistent/asl"]).output().unwrap();
     assert!(!out.status.success());

@@ -14,7 +14,7 @@ use host_train::model::{self, ModelSpec};
 use host_train::runtime;
 use host_train::train::optim::{OptimConfig, OptimKind};
 use host_train::train::schedule::ScheduleKind;
-use host_train::train::{self, Model, Normalization, SelectBy, TrainConfig};
+use host_train::train::{self, MixConfig, Model, Normalization, SelectBy, TrainConfig};
 use shared::card::{MaskStyle, SplitKind};
 use shared::preprocess::ColorMode;
 use tch::nn::ModuleT;
@@ -231,6 +231,23 @@ struct TrainArgs {
     /// `landmarks` folder beside the run directory, shared by the runs there).
     #[arg(long)]
     landmarks_cache: Option<PathBuf>,
+    /// Fine-tune a shipped model: its card (this ONNX file) sets the architecture,
+    /// input, normalization and classes, and its training checkpoint beside it
+    /// (`NAME.safetensors`) the starting weights. Overrides --arch, --width,
+    /// --input-size, --color, --normalization, --dropout, --classes and --input.
+    #[arg(long)]
+    init: Option<PathBuf>,
+    /// Add this dataset's samples to the training part (e.g. the model's original data,
+    /// so adaptation forgets nothing); same class table.
+    #[arg(long)]
+    mix: Option<PathBuf>,
+    /// With --mix: at most N samples of each class.
+    #[arg(long)]
+    mix_per_class: Option<usize>,
+    /// With --mix: leave out the files listed here (paths relative to the mixed
+    /// dataset's root, e.g. models/asl-alphabet.heldout.txt).
+    #[arg(long)]
+    mix_exclude: Option<PathBuf>,
     /// Run directory (config, split, checkpoints, metrics, reports).
     #[arg(long)]
     out: PathBuf,
@@ -285,6 +302,9 @@ struct EvalArgs {
     /// the run's best checkpoint in libtorch.
     #[arg(long)]
     onnx: Option<PathBuf>,
+    /// With --dataset: read it with this built-in class table (default: its own).
+    #[arg(long)]
+    classes: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -518,6 +538,12 @@ fn train_config(a: TrainArgs) -> Result<(TrainConfig, bool)> {
         pretrained: a.pretrained,
         freeze_bn: a.freeze_bn,
         input,
+        init: None,
+        mix: a.mix.map(|dataset| MixConfig { dataset, per_class: a.mix_per_class, exclude: a.mix_exclude }),
+    };
+    let cfg = match &a.init {
+        Some(model) => cfg.init_from_model(model)?,
+        None => cfg,
     };
     Ok((cfg, a.resume))
 }
@@ -529,6 +555,8 @@ fn eval(a: EvalArgs, device: tch::Device) -> Result<()> {
         cfg.dataset = d;
         cfg.format = None;
         cfg.limit_per_class = None;
+        // Its own labels: the run's forced table (e.g. from --init) may not name them.
+        cfg.classes = a.classes.clone();
     }
     let ds = train::load_dataset(&cfg)?;
     let indices: Vec<usize> = match (a.split.as_str(), own_data) {

@@ -15,6 +15,7 @@ $ht --threads 2 train --dataset ../shared/data/arsl2018/ArASL_Database_54K --spl
     --pretrained ../shared/models/mobilenet_v2_imagenet/mobilenet_v2_1.0_224_quant.tflite --freeze-bn \
     --epochs "$epochs" --lr 5e-4 --label-smoothing 0.1 --out "$run"
 $ht export --run "$run" --out models/arsl2018.onnx
+cp "$run/checkpoints/best.safetensors" models/arsl2018.safetensors  # for host-train train --init (adaptation)
 $ht export --run "$run" --int8 --out models/arsl2018-int8.onnx
 # The shipped files as the device runs them: tract over the same held-out test split.
 for f in arsl2018 arsl2018-int8; do

@@ -24,6 +24,7 @@ $ht --threads 2 train --dataset ../shared/data/asl-alphabet --split grouped --gr
     --input landmark-mask --mask-margin 0.1 --mask-style fingers --hands-models ../shared/models/mediapipe \
     --landmark-yaw 30 --landmark-pitch 20 --landmark-bones 0.1 --landmark-noise 0.02 --out "$run"
 $ht export --run "$run" --out models/asl-alphabet-mask.onnx
+cp "$run/checkpoints/best.safetensors" models/asl-alphabet-mask.safetensors  # for host-train train --init (adaptation)
 $ht export --run "$run" --int8 --out models/asl-alphabet-mask-int8.onnx
 $ht split-files --run "$run" --part test > models/asl-alphabet-mask.heldout.txt
 # Same split as the picture model, so the two test numbers compare.

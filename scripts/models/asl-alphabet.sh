@@ -18,6 +18,7 @@ $ht --threads 2 train --dataset ../shared/data/asl-alphabet --split grouped --gr
     --pretrained ../shared/models/mobilenet_v2_imagenet/mobilenet_v2_1.0_224_quant.tflite --freeze-bn \
     --epochs "$epochs" --lr 5e-4 --label-smoothing 0.1 --out "$run"
 $ht export --run "$run" --out models/asl-alphabet.onnx
+cp "$run/checkpoints/best.safetensors" models/asl-alphabet.safetensors  # for host-train train --init (adaptation)
 $ht export --run "$run" --int8 --out models/asl-alphabet-int8.onnx
 $ht split-files --run "$run" --part test > models/asl-alphabet.heldout.txt
 # The shipped files as the device runs them: tract over the same held-out test split.

@@ -14,6 +14,7 @@ $ht --threads 2 train --dataset ../shared/data/sign-language-digits --split stra
     --pretrained ../shared/models/mobilenet_v2_imagenet/mobilenet_v2_1.0_224_quant.tflite --freeze-bn \
     --epochs "$epochs" --lr 5e-4 --label-smoothing 0.1 --out "$run"
 $ht export --run "$run" --out models/sign-language-digits.onnx
+cp "$run/checkpoints/best.safetensors" models/sign-language-digits.safetensors  # for host-train train --init (adaptation)
 $ht export --run "$run" --int8 --out models/sign-language-digits-int8.onnx
 # The shipped files as the device runs them: tract over the same held-out test split.
 for f in sign-language-digits sign-language-digits-int8; do

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use shared::card::SplitKind;
+use shared::card::{InputSource, SplitKind};
 use shared::preprocess::{ColorMode, PreprocessSpec};
 
 use super::optim::OptimConfig;
@@ -113,6 +113,28 @@ pub struct TrainConfig {
     /// The pictures themselves, or their hands' landmark masks.
     #[serde(default)]
     pub input: InputConfig,
+    /// A training checkpoint whose weights start the run (fine-tuning a shipped model;
+    /// instead of `pretrained`).
+    #[serde(default)]
+    pub init: Option<PathBuf>,
+    /// Another dataset whose samples join the training part (the original data mixed
+    /// into an adaptation, so nothing else is forgotten).
+    #[serde(default)]
+    pub mix: Option<MixConfig>,
+}
+
+/// Samples of another dataset added to the training part only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MixConfig {
+    /// The dataset (same class table as the run's).
+    pub dataset: PathBuf,
+    /// At most this many samples of each class (in the dataset's fixed order).
+    pub per_class: Option<usize>,
+    /// A file listing samples to leave out, one path per line relative to the
+    /// dataset's root (e.g. a model's `NAME.heldout.txt`, so its test pictures stay
+    /// unseen).
+    pub exclude: Option<PathBuf>,
 }
 
 impl TrainConfig {
@@ -152,6 +174,50 @@ impl TrainConfig {
             test_fraction: self.test_fraction,
             group_size: self.group_size,
         }
+    }
+
+    /// This config set up to fine-tune the model in ONNX file `model` (`train --init`):
+    /// what its card says about the network, input and classes, and its training
+    /// checkpoint beside it (`NAME.safetensors`) as the starting weights.
+    pub fn init_from_model(self, model: &Path) -> Result<Self> {
+        let mut cfg = self;
+        let (card, _) = shared::ModelCard::read_onnx(model).with_context(|| format!("--init {}", model.display()))?;
+        let stem = model.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = stem.strip_suffix("-int8").unwrap_or(&stem);
+        let checkpoint = model.with_file_name(format!("{stem}.safetensors"));
+        if !checkpoint.is_file() {
+            bail!("{}: the training checkpoint of {} is not there (it ships beside the model)", checkpoint.display(), model.display());
+        }
+        let hyper = &card.architecture.hyperparameters;
+        let number = |k: &str| hyper.get(k).and_then(|v| v.as_f64());
+        let p = &card.preprocess;
+        cfg.arch = card.architecture.name.clone();
+        cfg.width = number("width").unwrap_or(1.0);
+        cfg.input_size = p.width;
+        cfg.dropout = number("dropout").unwrap_or(cfg.dropout);
+        if let Some(r) = number("ca_reduction") {
+            cfg.ca_reduction = r as i64;
+        }
+        cfg.color = p.color;
+        // The normalization whose spec is the card's; any other preprocessing is not ours.
+        let wanted = p.clone();
+        cfg.normalization = [Normalization::Symmetric, Normalization::Imagenet, Normalization::Unit]
+            .into_iter()
+            .find(|n| TrainConfig { normalization: *n, ..cfg.clone() }.preprocess() == wanted)
+            .with_context(|| format!("{}: its preprocessing {wanted:?} is not one host-train makes", model.display()))?;
+        cfg.classes = Some(card.classes.name.clone());
+        cfg.input = match (card.input, &cfg.input) {
+            (InputSource::Crop, _) => InputConfig::Crop,
+            (InputSource::LandmarkMask { margin, style }, InputConfig::LandmarkMask { models, cache_dir, .. }) => {
+                InputConfig::LandmarkMask { margin, style, models: models.clone(), cache_dir: cache_dir.clone() }
+            }
+            (InputSource::LandmarkMask { .. }, InputConfig::Crop) => {
+                bail!("{} classifies landmark masks: add --input landmark-mask (its margin and style come from the card)", model.display())
+            }
+        };
+        cfg.pretrained = None;
+        cfg.init = Some(checkpoint);
+        Ok(cfg)
     }
 
     /// Writes `config.toml` into `dir`, atomically.

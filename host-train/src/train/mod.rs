@@ -26,7 +26,7 @@ use crate::data::loader::{self, LoaderConfig};
 use crate::data::split::Split;
 use crate::eval::{self, EpochRecord, Report};
 use crate::model::{self, ModelSpec, Net};
-pub use config::{Normalization, SelectBy, TrainConfig};
+pub use config::{MixConfig, Normalization, SelectBy, TrainConfig};
 use optim::Optimizer;
 use schedule::Schedule;
 
@@ -273,6 +273,7 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
             split.test.len()
         );
     }
+    let (ds, split) = mix_in(cfg, ds, split)?;
     let split = drop_handless_training(&ds, split);
     let spec = cfg.preprocess();
     spec.validate()?;
@@ -304,6 +305,9 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         state =
             serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", state_path.display()))?;
         tracing::info!(epoch = state.epoch, "resumed from {}", last_path.display());
+    } else if let Some(path) = &cfg.init {
+        checkpoint::load(path, &model.vs).with_context(|| format!("starting from {}", path.display()))?;
+        tracing::info!("initialized from the checkpoint {}", path.display());
     } else if let Some(path) = &cfg.pretrained {
         let loaded = model::pretrained::load_mobilenetv2(&model.vs, &model.spec, path)?;
         tracing::info!(convs = loaded.convs, classifier = loaded.classifier, "initialized from {}", path.display());
@@ -526,6 +530,60 @@ fn draft_card(
         quantization: Quantization::Float32,
         producer: Producer { name: "host-train".into(), version: env!("CARGO_PKG_VERSION").into() },
     }
+}
+
+/// Appends the samples of `cfg.mix` (same class table) to the dataset and their indices
+/// to the training part; validation and test stay the run's own data.
+fn mix_in(cfg: &TrainConfig, ds: Arc<Dataset>, mut split: Split) -> Result<(Arc<Dataset>, Split)> {
+    let Some(mix) = &cfg.mix else { return Ok((ds, split)) };
+    let mix_cfg = TrainConfig { dataset: mix.dataset.clone(), format: None, limit_per_class: None, mix: None, ..cfg.clone() };
+    let other = load_dataset(&mix_cfg)?;
+    if other.classes != ds.classes {
+        bail!(
+            "{}: class table '{}' is not the run's '{}' (pass --classes {})",
+            mix.dataset.display(),
+            other.classes.name,
+            ds.classes.name,
+            ds.classes.name
+        );
+    }
+    let exclude: std::collections::HashSet<String> = match &mix.exclude {
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("reading {}", p.display()))?
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        None => Default::default(),
+    };
+    let relative = |source: &str| {
+        Path::new(source).strip_prefix(&other.root).map(|r| r.to_string_lossy().into_owned()).unwrap_or_else(|_| source.to_string())
+    };
+    let mut ds = Arc::unwrap_or_clone(ds);
+    let mut per_class = vec![0usize; other.classes.len()];
+    let (mut added, mut excluded) = (0, 0);
+    for (i, s) in other.samples.iter().enumerate() {
+        if exclude.contains(&relative(&s.source)) {
+            excluded += 1;
+            continue;
+        }
+        let n = &mut per_class[s.label as usize];
+        if mix.per_class.is_some_and(|cap| *n >= cap) {
+            continue;
+        }
+        *n += 1;
+        split.train.push(ds.samples.len());
+        ds.samples.push(s.clone());
+        if let (Some(m), Some(o)) = (&mut ds.masks, &other.masks) {
+            m.points.push(o.points[i]);
+        }
+        added += 1;
+    }
+    if exclude.len() > excluded {
+        tracing::warn!(listed = exclude.len(), matched = excluded, "some excluded files are not in {}", mix.dataset.display());
+    }
+    tracing::info!(added, excluded, dataset = %mix.dataset.display(), "mixed into the training part");
+    Ok((Arc::new(ds), split))
 }
 
 /// Landmark-mask training leaves out the training samples in which no hand was found
