@@ -17,6 +17,8 @@ use host_train::data::{self, LoadOptions};
 #[test]
 fn host_train_loads_what_the_kiosk_collected() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // (In host-train's tests, not the workspace e2e crate: linking libtorch needs the
+    // rpath host-train's build script sets.)
     let shared = shared::paths::shared_dir_from(&root).expect("../shared is needed");
     let model = root.join("models/asl-alphabet-int8.onnx");
     let out = std::env::temp_dir().join(format!("signspell-e2e-collected-{}", std::process::id()));
