@@ -18,6 +18,9 @@ pub struct KioskConfig {
     /// The ONNX model written by `host-train export` (relative paths are relative to
     /// the config file).
     pub model: PathBuf,
+    /// More models the mode button (or Tab) switches to, in order after `model`.
+    #[serde(default)]
+    pub models: Vec<PathBuf>,
     /// Inference settings.
     #[serde(default)]
     pub engine: EngineConfig,
@@ -51,11 +54,15 @@ pub struct EngineConfig {
     /// Threads for tract's matrix products. 1 measured fastest on a 2-core host; measure
     /// on the device with `device bench --threads N`.
     pub threads: usize,
+    /// How often the config and the running model's file are checked for changes (ms;
+    /// 0: never); a new `model` or a replaced file is loaded and checked while the old
+    /// one keeps running.
+    pub watch_ms: u64,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { threads: 1 }
+        Self { threads: 1, watch_ms: 2000 }
     }
 }
 
@@ -114,8 +121,10 @@ impl KioskConfig {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
         let mut cfg: Self = toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        if cfg.model.is_relative() {
-            cfg.model = dir.join(&cfg.model);
+        for m in std::iter::once(&mut cfg.model).chain(&mut cfg.models) {
+            if m.is_relative() {
+                *m = dir.join(&*m);
+            }
         }
         if let Some(h) = &mut cfg.region.hands
             && h.models.is_relative()
@@ -124,6 +133,22 @@ impl KioskConfig {
         }
         cfg.validate().with_context(|| format!("config {} is not valid", path.display()))?;
         Ok(cfg)
+    }
+
+    /// `model` then `models`, each once: what the mode button steps through.
+    pub fn model_choices(&self) -> Vec<PathBuf> {
+        let mut v = vec![self.model.clone()];
+        for m in &self.models {
+            if !v.contains(m) {
+                v.push(m.clone());
+            }
+        }
+        v
+    }
+
+    /// The settings that only a restart applies (all but the models).
+    pub fn without_models(&self) -> Self {
+        Self { model: PathBuf::new(), models: Vec::new(), ..self.clone() }
     }
 
     /// Checks values serde cannot.

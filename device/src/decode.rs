@@ -90,6 +90,15 @@ impl Decoder {
         self.latched = None;
     }
 
+    /// Decodes the classes of another model from now on; the text stays, the vote for
+    /// the old model's classes is dropped.
+    pub fn set_classes(&mut self, classes: ClassTable) {
+        self.classes = classes;
+        self.votes.clear();
+        self.held = None;
+        self.latched = None;
+    }
+
     /// Deletes the last character (a backspace button); the sign being held must be
     /// released and held again to count.
     pub fn backspace(&mut self) {

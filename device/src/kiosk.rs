@@ -18,11 +18,15 @@ use crate::controls::Action;
 use crate::decode::{Decoder, Edit};
 use crate::display::{FrameBuffer, Panel};
 use crate::engine::Engine;
+use crate::model_switch::{Loaded, ModelSwitcher};
 use crate::region::HandRegion;
 use crate::speech::{self, Silent, Speaker};
 use crate::source::{FrameSource, SourceError};
 use crate::timing::{Stage, Timings};
 use crate::ui::{self, Preview, View};
+
+/// How long a model switch or refusal stays on screen.
+const NOTICE_FOR: Duration = Duration::from_secs(3);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +86,10 @@ pub struct Kiosk<S, R, P> {
     pub controls: Option<Receiver<Action>>,
     /// Collection mode: prompts letters and records the hand region.
     pub collector: Option<Collector>,
+    /// Other models (the mode button) and the watch on the config and model files.
+    pub models: Option<ModelSwitcher>,
+    /// A message shown for a few seconds (model switched or refused).
+    notice: Option<(String, Instant)>,
     screen: FrameBuffer,
     preview: Vec<u8>,
     fps: f32,
@@ -105,6 +113,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             speaker: Box::new(Silent),
             controls: None,
             collector: None,
+            models: None,
+            notice: None,
             screen: FrameBuffer::new(w, h),
             preview: Vec::new(),
             fps: 0.0,
@@ -145,6 +155,12 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let pressed: Vec<Action> = self.controls.as_ref().map(|c| c.try_iter().collect()).unwrap_or_default();
             for action in pressed {
                 self.apply(action);
+            }
+            if let Some(loaded) = self.models.as_mut().and_then(ModelSwitcher::poll) {
+                self.take_model(loaded);
+            }
+            if self.notice.as_ref().is_some_and(|(_, since)| since.elapsed() > NOTICE_FOR) {
+                self.notice = None;
             }
             let start = Instant::now();
             let captured = match self.source.next_frame() {
@@ -221,7 +237,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 confidence: if step.current.is_some() { prediction.confidence } else { 0.0 },
                 text: self.decoder.text(),
                 fps: self.fps,
-                status: self.collector.as_ref().map(Collector::prompt),
+                status: self.collector.as_ref().map(Collector::prompt).or(self.notice.as_ref().map(|(n, _)| n.as_str())),
             };
             ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
             let t_draw = t.elapsed();
@@ -248,7 +264,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         Ok(summary)
     }
 
-    /// Does what a button asks: clear the text, delete its last character, or speak it.
+    /// Does what a button asks: clear the text, delete its last character, speak it, or
+    /// start loading the next model.
     pub fn apply(&mut self, action: Action) {
         tracing::info!(?action, "button");
         match action {
@@ -260,6 +277,39 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                     self.speaker.say(text);
                 }
             }
+            Action::Mode => match &mut self.models {
+                Some(m) => m.next(),
+                None => tracing::info!("mode: this kiosk runs one model"),
+            },
+        }
+    }
+
+    /// Runs a model that finished loading, unless it failed its checks or needs hand
+    /// landmarks this kiosk's region stage does not find; the running model stays then.
+    /// The text stays; the decoder and the voice follow the new classes.
+    pub fn take_model(&mut self, loaded: Loaded) {
+        let file = loaded.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let running = self.engine.card().name.clone();
+        let engine = match loaded.engine {
+            Ok(e) if e.wants_landmarks() && !self.region.finds_landmarks() => {
+                tracing::error!(model = %loaded.path.display(), "refused: it classifies landmark masks and [region.hands] is not configured; still running '{running}'");
+                self.notice = Some((format!("{file} needs [region.hands]"), Instant::now()));
+                return;
+            }
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!("model {} refused: {e:#}; still running '{running}'", loaded.path.display());
+                self.notice = Some((format!("Bad model file {file}"), Instant::now()));
+                return;
+            }
+        };
+        tracing::info!(model = %loaded.path.display(), name = %engine.card().name, "model switched");
+        self.notice = Some((format!("Model: {}", engine.card().name), Instant::now()));
+        self.decoder.set_classes(engine.card().classes.clone());
+        self.speaker.use_classes(&engine.card().classes);
+        self.engine = engine;
+        if let Some(m) = &mut self.models {
+            m.accept(&loaded.path);
         }
     }
 

@@ -6,7 +6,9 @@
 //! [`decode`] (letters and words) -> [`ui`] (the screen, drawn with `embedded-graphics`)
 //! -> [`display`] (SPI panel, PNG files or nothing). [`kiosk`] runs the loop, [`demo`]
 //! replays a word from a dataset, [`bench`] times every stage, [`config`] reads the
-//! kiosk's TOML.
+//! kiosk's TOML, [`controls`] turns buttons and keys into actions, [`model_switch`]
+//! swaps models while running, [`speech`] speaks words and [`collect`] records a
+//! signer's own samples.
 //!
 //! The device never links libtorch: it runs only the ONNX files `host-train export`
 //! writes, and validates their model card before the first frame.
@@ -20,6 +22,7 @@ pub mod demo;
 pub mod display;
 pub mod engine;
 pub mod kiosk;
+pub mod model_switch;
 pub mod region;
 pub mod source;
 pub mod speech;

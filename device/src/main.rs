@@ -13,6 +13,7 @@ use device::display::spi::SpiPanel;
 use device::display::{NullPanel, Panel};
 use device::engine::{self, Engine};
 use device::kiosk::Kiosk;
+use device::model_switch::ModelSwitcher;
 use device::region::{GuideBox, HandsConfig, Region};
 use device::source::camera::{Camera, CameraConfig};
 use device::source::replay::{Replay, collect_images};
@@ -274,6 +275,7 @@ fn run(config: &Path) -> Result<()> {
     kiosk.stop = stop_flag()?;
     kiosk.speaker = speaker;
     kiosk.controls = cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?;
+    kiosk.models = (cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config));
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
     Ok(())

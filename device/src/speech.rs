@@ -16,6 +16,9 @@ use crate::decode::Edit;
 pub trait Speaker {
     /// Queues `text` to be spoken.
     fn say(&mut self, text: &str);
+
+    /// The running model changed to one with these classes (the voice may follow).
+    fn use_classes(&mut self, _classes: &ClassTable) {}
 }
 
 /// No speech (the default).
@@ -65,19 +68,22 @@ pub fn completed_word(text: &str, edit: &Edit) -> Option<String> {
 /// espeak-ng on a worker thread.
 #[derive(Debug)]
 pub struct Espeak {
-    tx: SyncSender<String>,
+    tx: SyncSender<(String, String)>,
+    voice: String,
+    /// The voice the config names, which no model changes.
+    fixed: bool,
 }
 
 impl Espeak {
     /// Starts the worker that speaks with `voice`.
     pub fn start(config: &SpeechConfig, voice: &str) -> Self {
-        let (tx, rx) = sync_channel::<String>(config.queue.max(1));
-        let (program, voice) = (config.program.clone(), voice.to_string());
+        let (tx, rx) = sync_channel::<(String, String)>(config.queue.max(1));
+        let program = config.program.clone();
         std::thread::Builder::new()
             .name("speech".into())
             .spawn(move || {
                 let mut warned = false;
-                for text in rx {
+                for (voice, text) in rx {
                     let status = Command::new(&program)
                         .args(["-v", &voice, &text])
                         .stdin(Stdio::null())
@@ -97,16 +103,22 @@ impl Espeak {
                 }
             })
             .expect("spawning the speech thread");
-        Self { tx }
+        Self { tx, voice: voice.to_string(), fixed: config.voice.is_some() }
     }
 }
 
 impl Speaker for Espeak {
     fn say(&mut self, text: &str) {
-        match self.tx.try_send(text.to_string()) {
+        match self.tx.try_send((self.voice.clone(), text.to_string())) {
             Ok(()) => {}
-            Err(TrySendError::Full(t)) => tracing::warn!(text = %t, "speech queue full: word not spoken"),
+            Err(TrySendError::Full((_, t))) => tracing::warn!(text = %t, "speech queue full: word not spoken"),
             Err(TrySendError::Disconnected(_)) => tracing::warn!("speech thread gone"),
+        }
+    }
+
+    fn use_classes(&mut self, classes: &ClassTable) {
+        if !self.fixed {
+            self.voice = voice_for(classes).to_string();
         }
     }
 }

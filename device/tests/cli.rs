@@ -213,6 +213,23 @@ fn example_config_loads_and_points_at_the_shipped_model() {
     assert_eq!(cfg.display.kind, device::config::DisplayKind::Spi);
     assert_eq!(cfg.display.spi.reset_line, Some(27));
     assert_eq!(cfg.region.square, 0.8);
+    for m in cfg.model_choices() {
+        assert!(m.is_file(), "the mode button's model {} is shipped", m.display());
+    }
+}
+
+#[test]
+fn packaged_config_loads_and_names_only_packaged_models() {
+    let cfg = device::config::KioskConfig::load(&root().join("device/debian/kiosk.toml")).unwrap();
+    let manifest = std::fs::read_to_string(root().join("device/Cargo.toml")).unwrap();
+    assert!(cfg.speech.enabled && cfg.controls.keyboard);
+    assert_eq!(cfg.model_choices().len(), 3, "the start model and two to switch to");
+    for m in cfg.model_choices() {
+        let name = m.file_name().unwrap().to_str().unwrap();
+        assert!(m.starts_with("/usr/share/signspell/models"), "{}", m.display());
+        assert!(manifest.contains(&format!("\"../models/{name}\"")), "{name} is not in the .deb's assets");
+        assert!(root().join("models").join(name).is_file(), "{name} is not in models/");
+    }
 }
 
 #[test]

@@ -2,21 +2,16 @@
 //! line) is one action, a pin that fails to read is only logged, and each action does
 //! what it says to the real kiosk's text.
 
-use std::path::Path;
+mod common;
+
+use std::io;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::channel;
 use std::time::Duration;
 
-use device::config::RecoveryConfig;
+use device::controls::keyboard::{self, KeyEvents};
 use device::controls::{Action, Button, spawn_poller};
-use device::decode::{Decoder, DecoderConfig};
-use device::demo;
-use device::display::NullPanel;
-use device::engine::Engine;
-use device::kiosk::Kiosk;
-use device::region::GuideBox;
-use device::source::replay::Replay;
-use device::speech::Speaker;
 
 struct MockPin(Arc<AtomicBool>);
 
@@ -37,10 +32,12 @@ impl Button for BrokenPin {
 #[test]
 fn a_bouncing_press_is_one_action_and_a_broken_pin_none() {
     let level = Arc::new(AtomicBool::new(false));
-    let rx = spawn_poller(
+    let (tx, rx) = channel();
+    spawn_poller(
         vec![(Action::Backspace, Box::new(MockPin(level.clone()))), (Action::Speak, Box::new(BrokenPin))],
         Duration::from_millis(20),
         Duration::from_millis(1),
+        tx,
     );
     for i in 0..10 {
         level.store(i % 2 == 0, Ordering::SeqCst);
@@ -54,26 +51,45 @@ fn a_bouncing_press_is_one_action_and_a_broken_pin_none() {
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), [], "one press, one action; the broken pin sends nothing");
 }
 
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<String>>>);
+/// Key events as a USB keyboard sends them, then the keyboard is unplugged.
+struct MockKeyboard(Vec<Vec<(u16, i32)>>);
 
-impl Speaker for Recorder {
-    fn say(&mut self, text: &str) {
-        self.0.lock().unwrap().push(text.to_string());
+impl KeyEvents for MockKeyboard {
+    fn next_keys(&mut self) -> io::Result<Vec<(u16, i32)>> {
+        if self.0.is_empty() {
+            return Err(io::Error::from_raw_os_error(19)); // ENODEV, as read(2) on a removed device
+        }
+        Ok(self.0.remove(0))
     }
 }
 
 #[test]
+fn key_presses_are_actions_and_repeats_releases_and_letters_are_not() {
+    use evdev::KeyCode as K;
+    let (tx, rx) = channel();
+    let press = |k: K| (k.code(), 1);
+    let mut keys = MockKeyboard(vec![
+        vec![press(K::KEY_BACKSPACE), (K::KEY_BACKSPACE.code(), 2), (K::KEY_BACKSPACE.code(), 2), (K::KEY_BACKSPACE.code(), 0)],
+        vec![press(K::KEY_A), (K::KEY_A.code(), 0), press(K::KEY_ENTER)],
+        vec![press(K::KEY_ESC), press(K::KEY_DELETE), press(K::KEY_TAB), press(K::KEY_KPENTER)],
+    ]);
+    let err = keyboard::pump(&mut keys, &tx).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(19), "unplugging ends the reader with the device's error");
+    let actions: Vec<Action> = rx.try_iter().collect();
+    use Action::*;
+    assert_eq!(actions, [Backspace, Speak, Clear, Clear, Mode, Speak], "auto-repeat is not a second backspace");
+    // With the kiosk gone, the reader stops instead of reading on.
+    drop(rx);
+    let mut keys = MockKeyboard(vec![vec![press(K::KEY_TAB)], vec![press(K::KEY_TAB)]]);
+    keyboard::pump(&mut keys, &tx).unwrap();
+    assert_eq!(keys.0.len(), 1);
+}
+
+#[test]
 fn actions_edit_and_speak_the_kiosk_text() {
-    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/asl-alphabet-int8.onnx");
-    let engine = Engine::load(&model).unwrap();
-    let heldout = demo::heldout_list(&model).unwrap().expect("held-out list");
-    let root = shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap().join("data/asl-alphabet");
-    let files = demo::word_frames(&root, &engine.card().classes, "HI", 15, 6, Some(&heldout)).unwrap();
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let mut kiosk =
-        Kiosk::new(Replay::new(files, 10.0).unwrap(), GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
-    let said = Recorder::default();
+    let (engine, replay) = common::held_out_word(&common::model("asl-alphabet-int8.onnx"), "HI");
+    let mut kiosk = common::kiosk(engine, replay);
+    let said = common::Said::default();
     kiosk.speaker = Box::new(said.clone());
     assert_eq!(kiosk.run().unwrap().text, "HI");
     kiosk.apply(Action::Backspace);
@@ -82,5 +98,7 @@ fn actions_edit_and_speak_the_kiosk_text() {
     kiosk.apply(Action::Clear);
     assert_eq!(kiosk.decoder.text(), "");
     kiosk.apply(Action::Speak);
-    assert_eq!(*said.0.lock().unwrap(), ["H"], "speak says the text, and nothing when it is empty");
+    assert_eq!(said.all(), ["H"], "speak says the text, and nothing when it is empty");
+    kiosk.apply(Action::Mode);
+    assert_eq!(kiosk.engine.card().classes.name, shared::ClassTable::asl_alphabet().name, "mode without other models keeps the model");
 }

@@ -2,6 +2,8 @@
 //! shipped model: it spells the word, and it survives a camera that drops frames,
 //! stalls and disappears.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,14 +17,10 @@ use device::region::GuideBox;
 use device::source::fault::{Fault, FaultySource};
 use device::source::replay::Replay;
 
-fn model(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
-}
+use common::model;
 
 fn dataset() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .expect("../shared/data is needed for the device tests")
-        .join("data/asl-alphabet")
+    common::shared_dir().join("data/asl-alphabet")
 }
 
 /// A panel that keeps every screen it was given.
@@ -42,10 +40,7 @@ impl Panel for Recorder {
 }
 
 fn word_replay(model_path: &Path, word: &str) -> (Engine, Replay) {
-    let engine = Engine::load(model_path).unwrap();
-    let heldout = demo::heldout_list(model_path).unwrap().expect("the shipped model has a held-out list");
-    let files = demo::word_frames(&dataset(), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
-    (engine, Replay::new(files, 10.0).unwrap())
+    common::held_out_word(model_path, word)
 }
 
 fn kiosk<S: device::source::FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, Recorder> {

@@ -2,49 +2,24 @@
 //! records it), and the espeak-ng worker runs the configured program with the voice and
 //! the word without ever holding up the caller.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use device::config::RecoveryConfig;
-use device::decode::{Decoder, DecoderConfig};
-use device::demo;
-use device::display::NullPanel;
-use device::engine::Engine;
-use device::kiosk::Kiosk;
-use device::region::GuideBox;
-use device::source::replay::Replay;
 use device::speech::{Espeak, SpeechConfig, Speaker};
-
-/// Records what it is asked to say.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<String>>>);
-
-impl Speaker for Recorder {
-    fn say(&mut self, text: &str) {
-        self.0.lock().unwrap().push(text.to_string());
-    }
-}
-
-fn model() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/asl-alphabet-int8.onnx")
-}
+use shared::ClassTable;
 
 #[test]
 fn the_kiosk_speaks_each_completed_word() {
-    let engine = Engine::load(&model()).unwrap();
-    let heldout = demo::heldout_list(&model()).unwrap().expect("held-out list");
-    let root = shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap().join("data/asl-alphabet");
-    let files = demo::word_frames(&root, &engine.card().classes, "HI A", 15, 6, Some(&heldout)).unwrap();
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let mut kiosk =
-        Kiosk::new(Replay::new(files, 10.0).unwrap(), GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
-    let said = Recorder::default();
+    let (engine, replay) = common::held_out_word(&common::model("asl-alphabet-int8.onnx"), "HI A");
+    let mut kiosk = common::kiosk(engine, replay);
+    let said = common::Said::default();
     kiosk.speaker = Box::new(said.clone());
     let summary = kiosk.run().unwrap();
     assert_eq!(summary.text, "HI A");
     // "HI" was completed by the space; "A" is still being spelled.
-    assert_eq!(*said.0.lock().unwrap(), ["HI"]);
+    assert_eq!(said.all(), ["HI"]);
 }
 
 #[test]
@@ -67,16 +42,19 @@ fn espeak_runs_the_program_with_the_voice_off_the_callers_thread() {
     let mut speaker = Espeak::start(&config, "en-us");
     speaker.say("HELLO");
     speaker.say("WORLD");
+    // An Arabic model switched in: the next word in its voice.
+    speaker.use_classes(&ClassTable::arsl2018());
+    speaker.say("SALAM");
     std::fs::write(&release, b"").unwrap();
     let start = Instant::now();
     let said = loop {
         let text = std::fs::read_to_string(&out).unwrap_or_default();
-        if text.lines().count() == 2 || start.elapsed() > Duration::from_secs(20) {
+        if text.lines().count() == 3 || start.elapsed() > Duration::from_secs(20) {
             break text;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert_eq!(said, "-v en-us HELLO\n-v en-us WORLD\n", "in order, with the voice");
+    assert_eq!(said, "-v en-us HELLO\n-v en-us WORLD\n-v ar SALAM\n", "in order, each with its voice");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -1,0 +1,69 @@
+//! What the device tests share: the shipped models, ../shared's data, a kiosk on a
+//! shipped model's held-out frames, a speaker that records, and scratch folders.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use device::config::RecoveryConfig;
+use device::decode::{Decoder, DecoderConfig};
+use device::demo;
+use device::display::NullPanel;
+use device::engine::Engine;
+use device::kiosk::Kiosk;
+use device::region::GuideBox;
+use device::source::FrameSource;
+use device::source::replay::Replay;
+use device::speech::Speaker;
+
+/// A shipped model in ../models.
+pub fn model(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
+}
+
+/// ../shared (data and pretrained models).
+pub fn shared_dir() -> PathBuf {
+    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("../shared is needed for the device tests")
+}
+
+/// An empty folder of its own for a test.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("signspell-device-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The model at `path` and a 10 fps replay of `word` spelled from its held-out
+/// asl-alphabet pictures (15 frames a letter, 6 of `nothing` between letters).
+pub fn held_out_word(path: &Path, word: &str) -> (Engine, Replay) {
+    let engine = Engine::load(path).unwrap();
+    let heldout = demo::heldout_list(path).unwrap().expect("the shipped model has a held-out list");
+    let root = shared_dir().join("data/asl-alphabet");
+    let files = demo::word_frames(&root, &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
+    (engine, Replay::new(files, 10.0).unwrap())
+}
+
+/// A kiosk with the guide box, default decoding and no screen.
+pub fn kiosk<S: FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, NullPanel> {
+    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
+    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20 };
+    Kiosk::new(source, GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, recovery)
+}
+
+/// A speaker that records what it is asked to say.
+#[derive(Clone, Default)]
+pub struct Said(pub Arc<Mutex<Vec<String>>>);
+
+impl Said {
+    /// Everything said so far.
+    pub fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl Speaker for Said {
+    fn say(&mut self, text: &str) {
+        self.0.lock().unwrap().push(text.to_string());
+    }
+}
