@@ -107,11 +107,14 @@ pub struct RecoveryConfig {
     pub initial_backoff_ms: u64,
     /// Longest wait (ms).
     pub max_backoff_ms: u64,
+    /// Stalls in a row (each one the camera's `timeout_ms`) after which the frames are
+    /// taken to have stopped and the camera is reopened.
+    pub stalls_before_reopen: u32,
 }
 
 impl Default for RecoveryConfig {
     fn default() -> Self {
-        Self { initial_backoff_ms: 250, max_backoff_ms: 5000 }
+        Self { initial_backoff_ms: 250, max_backoff_ms: 5000, stalls_before_reopen: 3 }
     }
 }
 
@@ -169,6 +172,26 @@ impl KioskConfig {
         }
         if self.recovery.initial_backoff_ms == 0 || self.recovery.max_backoff_ms < self.recovery.initial_backoff_ms {
             bail!("recovery backoff must be positive and max_backoff_ms >= initial_backoff_ms");
+        }
+        self.check_pins()
+    }
+
+    /// Each GPIO line does one job: no two buttons on one line, and no button on a line
+    /// the SPI panel drives (same chip).
+    fn check_pins(&self) -> Result<()> {
+        let mut used: Vec<(u32, String)> = Vec::new();
+        let spi = &self.display.spi;
+        if self.display.kind == DisplayKind::Spi && spi.gpiochip == self.controls.gpiochip {
+            used.push((spi.dc_line, "display.spi.dc_line".into()));
+            used.extend(spi.reset_line.map(|l| (l, "display.spi.reset_line".into())));
+            used.extend(spi.backlight_line.map(|l| (l, "display.spi.backlight_line".into())));
+        }
+        for (action, line) in self.controls.lines() {
+            let name = format!("controls.{}", format!("{action:?}").to_lowercase());
+            if let Some((_, other)) = used.iter().find(|(l, _)| *l == line) {
+                bail!("{name} = {line} is the line of {other} too: give each button its own GPIO line");
+            }
+            used.push((line, name));
         }
         Ok(())
     }

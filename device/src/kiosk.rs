@@ -28,6 +28,9 @@ use crate::ui::{self, Preview, View};
 /// How long a model switch or refusal stays on screen.
 const NOTICE_FOR: Duration = Duration::from_secs(3);
 
+/// Edits a run keeps at least (see [`RunSummary::edits`]).
+pub const EDITS_KEPT: usize = 4096;
+
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
@@ -56,8 +59,11 @@ pub struct RunSummary {
     pub display_errors: u64,
     /// The spelled text.
     pub text: String,
-    /// Every committed edit, in order.
+    /// The committed edits, in order: all of them up to [`EDITS_KEPT`], then at least the
+    /// last [`EDITS_KEPT`] (a kiosk runs for months).
     pub edits: Vec<Edit>,
+    /// Edits committed in all.
+    pub committed: u64,
 }
 
 /// The kiosk: owns every stage.
@@ -130,7 +136,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     /// Runs until stopped, the replay ends or the frame limit.
     pub fn run(&mut self) -> Result<RunSummary> {
         let mut summary =
-            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, text: String::new(), edits: Vec::new() };
+            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, text: String::new(), edits: Vec::new(), committed: 0 };
         if self.engine.wants_landmarks() && !self.region.finds_landmarks() {
             bail!(
                 "model '{}' classifies landmark masks, but the hand-region stage finds no landmarks: \
@@ -139,6 +145,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             );
         }
         let mut last = Instant::now();
+        let mut stalls = 0u32;
         loop {
             if self.stop.load(Ordering::Relaxed) {
                 summary.ended = Ended::Stopped;
@@ -169,9 +176,25 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                     summary.ended = Ended::Finished;
                     break;
                 }
-                Err(e @ (SourceError::BadFrame { .. } | SourceError::Stalled { .. })) => {
+                Err(e @ SourceError::BadFrame { .. }) => {
                     tracing::warn!("{e}; frame dropped");
                     summary.dropped += 1;
+                    continue;
+                }
+                Err(e @ SourceError::Stalled { .. }) => {
+                    summary.dropped += 1;
+                    stalls += 1;
+                    if stalls < self.recovery.stalls_before_reopen.max(1) {
+                        tracing::warn!("{e}; frame dropped");
+                        self.show_status("No frames from the camera");
+                        continue;
+                    }
+                    // Frames have stopped: the same cure as a lost camera.
+                    stalls = 0;
+                    summary.lost += 1;
+                    tracing::error!("{e}; frames have stopped, reopening the camera");
+                    self.recover(&format!("{e}; frames have stopped"))?;
+                    last = Instant::now();
                     continue;
                 }
                 Err(e @ SourceError::Lost { .. }) => {
@@ -183,6 +206,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 }
                 Err(e @ SourceError::Unusable { .. }) => return Err(e).context("the frame source cannot be used"),
             };
+            stalls = 0;
             let t_capture = start.elapsed();
             let frame = captured.frame().with_context(|| format!("{}: malformed frame", captured.origin))?;
 
@@ -212,7 +236,11 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let step = self.decoder.push(&prediction.probs, captured.timestamp);
             if let Some(edit) = &step.edit {
                 tracing::info!(?edit, text = %self.decoder.text(), "committed");
+                if summary.edits.len() == 2 * EDITS_KEPT {
+                    summary.edits.drain(..EDITS_KEPT);
+                }
                 summary.edits.push(edit.clone());
+                summary.committed += 1;
                 if let Some(word) = speech::completed_word(self.decoder.text(), edit) {
                     self.speaker.say(&word);
                 }
@@ -319,10 +347,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         let mut wait = Duration::from_millis(self.recovery.initial_backoff_ms);
         let max = Duration::from_millis(self.recovery.max_backoff_ms);
         loop {
-            let status = format!("Camera lost - retrying in {:.1} s", wait.as_secs_f32());
-            let view = View { text: self.decoder.text(), status: Some(&status), fps: self.fps, ..View::default() };
-            ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
-            self.push_screen();
+            self.show_status(&format!("Camera lost - retrying in {:.1} s", wait.as_secs_f32()));
             tracing::warn!(reason, wait_ms = wait.as_millis() as u64, "waiting before reopening the camera");
             if self.sleep_unless_stopped(wait) {
                 return Ok(());
@@ -336,6 +361,13 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             }
             wait = (wait * 2).min(max);
         }
+    }
+
+    /// Draws the text so far with `status` instead of a picture, and shows it.
+    fn show_status(&mut self, status: &str) {
+        let view = View { text: self.decoder.text(), status: Some(status), fps: self.fps, ..View::default() };
+        ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
+        self.push_screen();
     }
 
     /// Sends the screen to the panel; a failure is logged (the first, then every 100th)

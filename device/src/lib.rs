@@ -24,6 +24,7 @@ pub mod engine;
 pub mod kiosk;
 pub mod model_switch;
 pub mod region;
+pub mod soak;
 pub mod source;
 pub mod speech;
 pub mod timing;

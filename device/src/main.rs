@@ -82,6 +82,10 @@ enum Command {
     Collect(CollectArgs),
     /// Time every stage of the kiosk loop on replayed frames.
     Bench(BenchArgs),
+    /// Soak the kiosk loop: replayed held-out frames with faults injected and the model
+    /// switched every minute, resident memory sampled; fails if memory grows past the
+    /// bound after warm-up.
+    Soak(SoakArgs),
     /// Validate a model file against its model card and print the card (JSON).
     Card {
         /// The ONNX model written by `host-train export`.
@@ -198,6 +202,38 @@ struct BenchArgs {
     detect_every: usize,
 }
 
+#[derive(clap::Args, Debug)]
+struct SoakArgs {
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 1200)]
+    seconds: u64,
+    /// Models the mode button steps through (default: the shipped ASL alphabet model,
+    /// int8 and float).
+    #[arg(long)]
+    model: Vec<PathBuf>,
+    /// The asl-alphabet dataset folder (default: ../shared/data/asl-alphabet).
+    #[arg(long)]
+    frames: Option<PathBuf>,
+    /// The word spelled over and over.
+    #[arg(long, default_value = "SIGNSPELL")]
+    word: String,
+    /// Seconds between memory samples.
+    #[arg(long, default_value_t = 10)]
+    sample_every: u64,
+    /// Seconds of warm-up before memory is held to the bound.
+    #[arg(long, default_value_t = 120)]
+    warm_up: u64,
+    /// Seconds between model switches.
+    #[arg(long, default_value_t = 60)]
+    switch_every: u64,
+    /// Largest growth of resident memory after warm-up, MiB.
+    #[arg(long, default_value_t = 8.0)]
+    max_growth_mib: f64,
+    /// Write the report (every sample) as JSON here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let (w, h) = s.split_once('x').ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
     let p = |v: &str| v.parse::<u32>().ok().filter(|v| *v > 0).ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"));
@@ -218,6 +254,7 @@ fn main() -> Result<()> {
         Command::Hands { models, json, paths } => hands(models, json, &paths),
         Command::Collect(a) => collect_cmd(a),
         Command::Bench(a) => bench_cmd(a),
+        Command::Soak(a) => soak_cmd(a),
         Command::Card { model } => {
             let (card, info) = shared::ModelCard::read_onnx(&model).with_context(|| format!("cannot use model {}", model.display()))?;
             tracing::info!(model = %model.display(), classes = card.classes.len(), input = ?card.preprocess.input_shape(),
@@ -278,6 +315,52 @@ fn run(config: &Path) -> Result<()> {
     kiosk.models = (cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config));
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
+    Ok(())
+}
+
+fn soak_cmd(a: SoakArgs) -> Result<()> {
+    let models = if a.model.is_empty() {
+        vec![demo::shipped_model("asl-alphabet-int8.onnx"), model_or_default(None)]
+    } else {
+        a.model.clone()
+    };
+    let cfg = device::soak::SoakConfig {
+        models,
+        frames: match a.frames {
+            Some(f) => f,
+            None => default_dataset()?,
+        },
+        word: a.word.clone(),
+        duration: std::time::Duration::from_secs(a.seconds),
+        sample_every: std::time::Duration::from_secs(a.sample_every.max(1)),
+        warm_up: std::time::Duration::from_secs(a.warm_up),
+        switch_every: std::time::Duration::from_secs(a.switch_every.max(1)),
+    };
+    let r = device::soak::soak(&cfg)?;
+    if let Some(out) = &a.out {
+        device::soak::write_report(&r, out)?;
+    }
+    print!("{}", device::soak::table(&r, (a.seconds as f64 / 10.0).max(a.sample_every as f64)));
+    println!(
+        "{:.0} s: {} frames ({:.1} fps), {} dropped, {} camera losses, {} model switches, {} edits; \
+         RSS {:.1} MiB after {} s warm-up, max {:.1} MiB, end {:.1} MiB, growth {:.2} MiB (bound {:.1} MiB)",
+        r.seconds,
+        r.frames,
+        r.frames as f64 / r.seconds,
+        r.dropped,
+        r.lost,
+        r.switches,
+        r.edits,
+        r.warm_rss_kib as f64 / 1024.0,
+        a.warm_up,
+        r.max_rss_kib as f64 / 1024.0,
+        r.end_rss_kib as f64 / 1024.0,
+        r.growth_kib as f64 / 1024.0,
+        a.max_growth_mib
+    );
+    if r.growth_kib as f64 / 1024.0 > a.max_growth_mib {
+        bail!("resident memory grew {:.2} MiB after warm-up, more than {:.1} MiB", r.growth_kib as f64 / 1024.0, a.max_growth_mib);
+    }
     Ok(())
 }
 
@@ -385,10 +468,14 @@ fn for_each_image(paths: &[PathBuf], what: &str, mut each: impl FnMut(&Path, ima
     }
     let mut failed = 0;
     for f in &files {
-        let result = shared::image_io::decode_file(f).map_err(anyhow::Error::from).and_then(|img| each(f, img));
+        // Decoding errors name the file themselves.
+        let result = match shared::image_io::decode_file(f) {
+            Ok(img) => each(f, img).with_context(|| f.display().to_string()),
+            Err(e) => Err(e.into()),
+        };
         if let Err(e) = result {
             failed += 1;
-            eprintln!("error: {}: {e:#}", f.display());
+            eprintln!("error: {e:#}");
         }
     }
     if failed > 0 {

@@ -43,11 +43,30 @@ impl Stage {
     }
 }
 
-/// Milliseconds recorded per stage, plus whole frames.
+/// Milliseconds recorded per stage, plus whole frames: the last [`Timings::KEPT`] of each
+/// (a kiosk runs for months; the memory stays bounded).
 #[derive(Debug, Clone, Default)]
 pub struct Timings {
-    stages: [Vec<f64>; 7],
-    frames: Vec<f64>,
+    stages: [Window; 7],
+    frames: Window,
+}
+
+/// The last [`Timings::KEPT`] values of a series, in a ring.
+#[derive(Debug, Clone, Default)]
+struct Window {
+    values: Vec<f64>,
+    seen: usize,
+}
+
+impl Window {
+    fn push(&mut self, v: f64) {
+        if self.values.len() < Timings::KEPT {
+            self.values.push(v);
+        } else {
+            self.values[self.seen % Timings::KEPT] = v;
+        }
+        self.seen += 1;
+    }
 }
 
 /// Percentiles of one series, in ms.
@@ -79,6 +98,9 @@ impl Summary {
 }
 
 impl Timings {
+    /// Values kept per series (the most recent); 8 series of 16,384 take 1 MiB.
+    pub const KEPT: usize = 16_384;
+
     /// Records a stage's duration.
     pub fn record(&mut self, stage: Stage, d: Duration) {
         self.stages[stage as usize].push(d.as_secs_f64() * 1000.0);
@@ -89,14 +111,14 @@ impl Timings {
         self.frames.push(d.as_secs_f64() * 1000.0);
     }
 
-    /// Summary of a stage.
+    /// Summary of a stage (its last [`Timings::KEPT`] values).
     pub fn stage(&self, stage: Stage) -> Summary {
-        Summary::of(&self.stages[stage as usize])
+        Summary::of(&self.stages[stage as usize].values)
     }
 
-    /// Summary of whole frames.
+    /// Summary of whole frames (the last [`Timings::KEPT`]).
     pub fn frames(&self) -> Summary {
-        Summary::of(&self.frames)
+        Summary::of(&self.frames.values)
     }
 
     /// Forgets everything (after warm-up).
@@ -116,5 +138,16 @@ mod tests {
         assert_eq!((s.p50, s.p90, s.p99, s.count), (50.0, 90.0, 99.0, 100));
         assert_eq!(s.mean, 50.5);
         assert_eq!(Summary::of(&[]).count, 0);
+    }
+
+    #[test]
+    fn only_the_last_values_are_kept() {
+        let mut t = Timings::default();
+        for i in 0..Timings::KEPT + 10 {
+            t.frame(Duration::from_millis(if i < 10 { 1000 } else { 5 }));
+        }
+        let s = t.frames();
+        assert_eq!(s.count, Timings::KEPT);
+        assert_eq!(s.p99, 5.0, "the first ten frames have been overwritten");
     }
 }

@@ -78,6 +78,26 @@ fn bench_json_has_every_stage() {
 }
 
 #[test]
+fn a_short_soak_switches_models_survives_faults_and_reports_memory() {
+    let dir = tmp("soak");
+    let report = dir.join("soak.json");
+    let out = bin()
+        .args(["soak", "--seconds", "8", "--sample-every", "1", "--warm-up", "3", "--switch-every", "2", "--max-growth-mib", "256", "--out"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert!(r["frames"].as_u64().unwrap() > 100, "{r}");
+    assert!(r["edits"].as_u64().unwrap() > 0, "the word is spelled: {r}");
+    assert!(r["switches"].as_u64().unwrap() >= 2, "{r}");
+    assert!(r["samples"].as_array().unwrap().len() >= 6, "{r}");
+    assert!(r["warm_rss_kib"].as_u64().unwrap() > 0);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("| time (s) | RSS (MiB) |") && table.contains("growth"), "{table}");
+}
+
+#[test]
 fn demo_spells_and_writes_screens() {
     let out_dir = tmp("demo");
     let out = bin().args(["demo", "--word", "HI", "--out"]).arg(&out_dir).output().unwrap();

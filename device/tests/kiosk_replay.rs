@@ -1,6 +1,6 @@
 //! The real kiosk loop on real held-out frames from ../shared/data/asl-alphabet with the
 //! shipped model: it spells the word, and it survives a camera that drops frames,
-//! stalls and disappears.
+//! stalls, stops sending frames, disappears for ten seconds, and a display that fails.
 
 mod common;
 
@@ -45,7 +45,7 @@ fn word_replay(model_path: &Path, word: &str) -> (Engine, Replay) {
 
 fn kiosk<S: device::source::FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, Recorder> {
     let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20 };
+    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20, ..Default::default() };
     Kiosk::new(source, GuideBox::default(), engine, decoder, Recorder::default(), recovery)
 }
 
@@ -77,9 +77,52 @@ fn kiosk_recovers_from_bad_frames_stalls_and_a_lost_camera() {
     assert_eq!(summary.dropped, 2);
     assert_eq!(k.source.reopen_attempts, 3, "two failed reopens, then the camera is back");
     assert_eq!(summary.frames, frames - 2, "every frame but the bad and the stalled one is classified");
-    // While the camera was gone the kiosk kept drawing: one status screen per attempt.
-    assert_eq!(k.panel.screens.len() as u64, summary.frames + 3);
+    // While the camera was gone the kiosk kept drawing: one status screen per stall and
+    // per reopen attempt.
+    assert_eq!(k.panel.screens.len() as u64, summary.frames + 1 + 3);
     assert_eq!(summary.text, "HI");
+}
+
+#[test]
+fn camera_gone_for_ten_seconds_comes_back_and_the_word_goes_on() {
+    let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
+    let frames = replay.files().len() as u64;
+    let gone = Duration::from_secs(10);
+    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
+    let recovery = RecoveryConfig { initial_backoff_ms: 250, max_backoff_ms: 2000, ..Default::default() };
+    let source = FaultySource::new(replay, [(frames / 2, Fault::Gone(gone))]);
+    let mut k = Kiosk::new(source, GuideBox::default(), engine, decoder, Recorder::default(), recovery);
+    let start = std::time::Instant::now();
+    let summary = k.run().unwrap();
+    let took = start.elapsed();
+    assert_eq!(summary.ended, Ended::Finished);
+    assert_eq!((summary.lost, summary.dropped), (1, 0));
+    assert_eq!(summary.frames, frames, "no frame is lost to the outage");
+    assert_eq!(summary.text, "HI");
+    assert!(took >= gone, "the kiosk waited the outage out ({took:?})");
+    // Backoff 0.25, 0.5, 1, 2, 2, ... s: the tenth second is reached on the 8th attempt,
+    // and the kiosk shows it is retrying each time.
+    let attempts = k.source.reopen_attempts;
+    assert!((7..=9).contains(&attempts), "{attempts} reopen attempts for a 10 s outage");
+    assert_eq!(k.panel.screens.len() as u64, frames + attempts as u64);
+}
+
+#[test]
+fn frames_that_stop_get_the_camera_reopened() {
+    let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
+    let frames = replay.files().len() as u64;
+    let source = FaultySource::new(replay, [(frames / 2, Fault::Stop(Duration::from_millis(30)))]);
+    let mut k = kiosk(engine, source);
+    let summary = k.run().unwrap();
+    assert_eq!(summary.ended, Ended::Finished);
+    let stalls = RecoveryConfig::default().stalls_before_reopen as u64;
+    assert_eq!(summary.dropped, stalls, "the stalls before the reopen");
+    assert_eq!(summary.lost, 1, "stopped frames count as a lost camera once");
+    assert_eq!(k.source.reopen_attempts, 1);
+    assert_eq!(summary.frames, frames);
+    assert_eq!(summary.text, "HI");
+    // A status screen for each stall but the last, then one for the reopen.
+    assert_eq!(k.panel.screens.len() as u64, frames + stalls);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Training end to end on real data with the real binary: a short run must beat chance
-//! by a wide margin and write every run-directory file; a run killed mid-way and
-//! resumed must finish exactly like an uninterrupted one (CPU, same seed).
+//! by a wide margin and write every run-directory file; a run killed at a random moment
+//! and resumed must finish exactly like an uninterrupted one (CPU, same seed).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,7 +82,14 @@ fn short_run_beats_chance_and_writes_the_run_dir() {
 fn killed_run_resumes_to_the_same_result() {
     let whole = scratch("whole");
     assert!(train_cmd(&whole, 3, Some(80)).status().unwrap().success());
+    let metrics = std::fs::read_to_string(whole.join("metrics.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(metrics.lines().next().unwrap()).unwrap();
+    let epoch_secs = first["seconds"].as_f64().unwrap();
 
+    // Killed at a random moment of the second or third epoch: in a training step, while
+    // evaluating, or while a checkpoint is being written.
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let delay = Duration::from_secs_f64(epoch_secs * 2.0 * (seed % 1000) as f64 / 1000.0);
     let broken = scratch("broken");
     let mut child = train_cmd(&broken, 3, Some(80)).spawn().unwrap();
     let state = broken.join("checkpoints/state.json");
@@ -95,8 +102,17 @@ fn killed_run_resumes_to_the_same_result() {
         assert!(child.try_wait().unwrap().is_none(), "run ended before it could be killed");
         std::thread::sleep(Duration::from_millis(20));
     }
+    std::thread::sleep(delay);
+    eprintln!("killing {delay:?} after the first epoch's checkpoint (epochs take {epoch_secs:.1} s)");
     child.kill().unwrap();
     child.wait().unwrap();
+    // Whatever the moment, the checkpoint under the real name is a whole one.
+    let last = std::fs::read(broken.join("checkpoints/last.safetensors")).unwrap();
+    let header = u64::from_le_bytes(last[..8].try_into().unwrap()) as usize;
+    assert!(last.len() > 8 + header, "last.safetensors is cut short");
+    // The run's state travels inside that checkpoint: a kill between writing it and
+    // writing state.json (here: state.json gone) still resumes from a matching pair.
+    std::fs::remove_file(broken.join("checkpoints/state.json")).unwrap();
     let mut resume = Command::new(env!("CARGO_BIN_EXE_host-train"));
     resume.args(["--threads", "1", "train", "--resume", "--out"]).arg(&broken).stdout(Stdio::null()).stderr(Stdio::null());
     assert!(resume.status().unwrap().success());

@@ -14,8 +14,10 @@ pub enum ImageError {
     #[error("{path}: not a supported image (JPEG, PNG or BMP)")]
     Unsupported { path: PathBuf },
     /// The decoder failed: truncated or corrupt data.
-    #[error("{path}: corrupt or truncated image: {source}")]
-    Corrupt { path: PathBuf, source: image::ImageError },
+    /// (`reason` is not an error source: its text is in this message already, and a
+    /// source would print it again in `{:#}` chains.)
+    #[error("{path}: corrupt or truncated image: {reason}")]
+    Corrupt { path: PathBuf, reason: image::ImageError },
     /// The file ends before the image does (decoders such as zune-jpeg fill the
     /// missing rows silently, so this is checked before decoding).
     #[error("{path}: corrupt or truncated image: {reason}")]
@@ -46,7 +48,7 @@ pub fn decode_bytes(bytes: &[u8], name: &Path) -> Result<DynamicImage, ImageErro
     }
     let img = reader.decode().map_err(|source| match source {
         image::ImageError::Unsupported(_) => ImageError::Unsupported { path: path() },
-        source => ImageError::Corrupt { path: path(), source },
+        reason => ImageError::Corrupt { path: path(), reason },
     })?;
     if img.width() == 0 || img.height() == 0 {
         return Err(ImageError::Empty { path: path(), width: img.width(), height: img.height() });

@@ -47,7 +47,7 @@ pub fn held_out_word(path: &Path, word: &str) -> (Engine, Replay) {
 /// A kiosk with the guide box, default decoding and no screen.
 pub fn kiosk<S: FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, NullPanel> {
     let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20 };
+    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20, ..Default::default() };
     Kiosk::new(source, GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, recovery)
 }
 

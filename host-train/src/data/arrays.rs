@@ -142,7 +142,13 @@ fn read_array<R: Read>(npy: NpyFile<R>, what: &str) -> Result<Array> {
     let DType::Plain(ts) = npy.dtype() else {
         bail!("{what}: structured dtype {:?} is not supported", npy.dtype().descr());
     };
-    let err = |e: std::io::Error| anyhow!("{what}: cannot read data: {e}");
+    let expected: u64 = shape.iter().product();
+    let err = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            anyhow!("{what}: the data ends before the {expected} values of shape {shape:?} (a truncated file?)")
+        }
+        _ => anyhow!("{what}: cannot read data: {e}"),
+    };
     let widen = |v: Vec<i64>| Values::I64(v);
     let values = match (ts.type_char(), ts.size_field()) {
         (TypeChar::Uint, 1) => Values::U8(npy.into_vec::<u8>().map_err(err)?),
@@ -159,7 +165,6 @@ fn read_array<R: Read>(npy: NpyFile<R>, what: &str) -> Result<Array> {
         (TypeChar::Float, 8) => Values::F64(npy.into_vec::<f64>().map_err(err)?),
         _ => bail!("{what}: dtype {ts} is not supported (use u8, an integer type, f32 or f64)"),
     };
-    let expected: u64 = shape.iter().product();
     if values.len() as u64 != expected {
         bail!("{what}: holds {} values, shape {:?} needs {expected}", values.len(), shape);
     }

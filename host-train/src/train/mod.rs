@@ -30,7 +30,11 @@ pub use config::{MixConfig, Normalization, SelectBy, TrainConfig};
 use optim::Optimizer;
 use schedule::Schedule;
 
-/// Progress saved with each checkpoint (`checkpoints/state.json`).
+/// The tensor of the last checkpoint that holds the run state (UTF-8 JSON bytes).
+const RUN_STATE: &str = "run.state";
+
+/// Progress saved with each checkpoint (inside it as [`RUN_STATE`], and as
+/// `checkpoints/state.json` to read).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RunState {
     /// Epochs completed.
@@ -301,9 +305,15 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
     if resume && last_path.exists() {
         let rest = checkpoint::load(&last_path, &model.vs)?;
         opt.load_state(&rest);
-        let text = std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?;
+        // The run state travels inside the checkpoint, so weights, optimizer and progress
+        // always come from one atomic write; state.json is its readable copy.
+        let text = match rest.iter().find(|(k, _)| k == RUN_STATE) {
+            Some((_, t)) => String::from_utf8(Vec::<u8>::try_from(t)?)
+                .with_context(|| format!("{}: run state is not UTF-8", last_path.display()))?,
+            None => std::fs::read_to_string(&state_path).with_context(|| format!("reading {}", state_path.display()))?,
+        };
         state =
-            serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", state_path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", last_path.display()))?;
         tracing::info!(epoch = state.epoch, "resumed from {}", last_path.display());
     } else if let Some(path) = &cfg.init {
         checkpoint::load(path, &model.vs).with_context(|| format!("starting from {}", path.display()))?;
@@ -417,8 +427,10 @@ pub fn train(cfg: &TrainConfig, run_dir: &Path, device: Device, resume: bool) ->
         }
         state.epoch = epoch;
         write_metrics(run_dir, &state.history)?;
-        checkpoint::save(&last_path, &model.vs, &opt.state_tensors())?;
         let json = serde_json::to_string_pretty(&state)?;
+        let mut extra = opt.state_tensors();
+        extra.push((RUN_STATE.to_string(), Tensor::from_slice(json.as_bytes())));
+        checkpoint::save(&last_path, &model.vs, &extra)?;
         shared::atomic::write(&state_path, json.as_bytes())
             .with_context(|| format!("writing {}", state_path.display()))?;
     }
