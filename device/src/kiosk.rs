@@ -335,7 +335,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         self.notice = Some((format!("Model: {}", engine.card().name), Instant::now()));
         self.decoder.set_classes(engine.card().classes.clone());
         self.speaker.use_classes(&engine.card().classes);
-        self.engine = engine;
+        drop(std::mem::replace(&mut self.engine, engine));
+        release_freed_memory();
         if let Some(m) = &mut self.models {
             m.accept(&loaded.path);
         }
@@ -395,5 +396,15 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
         }
         self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Hands memory freed by a dropped model back to the system (glibc keeps it in its
+/// arenas otherwise, and a kiosk switching models would hold the peak of every load).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

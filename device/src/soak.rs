@@ -1,7 +1,9 @@
 //! The soak run: the whole kiosk loop on replayed held-out frames for a fixed time, with
 //! faults injected (bad frames, stalls, a lost camera) and the model switched back and
 //! forth, while the process's resident memory is sampled. A kiosk runs for months: its
-//! memory must settle after warm-up and stay there.
+//! memory must settle after warm-up and stay there. Loading and dropping models makes it
+//! rise and fall; what counts is whether the second half after warm-up sits higher than
+//! the first (their medians).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,14 +69,22 @@ pub struct SoakReport {
     pub switches: u64,
     /// Letters and word breaks committed.
     pub edits: u64,
-    /// Resident memory at the end of warm-up, KiB.
-    pub warm_rss_kib: u64,
-    /// Highest resident memory after warm-up, KiB.
-    pub max_rss_kib: u64,
+    /// Median resident memory in the first half after warm-up, KiB.
+    pub first_half_median_kib: u64,
+    /// Median resident memory in the second half, KiB.
+    pub second_half_median_kib: u64,
+    /// Lowest resident memory in the first and second half, KiB.
+    pub floors_kib: [u64; 2],
+    /// Highest resident memory in the first and second half, KiB (samples taken while a
+    /// model is loading hold two models: transient).
+    pub peaks_kib: [u64; 2],
     /// Resident memory at the end, KiB.
     pub end_rss_kib: u64,
-    /// `max_rss_kib - warm_rss_kib`.
+    /// `second_half_median_kib - first_half_median_kib`: memory that keeps growing
+    /// shows here, while the rise and fall of loading and dropping models does not.
     pub growth_kib: i64,
+    /// Least-squares slope of resident memory after warm-up, MiB an hour.
+    pub slope_mib_per_hour: f64,
     /// Every sample.
     pub samples: Vec<RssSample>,
 }
@@ -166,9 +176,16 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
     samples.push(RssSample { secs: start.elapsed().as_secs_f64(), rss_kib: rss_kib()? });
 
     let warm = cfg.warm_up.as_secs_f64();
-    let warm_rss = samples.iter().take_while(|s| s.secs <= warm).last().or(samples.first()).map_or(0, |s| s.rss_kib);
-    let after: Vec<u64> = samples.iter().filter(|s| s.secs > warm).map(|s| s.rss_kib).collect();
-    let max_rss = after.iter().copied().max().unwrap_or(warm_rss);
+    let after: Vec<RssSample> = samples.iter().copied().filter(|s| s.secs > warm).collect();
+    let (first, second) = after.split_at(after.len() / 2);
+    let kib = |v: &[RssSample]| -> Vec<u64> {
+        let mut k: Vec<u64> = v.iter().map(|s| s.rss_kib).collect();
+        k.sort_unstable();
+        k
+    };
+    let (a, b) = (kib(first), kib(second));
+    let median = |k: &[u64]| k.get(k.len() / 2).copied().unwrap_or(0);
+    let (first_median, second_median) = (median(&a), median(&b));
     Ok(SoakReport {
         seconds: start.elapsed().as_secs_f64(),
         frames: summary.frames,
@@ -176,12 +193,27 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
         lost: summary.lost,
         switches,
         edits: summary.committed,
-        warm_rss_kib: warm_rss,
-        max_rss_kib: max_rss,
+        first_half_median_kib: first_median,
+        second_half_median_kib: second_median,
+        floors_kib: [a.first().copied().unwrap_or(0), b.first().copied().unwrap_or(0)],
+        peaks_kib: [a.last().copied().unwrap_or(0), b.last().copied().unwrap_or(0)],
         end_rss_kib: samples.last().map_or(0, |s| s.rss_kib),
-        growth_kib: max_rss as i64 - warm_rss as i64,
+        growth_kib: second_median as i64 - first_median as i64,
+        slope_mib_per_hour: slope(&after) / 1024.0 * 3600.0,
         samples,
     })
+}
+
+/// Least-squares slope of `rss_kib` over `secs` (KiB a second); 0 with fewer than two samples.
+fn slope(v: &[RssSample]) -> f64 {
+    let n = v.len() as f64;
+    if v.len() < 2 {
+        return 0.0;
+    }
+    let (mx, my) = (v.iter().map(|s| s.secs).sum::<f64>() / n, v.iter().map(|s| s.rss_kib as f64).sum::<f64>() / n);
+    let sxx: f64 = v.iter().map(|s| (s.secs - mx).powi(2)).sum();
+    let sxy: f64 = v.iter().map(|s| (s.secs - mx) * (s.rss_kib as f64 - my)).sum();
+    if sxx > 0.0 { sxy / sxx } else { 0.0 }
 }
 
 fn sleep_unless(stop: &AtomicBool, d: Duration) {
