@@ -4,15 +4,13 @@
 //! `cargo test -p host-train --test bad_inputs -- --nocapture` prints the messages the
 //! table quotes.
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn data_dir() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .expect("../shared not found beside the checkout; set SIGNSPELL_SHARED")
-        .join("data")
-}
+use common::{data_dir, real_csv_lines};
 
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("signspell-bad-inputs-{}-{name}", std::process::id()));
@@ -49,20 +47,10 @@ fn assert_says(err: &str, parts: &[&str]) {
     }
 }
 
-/// The header and the first `n` rows of the real sign-mnist test CSV.
-fn real_csv(n: usize) -> (String, Vec<String>) {
-    let f = std::fs::File::open(data_dir().join("sign-mnist/sign_mnist_test.csv.gz")).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(f).read_to_string(&mut text).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().to_string();
-    (header, lines.take(n).map(str::to_string).collect())
-}
-
 #[test]
 fn bad_csv_files_are_named_with_their_row() {
     let dir = scratch("csv");
-    let (header, lines) = real_csv(40);
+    let (header, lines) = real_csv_lines(40);
     let short = dir.join("short-row.csv");
     let mut rows = lines.clone();
     rows[11] = rows[11].rsplitn(40, ',').last().unwrap().to_string();
@@ -104,7 +92,7 @@ fn npy(path: &Path, descr: &str, shape: &[usize], data: &[u8]) {
 
 /// Eight real 28x28 sign-mnist pictures as bytes, and their labels.
 fn real_pictures() -> (Vec<u8>, Vec<u8>) {
-    let (_, lines) = real_csv(8);
+    let (_, lines) = real_csv_lines(8);
     let mut px = Vec::new();
     let mut labels = Vec::new();
     for l in &lines {

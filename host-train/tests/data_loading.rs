@@ -1,19 +1,16 @@
 //! Loading the real datasets in ../shared/data in every supported layout, and the
 //! errors for bad files and rows (truncated CSV, corrupt JPEG, missing paths).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod common;
+
+use common::{data_dir, real_csv_lines};
 use host_train::data::{self, Dataset, Format, LoadOptions, Subset};
 use image::DynamicImage;
 use npyz::WriterBuilder;
 use shared::ClassTable;
-
-fn data_dir() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .expect("../shared/data not found (set SIGNSPELL_SHARED)")
-        .join("data")
-}
 
 fn limited(n: usize) -> LoadOptions {
     LoadOptions { limit_per_class: Some(n), ..LoadOptions::default() }
@@ -185,16 +182,6 @@ fn arsl2018_from_either_root_keeps_arabic_and_grayscale() {
         assert!(!["al", "toot", "yaa"].contains(&folder.as_str()));
         assert_eq!(ds29.classes.classes[s.label as usize].label, folder);
     }
-}
-
-/// The first `n` data lines (after the header) of the real test CSV, and the header.
-fn real_csv_lines(n: usize) -> (String, Vec<String>) {
-    let f = std::fs::File::open(data_dir().join("sign-mnist/sign_mnist_test.csv.gz")).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(f).read_to_string(&mut text).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().to_string();
-    (header, lines.take(n).map(str::to_string).collect())
 }
 
 #[test]
