@@ -388,15 +388,21 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
 
     /// Sleeps in small steps; true when stopped meanwhile.
     fn sleep_unless_stopped(&self, d: Duration) -> bool {
-        let until = Instant::now() + d;
-        while Instant::now() < until {
-            if self.stop.load(Ordering::Relaxed) {
-                return true;
-            }
-            std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
-        }
-        self.stop.load(Ordering::Relaxed)
+        sleep_unless_stopped(&self.stop, d)
     }
+}
+
+/// Sleeps `d` in steps of at most 50 ms, waking early when `stop` is set; true when
+/// stopped.
+pub(crate) fn sleep_unless_stopped(stop: &AtomicBool, d: Duration) -> bool {
+    let until = Instant::now() + d;
+    while Instant::now() < until {
+        if stop.load(Ordering::Relaxed) {
+            return true;
+        }
+        std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+    }
+    stop.load(Ordering::Relaxed)
 }
 
 /// Hands memory freed by a dropped model back to the system (glibc keeps it in its

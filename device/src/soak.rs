@@ -20,7 +20,7 @@ use crate::decode::{Decoder, DecoderConfig};
 use crate::demo;
 use crate::display::NullPanel;
 use crate::engine::Engine;
-use crate::kiosk::Kiosk;
+use crate::kiosk::{Kiosk, sleep_unless_stopped};
 use crate::model_switch::ModelSwitcher;
 use crate::region::GuideBox;
 use crate::source::fault::{Fault, FaultySource};
@@ -89,14 +89,9 @@ pub struct SoakReport {
     pub samples: Vec<RssSample>,
 }
 
-/// The process's resident memory in KiB, from /proc/self/status.
+/// The process's resident memory in KiB (`VmRSS` in /proc/self/status).
 pub fn rss_kib() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("/proc/self/status has no VmRSS line")
+    crate::bench::proc_status("VmRSS").context("/proc/self/status has no readable VmRSS line")
 }
 
 /// Faults every few hundred frames, repeating: a bad frame every 397th, a 20 ms stall
@@ -141,7 +136,7 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
                 let s = RssSample { secs: start.elapsed().as_secs_f64(), rss_kib: rss_kib()? };
                 tracing::info!(secs = format!("{:.0}", s.secs), rss_mib = format!("{:.1}", s.rss_kib as f64 / 1024.0), "soak");
                 samples.lock().unwrap().push(s);
-                sleep_unless(&stop, every);
+                sleep_unless_stopped(&stop, every);
             }
             Ok(())
         })
@@ -151,7 +146,7 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
         std::thread::spawn(move || {
             let mut n = 0u64;
             loop {
-                sleep_unless(&stop, every);
+                sleep_unless_stopped(&stop, every);
                 if stop.load(Ordering::Relaxed) || start.elapsed() >= until || tx.send(Action::Mode).is_err() {
                     return n;
                 }
@@ -162,7 +157,7 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
     let timer = {
         let (stop, d) = (stop.clone(), cfg.duration);
         std::thread::spawn(move || {
-            sleep_unless(&stop, d);
+            sleep_unless_stopped(&stop, d);
             stop.store(true, Ordering::Relaxed);
         })
     };
@@ -214,13 +209,6 @@ fn slope(v: &[RssSample]) -> f64 {
     let sxx: f64 = v.iter().map(|s| (s.secs - mx).powi(2)).sum();
     let sxy: f64 = v.iter().map(|s| (s.secs - mx) * (s.rss_kib as f64 - my)).sum();
     if sxx > 0.0 { sxy / sxx } else { 0.0 }
-}
-
-fn sleep_unless(stop: &AtomicBool, d: Duration) {
-    let until = Instant::now() + d;
-    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(20).min(until - Instant::now()));
-    }
 }
 
 /// The report as a Markdown table of memory over time (one row per `every` seconds).

@@ -44,9 +44,7 @@ fn word_replay(model_path: &Path, word: &str) -> (Engine, Replay) {
 }
 
 fn kiosk<S: device::source::FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, Recorder> {
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20, ..Default::default() };
-    Kiosk::new(source, GuideBox::default(), engine, decoder, Recorder::default(), recovery)
+    common::kiosk_on(engine, source, Recorder::default())
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use device::config::RecoveryConfig;
 use device::decode::{Decoder, DecoderConfig};
 use device::demo;
-use device::display::NullPanel;
+use device::display::{NullPanel, Panel};
 use device::engine::Engine;
 use device::kiosk::Kiosk;
 use device::region::GuideBox;
@@ -46,9 +46,15 @@ pub fn held_out_word(path: &Path, word: &str) -> (Engine, Replay) {
 
 /// A kiosk with the guide box, default decoding and no screen.
 pub fn kiosk<S: FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, NullPanel> {
+    kiosk_on(engine, source, NullPanel { size: (240, 240) })
+}
+
+/// A kiosk with the guide box and default decoding drawing on `panel`; lost cameras are
+/// retried quickly (5 ms, up to 20 ms).
+pub fn kiosk_on<S: FrameSource, P: Panel>(engine: Engine, source: S, panel: P) -> Kiosk<S, GuideBox, P> {
     let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
     let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20, ..Default::default() };
-    Kiosk::new(source, GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, recovery)
+    Kiosk::new(source, GuideBox::default(), engine, decoder, panel, recovery)
 }
 
 /// A speaker that records what it is asked to say.
