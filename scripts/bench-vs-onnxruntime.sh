@@ -43,7 +43,7 @@ ort = {r["model"]: r for r in map(json.loads, (tmp / "ort.jsonl").read_text().sp
 rows = []
 for m in models:
     b = json.loads((tmp / (pathlib.Path(m).name + ".json")).read_text())
-    st = {s["stage"]: s["ms"]["p50"] for s in b["stages"]}
+    st = {s["stage"]: s["p50"] for s in b["stages"]}
     o = ort[m]["p50_ms"]
     frame = b["frame_ms"]["p50"]
     hands = b.get("hands")
