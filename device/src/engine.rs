@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use image::{DynamicImage, RgbImage};
 use shared::hands::landmarks::POINTS;
 use shared::hands::{Point, mask};
-use shared::tract_model::TractModel;
+use shared::tract_model::{PlanForm, TractModel};
 use shared::{Frame, Layout, ModelCard, Preprocessor, Roi};
 
 /// One classification.
@@ -64,7 +64,12 @@ pub fn set_threads(threads: usize) {
 impl Engine {
     /// Loads and checks `path` (card against graph), optimizes once and warms up.
     pub fn load(path: &Path) -> Result<Self> {
-        let model = TractModel::load(path).with_context(|| format!("cannot use model {}", path.display()))?;
+        Self::load_as(path, PlanForm::default())
+    }
+
+    /// [`Engine::load`] into a plan of the given form (to compare forms).
+    pub fn load_as(path: &Path, form: PlanForm) -> Result<Self> {
+        let model = TractModel::load_as(path, form).with_context(|| format!("cannot use model {}", path.display()))?;
         let pre = Preprocessor::new(model.card.preprocess.clone())
             .with_context(|| format!("{}: the card's preprocessing is unusable", path.display()))?;
         let len = model.card.preprocess.tensor_len();
@@ -132,6 +137,12 @@ impl Engine {
             probs.iter_mut().zip(other).for_each(|(p, q)| *p = 0.5 * (*p + q));
         }
         Ok(Prediction::from_probs(probs))
+    }
+
+    /// Times every node of the model's plan on the current input (see
+    /// [`TractModel::profile`]).
+    pub fn profile(&self, runs: usize) -> Result<Vec<shared::tract_model::NodeTime>> {
+        Ok(self.model.profile(&self.input, runs)?)
     }
 
     /// Preprocesses and classifies one decoded image.

@@ -82,6 +82,9 @@ enum Command {
     Collect(CollectArgs),
     /// Time every stage of the kiosk loop on replayed frames.
     Bench(BenchArgs),
+    /// Time every node of a model's tract plan on a real input: per operator kind and
+    /// the most expensive nodes.
+    Profile(ProfileArgs),
     /// Soak the kiosk loop: replayed held-out frames with faults injected and the model
     /// switched every minute, resident memory sampled; fails if, after warm-up, the
     /// second half's median memory sits above the first half's by more than the bound.
@@ -186,6 +189,10 @@ struct BenchArgs {
     /// Mirrored inference (two passes a frame).
     #[arg(long)]
     mirrored: bool,
+    /// How tract's plan is built: tract, channel-last or channel-last-depthwise (the
+    /// kiosk's).
+    #[arg(long, default_value = "channel-last-depthwise")]
+    plan: shared::tract_model::PlanForm,
     /// Screen size drawn.
     #[arg(long, default_value = "240x240", value_parser = parse_size)]
     size: (u32, u32),
@@ -200,6 +207,33 @@ struct BenchArgs {
     /// With --hands: run the palm detector every N frames.
     #[arg(long, default_value_t = 10)]
     detect_every: usize,
+}
+
+#[derive(clap::Args, Debug)]
+struct ProfileArgs {
+    /// The ONNX model (default: the shipped ASL alphabet model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// The picture whose input is profiled (default: the first held-out picture of the
+    /// ASL alphabet dataset).
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// Timed runs.
+    #[arg(long, default_value_t = 100)]
+    runs: usize,
+    /// tract threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// How tract's plan is built: tract, channel-last or channel-last-depthwise (the
+    /// kiosk's).
+    #[arg(long, default_value = "channel-last-depthwise")]
+    plan: shared::tract_model::PlanForm,
+    /// Nodes listed in the table.
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+    /// Print JSON (every node) instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -255,6 +289,7 @@ fn main() -> Result<()> {
         Command::Hands { models, json, paths } => hands(models, json, &paths),
         Command::Collect(a) => collect_cmd(a),
         Command::Bench(a) => bench_cmd(a),
+        Command::Profile(a) => profile_cmd(a),
         Command::Soak(a) => soak_cmd(a),
         Command::Card { model } => {
             let (card, info) = shared::ModelCard::read_onnx(&model).with_context(|| format!("cannot use model {}", model.display()))?;
@@ -584,11 +619,37 @@ fn hands(models: Option<PathBuf>, json: bool, paths: &[PathBuf]) -> Result<()> {
     })
 }
 
+fn profile_cmd(a: ProfileArgs) -> Result<()> {
+    engine::set_threads(a.threads);
+    let model = model_or_default(a.model);
+    let mut engine = Engine::load_as(&model, a.plan)?;
+    let image = match a.image {
+        Some(i) => i,
+        None => Replay::from_paths(&[default_dataset()?], 30.0)?.files()[0].clone(),
+    };
+    let picture = shared::image_io::decode_file(&image)?;
+    engine.preprocess_image(&picture)?;
+    let runs = a.runs.max(1);
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        engine.infer(false)?;
+    }
+    let run_ms = started.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+    let nodes = engine.profile(runs)?;
+    let report = device::profile::ProfileReport::new(model, image, a.threads, runs, run_ms, nodes);
+    if a.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.table(a.top));
+    }
+    Ok(())
+}
+
 fn bench_cmd(a: BenchArgs) -> Result<()> {
     engine::set_threads(a.threads);
     let model = model_or_default(a.model);
     let started = std::time::Instant::now();
-    let engine = Engine::load(&model)?;
+    let engine = Engine::load_as(&model, a.plan)?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let sources = if a.source.is_empty() { vec![default_dataset()?] } else { a.source };
     let replay = Replay::from_paths(&sources, 30.0)?.looped(true);
@@ -596,7 +657,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     let decoder = Decoder::new(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() }, engine.card().classes.clone());
     let (bytes, quantization, macs) = (engine.file_bytes(), format!("{:?}", engine.card().quantization), engine.macs());
     let region = GuideBox {
-        hands: a.hands.map(|models| HandsConfig { models, detect_every: a.detect_every, margin: 0.25 }),
+        hands: a.hands.map(|models| HandsConfig { models, detect_every: a.detect_every, margin: 0.25, plan: a.plan }),
         ..GuideBox::default()
     };
     let region = Region::for_model(&region, engine.wants_landmarks(), default_mediapipe())?;

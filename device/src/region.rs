@@ -59,6 +59,9 @@ pub struct HandsConfig {
     /// side (the classifiers were trained on pictures with room around the hand).
     #[serde(default = "default_margin")]
     pub margin: f32,
+    /// How tract's plans are built (the default; `device bench --plan` compares others).
+    #[serde(skip)]
+    pub plan: shared::tract_model::PlanForm,
 }
 
 fn default_detect_every() -> usize {
@@ -132,7 +135,7 @@ impl HandsRegion {
     /// Loads MediaPipe's models as `config` says.
     pub fn load(config: &HandsConfig) -> Result<Self, shared::hands::HandsError> {
         let tracker =
-            HandTracker::load(&config.models, TrackerConfig { detect_every: config.detect_every, ..TrackerConfig::default() })?;
+            HandTracker::load(&config.models, TrackerConfig { detect_every: config.detect_every, plan: config.plan, ..TrackerConfig::default() })?;
         Ok(Self { tracker, margin: config.margin, rgb: Vec::new(), last: None, counts: (0, 0) })
     }
 
@@ -205,7 +208,7 @@ impl Region {
         let models = default_models.context(
             "the model classifies landmark masks and needs MediaPipe's hand models: set [region.hands] models = DIR",
         )?;
-        let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin() };
+        let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin(), plan: Default::default() };
         Self::from_config(&GuideBox { hands: Some(hands), ..config.clone() })
             .context("the model classifies landmark masks and needs MediaPipe's hand models")
     }

@@ -16,6 +16,8 @@
 //!   size), read without an inference engine, and lossless metadata editing;
 //! - `tract_model` (feature `tract`): how a model file becomes a runnable tract plan,
 //!   used alike by the export gate and the kiosk;
+//! - `depthwise` (feature `tract`): the channel-last depthwise convolution that
+//!   replaces tract's in the plans the device runs;
 //! - `hands` (feature `tract`): MediaPipe palm detection and hand landmarks in tract,
 //!   the hand-region stage of the kiosk and of landmark-mask training.
 //!
@@ -28,6 +30,8 @@ pub mod image_io;
 pub mod onnx;
 pub mod paths;
 pub mod preprocess;
+#[cfg(feature = "tract")]
+pub mod depthwise;
 #[cfg(feature = "tract")]
 pub mod hands;
 #[cfg(feature = "tract")]

@@ -57,6 +57,74 @@ pub struct TractModel {
     shape: [usize; 4],
 }
 
+/// How a decluttered tract graph becomes the plan that runs. `device bench --plan` and
+/// `device profile --plan` measure them side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanForm {
+    /// tract's optimizer as it is: NCHW convolutions, tract's depthwise kernel.
+    Tract,
+    /// tract's `conv_nhwc` transform: every convolution channel-last.
+    ChannelLast,
+    /// Channel-last, with depthwise layers run by [`crate::depthwise`] and the clip
+    /// after them fused in (the default).
+    #[default]
+    ChannelLastDepthwise,
+}
+
+impl PlanForm {
+    /// All forms, in the order above.
+    pub const ALL: [PlanForm; 3] = [PlanForm::Tract, PlanForm::ChannelLast, PlanForm::ChannelLastDepthwise];
+
+    /// The form's name (as in configs and on the command line).
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanForm::Tract => "tract",
+            PlanForm::ChannelLast => "channel-last",
+            PlanForm::ChannelLastDepthwise => "channel-last-depthwise",
+        }
+    }
+}
+
+impl std::str::FromStr for PlanForm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| {
+            format!("unknown plan form '{s}' (one of: {})", Self::ALL.map(PlanForm::name).join(", "))
+        })
+    }
+}
+
+/// Optimizes a decluttered model into a runnable plan of the given form.
+pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync::Arc<TypedRunnableModel>> {
+    use tract_onnx::tract_core::transform::get_transform;
+    if form == PlanForm::ChannelLastDepthwise {
+        crate::depthwise::rewrite(&mut model)?;
+    }
+    if form != PlanForm::Tract {
+        anyhow::Context::context(get_transform("conv_nhwc")?, "tract has no conv_nhwc transform")?.transform(&mut model)?;
+        model = model.into_decluttered()?;
+    }
+    if form == PlanForm::ChannelLastDepthwise {
+        crate::depthwise::fuse_clips(&mut model)?;
+    }
+    model.into_optimized()?.into_runnable()
+}
+
+/// Time one node of the optimized plan took, summed over the runs of
+/// [`TractModel::profile`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NodeTime {
+    /// The node's name in the plan (ONNX node names survive optimization as prefixes).
+    pub node: String,
+    /// tract's operator (e.g. `OptMatMul`, `DepthWise`, `Max`).
+    pub op: String,
+    /// The operator's own description (kernel, fused ops) and its output shape.
+    pub info: String,
+    /// Mean milliseconds a run.
+    pub ms: f64,
+}
+
 impl std::fmt::Debug for TractModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TractModel").field("path", &self.path).field("name", &self.card.name).finish()
@@ -70,18 +138,24 @@ impl TractModel {
         Self::from_bytes(&bytes, path)
     }
 
+    /// Reads and loads the model file at `path` into a plan of the given form.
+    pub fn load_as(path: &Path, form: PlanForm) -> Result<Self, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+        Self::load_bytes(&bytes, path, true, form)
+    }
+
     /// Loads a model from its bytes; `path` names it in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, ModelError> {
-        Self::load_bytes(bytes, path, true)
+        Self::load_bytes(bytes, path, true, PlanForm::default())
     }
 
     /// Loads a model as stored, without dequantizing int8 weights at load (to measure
     /// what that costs).
     pub fn from_bytes_as_stored(bytes: &[u8], path: &Path) -> Result<Self, ModelError> {
-        Self::load_bytes(bytes, path, false)
+        Self::load_bytes(bytes, path, false, PlanForm::default())
     }
 
-    fn load_bytes(bytes: &[u8], path: &Path, dequantize: bool) -> Result<Self, ModelError> {
+    fn load_bytes(bytes: &[u8], path: &Path, dequantize: bool, form: PlanForm) -> Result<Self, ModelError> {
         let info = OnnxInfo::parse(bytes, path).map_err(CardError::from)?;
         let card = ModelCard::from_info(&info, path)?;
         let tract_err = |stage: &'static str| move |source: anyhow::Error| ModelError::Tract { path: path.to_path_buf(), stage, source };
@@ -103,11 +177,7 @@ impl TractModel {
             .and_then(|m| m.into_decluttered())
             .map_err(tract_err("type the graph"))?;
         let macs = multiply_accumulates(&plan).map_err(tract_err("count multiply-accumulates"))?;
-        let plan = plan
-            .into_optimized()
-            .map_err(tract_err("optimize the graph"))?
-            .into_runnable()
-            .map_err(tract_err("make a plan"))?;
+        let plan = runnable(plan, form).map_err(tract_err("optimize the graph"))?;
         Ok(Self { card, path: path.to_path_buf(), file_bytes: bytes.len(), macs, plan, shape })
     }
 
@@ -127,6 +197,53 @@ impl TractModel {
         let out = self.plan.run(tvec!(x.into_tvalue())).map_err(err)?;
         let view = out[0].to_plain_array_view::<f32>().map_err(err)?;
         Ok(view.iter().copied().collect())
+    }
+
+    /// Runs `input` `runs` times through the optimized plan, timing every node as tract's
+    /// own profiler does (the plan's evaluation hook around each node), after 3 untimed
+    /// runs. Nodes come in plan order; their times add up to the model's run time less
+    /// tract's bookkeeping between nodes.
+    pub fn profile(&self, input: &[f32], runs: usize) -> Result<Vec<NodeTime>, ModelError> {
+        use std::time::{Duration, Instant};
+        use tract_onnx::tract_core::plan::{eval, SimpleState};
+        let expected = self.shape.iter().product();
+        if input.len() != expected {
+            return Err(ModelError::InputLen { path: self.path.clone(), expected, got: input.len() });
+        }
+        let err = |source: anyhow::Error| ModelError::Tract { path: self.path.clone(), stage: "profile the model", source };
+        let model = self.plan.model();
+        let mut spent = vec![Duration::ZERO; model.nodes().len()];
+        let mut state = SimpleState::new(&self.plan).map_err(err)?;
+        for round in 0..runs + 3 {
+            let x = Tensor::from_shape(&self.shape, input).map_err(err)?;
+            state
+                .run_plan_with_eval(tvec!(x.into_tvalue()), |ctx, op_state, node, inputs| {
+                    let start = Instant::now();
+                    let out = eval(ctx, op_state, node, inputs);
+                    if round >= 3 {
+                        spent[node.id] += start.elapsed();
+                    }
+                    out
+                })
+                .map_err(err)?;
+        }
+        let runs = runs.max(1) as f64;
+        Ok(self
+            .plan
+            .order_without_consts()
+            .iter()
+            .map(|&id| {
+                let node = model.node(id);
+                let info = node.op.info().unwrap_or_default().join(", ");
+                let shape = node.outputs.first().map(|o| format!("{:?}", o.fact.shape)).unwrap_or_default();
+                NodeTime {
+                    node: node.name.clone(),
+                    op: node.op.name().to_string(),
+                    info: if info.is_empty() { shape } else { format!("{info}; {shape}") },
+                    ms: spent[id].as_secs_f64() * 1000.0 / runs,
+                }
+            })
+            .collect())
     }
 
     /// Runs one input and turns the output into class probabilities (softmax of logits,

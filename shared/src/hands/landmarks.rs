@@ -50,7 +50,12 @@ impl std::fmt::Debug for HandLandmarker {
 impl HandLandmarker {
     /// Loads `hand_landmark_lite.onnx`.
     pub fn load(path: &Path) -> Result<Self, HandsError> {
-        Ok(Self { plan: load_plan(path, &[1, INPUT, INPUT, 3])?, path: path.to_path_buf(), input: vec![0.0; INPUT * INPUT * 3] })
+        Self::load_as(path, crate::tract_model::PlanForm::default())
+    }
+
+    /// [`Self::load`] into a plan of the given form.
+    pub fn load_as(path: &Path, form: crate::tract_model::PlanForm) -> Result<Self, HandsError> {
+        Ok(Self { plan: load_plan(path, &[1, INPUT, INPUT, 3], form)?, path: path.to_path_buf(), input: vec![0.0; INPUT * INPUT * 3] })
     }
 
     /// The model's input for the crop `rect` of `img`: 224x224 NHWC in 0..1, bilinear,

@@ -100,7 +100,7 @@ impl BoxPx {
 }
 
 /// Loads an ONNX file into an optimized tract plan with its input fixed to `shape`.
-pub(crate) fn load_plan(path: &Path, shape: &[usize]) -> Result<std::sync::Arc<tract_onnx::prelude::TypedRunnableModel>, HandsError> {
+pub(crate) fn load_plan(path: &Path, shape: &[usize], form: crate::tract_model::PlanForm) -> Result<std::sync::Arc<tract_onnx::prelude::TypedRunnableModel>, HandsError> {
     use tract_onnx::prelude::*;
     let err = |stage: &'static str| move |source: anyhow::Error| HandsError::Tract { path: path.to_path_buf(), stage, source };
     tract_onnx::onnx()
@@ -108,10 +108,10 @@ pub(crate) fn load_plan(path: &Path, shape: &[usize]) -> Result<std::sync::Arc<t
         .map_err(err("read the model"))?
         .with_input_fact(0, f32::fact(shape).into())
         .map_err(err("fix the input shape"))?
-        .into_optimized()
-        .map_err(err("optimize the graph"))?
-        .into_runnable()
-        .map_err(err("make a plan"))
+        .into_typed()
+        .and_then(|m| m.into_decluttered())
+        .map_err(err("type the graph"))
+        .and_then(|m| crate::tract_model::runnable(m, form).map_err(err("optimize the graph")))
 }
 
 /// Bilinear sample of an RGB image at `(x, y)` (pixel centres at +0.5), in 0..1; black

@@ -70,7 +70,12 @@ impl Letterbox {
 impl PalmDetector {
     /// Loads `palm_detection_lite.onnx`.
     pub fn load(path: &Path) -> Result<Self, HandsError> {
-        let plan = load_plan(path, &[1, INPUT, INPUT, 3])?;
+        Self::load_as(path, crate::tract_model::PlanForm::default())
+    }
+
+    /// [`Self::load`] into a plan of the given form.
+    pub fn load_as(path: &Path, form: crate::tract_model::PlanForm) -> Result<Self, HandsError> {
+        let plan = load_plan(path, &[1, INPUT, INPUT, 3], form)?;
         Ok(Self {
             plan,
             path: path.to_path_buf(),

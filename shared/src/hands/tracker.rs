@@ -24,11 +24,21 @@ pub struct TrackerConfig {
     /// When the detector finds no hand, ask the landmark model about the centred square
     /// of the frame (a kiosk frames the signer's hand there).
     pub centre_fallback: bool,
+    /// How tract's plans of both models are built.
+    pub plan: crate::tract_model::PlanForm,
 }
 
 impl Default for TrackerConfig {
     fn default() -> Self {
-        Self { detect_every: 10, min_presence: 0.5, min_palm_score: 0.1, pad: 0.5, retry_pad: 1.0, centre_fallback: true }
+        Self {
+            detect_every: 10,
+            min_presence: 0.5,
+            min_palm_score: 0.1,
+            pad: 0.5,
+            retry_pad: 1.0,
+            centre_fallback: true,
+            plan: Default::default(),
+        }
     }
 }
 
@@ -74,11 +84,11 @@ impl HandTracker {
     /// Loads both models from MediaPipe's models folder (`../shared/models/mediapipe`
     /// or where the .deb installs them).
     pub fn load(dir: &Path, config: TrackerConfig) -> Result<Self, HandsError> {
-        let mut palm = PalmDetector::load(&dir.join(PALM_MODEL))?;
+        let mut palm = PalmDetector::load_as(&dir.join(PALM_MODEL), config.plan)?;
         palm.min_score = config.min_palm_score;
         Ok(Self {
             palm,
-            landmarker: HandLandmarker::load(&dir.join(LANDMARK_MODEL))?,
+            landmarker: HandLandmarker::load_as(&dir.join(LANDMARK_MODEL), config.plan)?,
             config,
             timings: None,
             track: None,
