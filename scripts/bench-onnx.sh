@@ -33,7 +33,7 @@ tract=$("$bin" --threads 1 latency --json --dequantize-at-load --runs "$runs" "$
 ort=""
 if [[ -x .venv-bench/bin/python ]] || python3 -m venv .venv-bench; then
   .venv-bench/bin/python -c 'import onnxruntime' 2>/dev/null || .venv-bench/bin/pip install -q onnxruntime numpy || true
-  ort=$(.venv-bench/bin/python scripts/bench_onnxruntime.py "$runs" "${files[@]}" 2>/dev/null || true)
+  ort=$(for f in "${files[@]}"; do .venv-bench/bin/python scripts/bench_onnxruntime.py "$f" "$runs" 1 2>/dev/null || true; done)
 fi
 python3 - "$tract" "$ort" <<'PY'
 import json, sys

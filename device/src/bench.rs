@@ -56,6 +56,17 @@ pub struct BenchReport {
     pub process_threads: Option<u64>,
     /// The hand-region models' own runs, when the region follows the hand.
     pub hands: Option<HandsStages>,
+    /// From the start of `main` to the first frame pushed to the panel: config, model
+    /// load, plan, warm-up, hand models, first capture and draw (ms).
+    pub startup_ms: Option<f64>,
+    /// Heap allocations a frame, whole process, over the timed frames (0 when the
+    /// binary does not count them).
+    pub allocations_per_frame: f64,
+    /// SPI bytes a frame's screen costs when only changed bands are sent (what
+    /// [`crate::display::spi::SpiPanel`] sends), and a whole screen's bytes.
+    pub spi_bytes_per_frame: f64,
+    /// A whole screen in SPI bytes (what every frame cost before bands).
+    pub spi_bytes_full_screen: f64,
 }
 
 /// What the hand-region stage spends in MediaPipe's two models.
@@ -114,6 +125,10 @@ impl BenchReport {
             peak_rss_kib: proc_status("VmHWM"),
             process_threads: proc_status("Threads"),
             hands: None,
+            startup_ms: None,
+            allocations_per_frame: 0.0,
+            spi_bytes_per_frame: 0.0,
+            spi_bytes_full_screen: 0.0,
         }
     }
 
@@ -150,8 +165,17 @@ impl BenchReport {
             self.non_inference_share * 100.0
         );
         s += &format!(
-            "model load {:.0} ms, peak RSS {} MiB, {} threads\n",
+            "SPI: {:.0} bytes a frame in changed bands (a whole screen: {:.0}; {:.2} ms against {:.2} ms at 32 MHz)\n",
+            self.spi_bytes_per_frame,
+            self.spi_bytes_full_screen,
+            self.spi_bytes_per_frame * 8.0 / 32e3,
+            self.spi_bytes_full_screen * 8.0 / 32e3
+        );
+        s += &format!(
+            "{:.0} heap allocations a frame; model load {:.0} ms, first frame on screen {} ms after start, peak RSS {} MiB, {} threads\n",
+            self.allocations_per_frame,
             self.model_load_ms,
+            self.startup_ms.map_or("?".into(), |t| format!("{t:.0}")),
             self.peak_rss_kib.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
             self.process_threads.map_or("?".into(), |t| t.to_string())
         );

@@ -87,6 +87,11 @@ impl Engine {
         &self.model.card
     }
 
+    /// The preprocessed input tensor the next [`Engine::infer`] runs.
+    pub fn input(&self) -> &[f32] {
+        &self.input
+    }
+
     /// The model file's size in bytes.
     pub fn file_bytes(&self) -> usize {
         self.model.file_bytes

@@ -86,6 +86,11 @@ pub struct Kiosk<S, R, P> {
     pub timings: Timings,
     /// Stop after this many classified frames.
     pub max_frames: Option<u64>,
+    /// Model inputs kept for `device bench --save-inputs`: (frames to keep, their
+    /// tensors one after another).
+    pub kept_inputs: Option<(usize, Vec<f32>)>,
+    /// When the first frame was pushed to the panel (startup time).
+    pub first_frame_at: Option<Instant>,
     /// Speaks each completed word (silent unless set).
     pub speaker: Box<dyn Speaker + Send>,
     /// Button presses ([`crate::controls`]), applied before each frame.
@@ -116,6 +121,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             stop: Arc::new(AtomicBool::new(false)),
             timings: Timings::default(),
             max_frames: None,
+            kept_inputs: None,
+            first_frame_at: None,
             speaker: Box::new(Silent),
             controls: None,
             collector: None,
@@ -227,6 +234,11 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 self.engine.preprocess_frame(&frame, roi)?;
             }
             let t_pre = t.elapsed();
+            if let Some((frames, kept)) = &mut self.kept_inputs
+                && kept.len() < *frames * self.engine.input().len()
+            {
+                kept.extend_from_slice(self.engine.input());
+            }
 
             let t = Instant::now();
             let prediction = self.engine.infer(self.decoder.config().mirrored)?;
@@ -275,6 +287,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 summary.display_errors += 1;
             }
             let t_push = t.elapsed();
+            self.first_frame_at.get_or_insert_with(Instant::now);
 
             for (stage, d) in Stage::ALL.into_iter().zip([t_capture, t_region, t_pre, t_infer, t_decode, t_draw, t_push]) {
                 self.timings.record(stage, d);

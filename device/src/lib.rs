@@ -13,6 +13,7 @@
 //! The device never links libtorch: it runs only the ONNX files `host-train export`
 //! writes, and validates their model card before the first frame.
 
+pub mod alloc_count;
 pub mod bench;
 pub mod collect;
 pub mod config;

@@ -10,7 +10,7 @@ use device::config::{DisplayKind, KioskConfig, RecoveryConfig};
 use device::decode::{Decoder, DecoderConfig};
 use device::display::png::PngPanel;
 use device::display::spi::SpiPanel;
-use device::display::{NullPanel, Panel};
+use device::display::{CountingPanel, NullPanel, Panel};
 use device::engine::{self, Engine};
 use device::kiosk::Kiosk;
 use device::model_switch::ModelSwitcher;
@@ -199,6 +199,10 @@ struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Write the model inputs of the first 32 timed frames here, as little-endian f32
+    /// one tensor after another (for timing another engine on the same inputs).
+    #[arg(long)]
+    save_inputs: Option<PathBuf>,
     /// Follow the hand with MediaPipe's models from this folder (e.g.
     /// ../shared/models/mediapipe) instead of the fixed guide box; the table then
     /// shows the palm and landmark models' own times.
@@ -275,7 +279,14 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((p(w)?, p(h)?))
 }
 
+#[global_allocator]
+static ALLOCATOR: device::alloc_count::Counting = device::alloc_count::Counting;
+
+/// When `main` began (startup time in `device bench`).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 fn main() -> Result<()> {
+    STARTED.get_or_init(std::time::Instant::now);
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -661,17 +672,32 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
         ..GuideBox::default()
     };
     let region = Region::for_model(&region, engine.wants_landmarks(), default_mediapipe())?;
-    let mut kiosk = Kiosk::new(replay, region, engine, decoder, NullPanel { size: a.size }, RecoveryConfig::default());
+    let mut kiosk = Kiosk::new(replay, region, engine, decoder, CountingPanel::new(a.size), RecoveryConfig::default());
     kiosk.max_frames = Some(20);
     kiosk.run()?;
     kiosk.timings.clear();
+    kiosk.panel.reset_counts();
     if let Region::Hands(h) = &mut kiosk.region {
         h.tracker.timings = Some(Default::default());
         h.counts = (0, 0);
     }
     kiosk.max_frames = Some(a.frames.max(1));
+    kiosk.kept_inputs = a.save_inputs.is_some().then(|| (32, Vec::new()));
+    let allocations = device::alloc_count::allocations();
     kiosk.run()?;
+    let allocations = device::alloc_count::allocations() - allocations;
+    if let (Some(path), Some((_, kept))) = (&a.save_inputs, &kiosk.kept_inputs) {
+        let bytes: Vec<u8> = kept.iter().flat_map(|v| v.to_le_bytes()).collect();
+        shared::atomic::write(path, &bytes).with_context(|| format!("cannot write the inputs to {}", path.display()))?;
+    }
     let mut report = bench::BenchReport::new(&kiosk.timings, model, bytes, macs, quantization, described, a.threads, a.mirrored, load_ms);
+    report.allocations_per_frame = allocations as f64 / a.frames.max(1) as f64;
+    report.spi_bytes_per_frame = kiosk.panel.bytes_per_push();
+    report.spi_bytes_full_screen = (a.size.0 * a.size.1 * 2) as f64 + CountingPanel::WINDOW_BYTES as f64;
+    report.startup_ms = match (STARTED.get(), kiosk.first_frame_at) {
+        (Some(start), Some(first)) => Some(first.duration_since(*start).as_secs_f64() * 1000.0),
+        _ => None,
+    };
     if let Region::Hands(h) = &kiosk.region {
         let t = h.tracker.timings.clone().unwrap_or_default();
         report.hands = Some(bench::HandsStages {

@@ -81,9 +81,9 @@ impl ProfileReport {
         }
         let mut costly: Vec<&NodeTime> = self.nodes.iter().collect();
         costly.sort_by(|a, b| b.ms.total_cmp(&a.ms));
-        s += &format!("\n{:<10}{:<16}{:<40}  info\n", "ms", "op", "node");
+        s += &format!("\n{:<10}{:<22}{:<36}  info\n", "ms", "op", "node");
         for n in costly.into_iter().take(top) {
-            s += &format!("{:<10.3}{:<16}{:<40}  {}\n", n.ms, n.op, n.node, n.info);
+            s += &format!("{:<10.3}{:<22}{:<36}  {}\n", n.ms, n.op, n.node, n.info);
         }
         s
     }

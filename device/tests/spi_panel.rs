@@ -351,3 +351,30 @@ fn config_reads_from_toml_with_defaults() {
     let err = toml::from_str::<SpiConfig>("model = \"ssd1306\"").unwrap_err();
     assert!(err.to_string().contains("ssd1306"), "{err}");
 }
+
+#[test]
+fn later_pushes_send_only_the_rows_and_columns_that_changed() {
+    let (wire, mut panel) = build(&st7789(), false);
+    let mut frame = pattern_frame(240, 240);
+    panel.push(&frame).unwrap();
+    wire.borrow_mut().bytes.clear();
+
+    // The same screen again: nothing goes over the bus.
+    panel.push(&frame).unwrap();
+    assert!(wire.borrow().bytes.is_empty(), "an unchanged screen is not sent");
+
+    // Two changes far apart: a pixel at (10, 20), and a block over columns 100..=149 of
+    // rows 200..=201. Each becomes its own window with exactly its pixels.
+    let red = Rgb565::RED;
+    frame.draw_iter([Pixel(Point::new(10, 20), red)]).unwrap();
+    frame.draw_iter((100..150).flat_map(|x| [200, 201].map(|y| Pixel(Point::new(x, y), red)))).unwrap();
+    panel.push(&frame).unwrap();
+    let cmds = commands(&wire.borrow().bytes.clone());
+    assert_eq!(cmds.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [CASET, RASET, RAMWR, CASET, RASET, RAMWR], "{cmds:x?}");
+    assert_eq!((cmds[0].1.as_slice(), cmds[1].1.as_slice()), ([0, 10, 0, 10].as_slice(), [0, 20, 0, 20].as_slice()));
+    assert_eq!(cmds[2].1, red.to_be_bytes());
+    assert_eq!((cmds[3].1.as_slice(), cmds[4].1.as_slice()), ([0, 100, 0, 149].as_slice(), [0, 200, 0, 201].as_slice()));
+    assert_eq!(cmds[5].1, [red.to_be_bytes(); 100].concat());
+    let sent: usize = wire.borrow().bytes.len();
+    assert!(sent < 250, "{sent} bytes instead of a 115,200-byte screen");
+}

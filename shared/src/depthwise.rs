@@ -44,13 +44,15 @@ pub struct ChannelLastDepthwise {
     pub clip: [f32; 2],
     /// Rank of the data (4 with a batch axis of 1, else 3).
     pub rank: usize,
+    /// Whether the `Conv` it replaced was already channel-last (no axis moves around it).
+    pub channel_last: bool,
 }
 
 impl PartialEq for ChannelLastDepthwise {
     fn eq(&self, o: &Self) -> bool {
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        (self.input, self.output, self.kernel, self.stride, self.pad, self.rank)
-            == (o.input, o.output, o.kernel, o.stride, o.pad, o.rank)
+        (self.input, self.output, self.kernel, self.stride, self.pad, self.rank, self.channel_last)
+            == (o.input, o.output, o.kernel, o.stride, o.pad, o.rank, o.channel_last)
             && bits(&self.weights) == bits(&o.weights)
             && bits(&self.bias) == bits(&o.bias)
             && bits(&self.clip) == bits(&o.clip)
@@ -192,7 +194,7 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
     let ok = conv.q_params.is_none()
         && node.inputs.len() == 3
         && fact.datum_type == f32::datum_type()
-        && matches!(spec.data_format, DataFormat::NCHW | DataFormat::CHW)
+        && matches!(spec.data_format, DataFormat::NCHW | DataFormat::CHW | DataFormat::NHWC | DataFormat::HWC)
         && conv.kernel_fmt == KernelFormat::OIHW
         && conv.group > 1
         && conv.group == spec.input_channels
@@ -204,7 +206,9 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
     if (rank == 4 && shape[0] != 1) || !(rank == 3 || rank == 4) {
         return Ok(None);
     }
-    let (c, h, w) = (shape[rank - 3], shape[rank - 2], shape[rank - 1]);
+    let channel_last = spec.data_format.c_is_last();
+    let (c, h, w) =
+        if channel_last { (shape[rank - 1], shape[rank - 3], shape[rank - 2]) } else { (shape[rank - 3], shape[rank - 2], shape[rank - 1]) };
     let (Some(kernel), Some(bias)) = (konst(model, node.inputs[1]), konst(model, node.inputs[2])) else {
         return Ok(None);
     };
@@ -235,17 +239,22 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
         bias,
         clip: [f32::NEG_INFINITY, f32::INFINITY],
         rank,
+        channel_last,
     }))
 }
 
 fn depthwise_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, conv: &Conv) -> TractResult<Option<TypedModelPatch>> {
     let Some(op) = replacement(model, node, conv)? else { return Ok(None) };
-    let r = op.rank;
+    let (r, channel_last) = (op.rank, op.channel_last);
     let mut patch = TypedModelPatch::default();
-    let x = patch.tap_model(model, node.inputs[0])?;
-    let x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(r - 3, r - 1), &[x])?;
-    let y = patch.wire_node(name, op, &x)?;
-    let y = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(r - 1, r - 3), &y)?;
+    let mut x = tvec!(patch.tap_model(model, node.inputs[0])?);
+    if !channel_last {
+        x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(r - 3, r - 1), &x)?;
+    }
+    let mut y = patch.wire_node(name, op, &x)?;
+    if !channel_last {
+        y = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(r - 1, r - 3), &y)?;
+    }
     patch.shunt_outside(model, node.id.into(), y[0])?;
     Ok(Some(patch))
 }
@@ -354,6 +363,7 @@ mod tests {
                 bias,
                 clip,
                 rank: 4,
+                channel_last: false,
             };
             let nhwc: Vec<f32> = (0..h * w * c).map(|i| x[(i % c) * h * w + i / c]).collect();
             let mut got = vec![f32::NAN; oh * ow * c];

@@ -4,7 +4,8 @@
 //! - [`spi`]: an ST7789 (240x240) or ILI9341 (320x240) through `mipidsi` over
 //!   `linux-embedded-hal` (spidev, gpio-cdev pins);
 //! - [`png`]: writes each pushed screen as a numbered PNG (demos, tests, docs);
-//! - [`NullPanel`]: drops screens (benchmarks of everything but the panel).
+//! - [`NullPanel`]: drops screens; [`CountingPanel`] drops them too but counts what the
+//!   SPI panel would have sent (benchmarks).
 
 mod framebuffer;
 pub mod png;
@@ -29,6 +30,64 @@ pub struct NullPanel {
 
 impl Panel for NullPanel {
     fn push(&mut self, _frame: &FrameBuffer) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+}
+
+/// A panel that shows nothing but counts what [`spi::SpiPanel`] would send for each
+/// screen: the whole first screen, then only the bands that changed.
+#[derive(Debug, Clone, Default)]
+pub struct CountingPanel {
+    /// Width and height the UI lays out for.
+    pub size: (u32, u32),
+    shown: Vec<embedded_graphics::pixelcolor::Rgb565>,
+    /// Pixels sent so far.
+    pub pixels_sent: u64,
+    /// Windows (address set + memory write) sent so far.
+    pub windows_sent: u64,
+    /// Screens pushed so far.
+    pub pushes: u64,
+}
+
+impl CountingPanel {
+    /// Bytes a window costs besides its pixels: CASET and RASET with 4 parameter bytes
+    /// each, and RAMWR.
+    pub const WINDOW_BYTES: u64 = 11;
+
+    /// A counting panel of `size`.
+    pub fn new(size: (u32, u32)) -> Self {
+        Self { size, ..Self::default() }
+    }
+
+    /// Zeroes the counts (the screen shown stays).
+    pub fn reset_counts(&mut self) {
+        (self.pixels_sent, self.windows_sent, self.pushes) = (0, 0, 0);
+    }
+
+    /// SPI bytes a pushed screen cost on average (RGB565: 2 bytes a pixel).
+    pub fn bytes_per_push(&self) -> f64 {
+        (self.pixels_sent * 2 + self.windows_sent * Self::WINDOW_BYTES) as f64 / self.pushes.max(1) as f64
+    }
+}
+
+impl Panel for CountingPanel {
+    fn push(&mut self, frame: &FrameBuffer) -> anyhow::Result<()> {
+        let pixels = frame.pixels();
+        if self.shown.len() == pixels.len() {
+            for band in spi::changed_bands(&self.shown, pixels, frame.width() as usize) {
+                self.pixels_sent += (band.rows.len() * band.columns.len()) as u64;
+                self.windows_sent += 1;
+            }
+        } else {
+            self.pixels_sent += pixels.len() as u64;
+            self.windows_sent += 1;
+        }
+        self.shown.clear();
+        self.shown.extend_from_slice(pixels);
+        self.pushes += 1;
         Ok(())
     }
     fn size(&self) -> (u32, u32) {

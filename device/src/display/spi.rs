@@ -278,6 +278,8 @@ where
     backlight: Option<BL>,
     size: (u32, u32),
     name: String,
+    /// What the panel shows now (empty until a push succeeds, and after one fails).
+    shown: Vec<Rgb565>,
 }
 
 impl<DI, M, RST, BL> SpiPanel<DI, M, RST, BL>
@@ -291,7 +293,7 @@ where
     /// Wraps an initialised `display` of `size` (as the UI sees it); switches the
     /// backlight on. `name` (e.g. the spidev path) goes into error messages.
     pub fn new(display: Display<DI, M, RST>, size: (u32, u32), backlight: Option<BL>, name: &str) -> Result<Self> {
-        let mut panel = Self { display, backlight, size, name: name.to_string() };
+        let mut panel = Self { display, backlight, size, name: name.to_string(), shown: Vec::new() };
         panel.set_backlight(true)?;
         Ok(panel)
     }
@@ -305,8 +307,10 @@ where
         Ok(())
     }
 
-    /// The mipidsi display, for anything beyond whole-screen pushes.
+    /// The mipidsi display, for anything beyond whole-screen pushes (the next push then
+    /// sends the whole screen).
     pub fn display_mut(&mut self) -> &mut Display<DI, M, RST> {
+        self.shown.clear();
         &mut self.display
     }
 }
@@ -324,18 +328,61 @@ where
         if (frame.width(), frame.height()) != (w, h) {
             bail!("screen {}x{} does not fit the {w}x{h} panel on {}", frame.width(), frame.height(), self.name);
         }
-        let last = |v: u32| v.checked_sub(1).and_then(|v| u16::try_from(v).ok());
-        let (Some(ex), Some(ey)) = (last(w), last(h)) else {
+        if u16::try_from(w).is_err() || u16::try_from(h).is_err() || w == 0 || h == 0 {
             bail!("the panel on {} has an impossible size {w}x{h}", self.name);
+        }
+        let pixels = frame.pixels();
+        let bands = if self.shown.len() == pixels.len() {
+            changed_bands(&self.shown, pixels, w as usize)
+        } else {
+            vec![Band { rows: 0..h as usize, columns: 0..w as usize }]
         };
-        self.display
-            .set_pixels(0, 0, ex, ey, frame.pixels().iter().copied())
-            .map_err(|e| anyhow!("writing a screen to the panel on {} failed: {e:?}", self.name))
+        for band in bands {
+            let (x0, x1) = (band.columns.start as u16, band.columns.end as u16 - 1);
+            let (y0, y1) = (band.rows.start as u16, band.rows.end as u16 - 1);
+            let colors = band.rows.clone().flat_map(|y| pixels[y * w as usize..][band.columns.clone()].iter().copied());
+            if let Err(e) = self.display.set_pixels(x0, y0, x1, y1, colors) {
+                self.shown.clear();
+                bail!("writing a screen to the panel on {} failed: {e:?}", self.name);
+            }
+        }
+        self.shown.clear();
+        self.shown.extend_from_slice(pixels);
+        Ok(())
     }
 
     fn size(&self) -> (u32, u32) {
         self.size
     }
+}
+
+/// Rows `rows` of a screen, columns `columns` of each: one window sent to the panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Band {
+    /// The rows, top to bottom.
+    pub rows: std::ops::Range<usize>,
+    /// The columns, the same for every row of the band.
+    pub columns: std::ops::Range<usize>,
+}
+
+/// Where `new` differs from `old` (two screens `width` pixels wide), as bands of
+/// consecutive changed rows, each with the columns that changed in any of its rows. A
+/// screen is sent as these windows only: the camera preview, the letter and the text
+/// each change in their own rows, the rest of the screen is not sent again.
+pub fn changed_bands(old: &[Rgb565], new: &[Rgb565], width: usize) -> Vec<Band> {
+    let mut bands: Vec<Band> = Vec::new();
+    for (y, (a, b)) in old.chunks_exact(width).zip(new.chunks_exact(width)).enumerate() {
+        let Some(first) = a.iter().zip(b).position(|(p, q)| p != q) else { continue };
+        let last = width - a.iter().rev().zip(b.iter().rev()).position(|(p, q)| p != q).expect("a pixel differs");
+        match bands.last_mut() {
+            Some(band) if band.rows.end == y => {
+                band.rows.end = y + 1;
+                band.columns = band.columns.start.min(first)..band.columns.end.max(last);
+            }
+            _ => bands.push(Band { rows: y..y + 1, columns: first..last }),
+        }
+    }
+    bands
 }
 
 /// The panel [`build_panel`] makes from an SPI device, DC, reset and backlight pins.
