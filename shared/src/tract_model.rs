@@ -54,9 +54,6 @@ pub struct TractModel {
     /// graph (convolutions, matrix products).
     pub macs: u64,
     plan: std::sync::Arc<TypedRunnableModel>,
-    /// The plan's run state, kept from run to run (a fresh one a run costs an allocation
-    /// per node for its op states).
-    state: std::sync::Mutex<TypedSimpleState>,
     shape: [usize; 4],
 }
 
@@ -181,8 +178,7 @@ impl TractModel {
             .map_err(tract_err("type the graph"))?;
         let macs = multiply_accumulates(&plan).map_err(tract_err("count multiply-accumulates"))?;
         let plan = runnable(plan, form).map_err(tract_err("optimize the graph"))?;
-        let state = std::sync::Mutex::new(plan.spawn().map_err(tract_err("make a plan"))?);
-        Ok(Self { card, path: path.to_path_buf(), file_bytes: bytes.len(), macs, plan, state, shape })
+        Ok(Self { card, path: path.to_path_buf(), file_bytes: bytes.len(), macs, plan, shape })
     }
 
     /// The input shape (`[1, C, H, W]` or `[1, H, W, C]`).
@@ -198,8 +194,9 @@ impl TractModel {
         }
         let err = |source: anyhow::Error| ModelError::Tract { path: self.path.clone(), stage: "run the model", source };
         let x = Tensor::from_shape(&self.shape, input).map_err(err)?;
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let out = state.run(tvec!(x.into_tvalue())).map_err(err)?;
+        // A fresh run state each time: recurrent ops (the LSTM's scan) keep state in it,
+        // and a kept one carried the last input's hidden state into the next run.
+        let out = self.plan.run(tvec!(x.into_tvalue())).map_err(err)?;
         let view = out[0].to_plain_array_view::<f32>().map_err(err)?;
         Ok(view.iter().copied().collect())
     }
