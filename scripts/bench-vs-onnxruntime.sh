@@ -8,7 +8,7 @@
 #     same file and the same inputs: the model tensors of 32 of the frames the kiosk
 #     loop preprocessed (`device bench --save-inputs`).
 # Then a thread sweep (1, 2 threads, both engines) on asl-alphabet, and the per-operator
-# profile of the kiosk's plan (`device profile`). Writes docs/performance.md and prints it.
+# profiles (`device profile`) of the classifier and of MediaPipe's hand models. Writes docs/performance.md and prints it.
 #
 #   scripts/bench-vs-onnxruntime.sh [--frames 300] [--out docs/performance.md]
 #   DEVICE=target/release/device scripts/bench-vs-onnxruntime.sh   # an already built binary
@@ -49,6 +49,11 @@ for t in 1 2; do
 done
 "$bin" profile --runs 200 --top 10 > "$tmp/profile.txt" 2>/dev/null
 "$bin" profile --plan tract --runs 200 --top 10 > "$tmp/profile.tract.txt" 2>/dev/null
+for h in palm landmarks; do
+  for p in tract channel-last-depthwise; do
+    "$bin" profile --hands $h --plan $p --runs 30 --top 3 > "$tmp/profile.$h.$p.txt" 2>/dev/null
+  done
+done
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 python3 - "$tmp" "$cpu" "$frames" "$out" "${models[@]}" <<'PY'
 import json, sys, pathlib
@@ -133,7 +138,19 @@ tract's own plan:
 ```
 {(tmp / "profile.tract.txt").read_text().rstrip()}
 ```
-"""
+
+## MediaPipe's hand models (`device profile --hands`, 30 runs)
+
+Each hand model runs in the form measured best for it: the palm detector in tract's own
+plan (`shared::hands::palm::PLAN`), the landmark model channel-last with Signspell's
+depthwise op (`shared::hands::landmarks::PLAN`). Both forms of each, same run:
+
+""" + "\n".join(f"""{h}, {p}:
+
+```
+{(tmp / f"profile.{h}.{p}.txt").read_text().rstrip()}
+```
+""" for h in ("palm", "landmarks") for p in ("tract", "channel-last-depthwise"))
 pathlib.Path(out).write_text(text)
 print(text)
 PY

@@ -189,10 +189,10 @@ struct BenchArgs {
     /// Mirrored inference (two passes a frame).
     #[arg(long)]
     mirrored: bool,
-    /// How tract's plan is built: tract, channel-last or channel-last-depthwise (the
-    /// kiosk's).
-    #[arg(long, default_value = "channel-last-depthwise")]
-    plan: shared::tract_model::PlanForm,
+    /// How tract's plans are built: tract, channel-last, channel-last-depthwise or
+    /// tract-depthwise (default: what the kiosk runs, each model's measured best).
+    #[arg(long)]
+    plan: Option<shared::tract_model::PlanForm>,
     /// Screen size drawn.
     #[arg(long, default_value = "240x240", value_parser = parse_size)]
     size: (u32, u32),
@@ -228,10 +228,14 @@ struct ProfileArgs {
     /// tract threads.
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// How tract's plan is built: tract, channel-last or channel-last-depthwise (the
-    /// kiosk's).
-    #[arg(long, default_value = "channel-last-depthwise")]
-    plan: shared::tract_model::PlanForm,
+    /// How tract's plans are built: tract, channel-last, channel-last-depthwise or
+    /// tract-depthwise (default: what the kiosk runs, each model's measured best).
+    #[arg(long)]
+    plan: Option<shared::tract_model::PlanForm>,
+    /// Profile one of MediaPipe's hand models instead (`palm` or `landmarks`, from
+    /// ../shared/models/mediapipe or where the .deb installs them).
+    #[arg(long, value_parser = ["palm", "landmarks"])]
+    hands: Option<String>,
     /// Nodes listed in the table.
     #[arg(long, default_value_t = 15)]
     top: usize,
@@ -633,14 +637,17 @@ fn hands(models: Option<PathBuf>, json: bool, paths: &[PathBuf]) -> Result<()> {
 fn profile_cmd(a: ProfileArgs) -> Result<()> {
     engine::set_threads(a.threads);
     let model = model_or_default(a.model);
-    let mut engine = Engine::load_as(&model, a.plan)?;
     let image = match a.image {
         Some(i) => i,
         None => Replay::from_paths(&[default_dataset()?], 30.0)?.files()[0].clone(),
     };
     let picture = shared::image_io::decode_file(&image)?;
-    engine.preprocess_image(&picture)?;
     let runs = a.runs.max(1);
+    if let Some(which) = a.hands {
+        return profile_hands(&which, &image, picture.to_rgb8(), a.plan, runs, a.threads, a.top, a.json);
+    }
+    let mut engine = Engine::load_as(&model, a.plan.unwrap_or_default())?;
+    engine.preprocess_image(&picture)?;
     let started = std::time::Instant::now();
     for _ in 0..runs {
         engine.infer(false)?;
@@ -656,19 +663,71 @@ fn profile_cmd(a: ProfileArgs) -> Result<()> {
     Ok(())
 }
 
+/// `device profile --hands`: one of MediaPipe's models on the picture (the palm
+/// detector's letterboxed input, or the landmark model's crop of the centred square).
+#[allow(clippy::too_many_arguments)] // the profile command's options, passed on
+fn profile_hands(
+    which: &str,
+    image: &Path,
+    rgb: image::RgbImage,
+    plan: Option<shared::tract_model::PlanForm>,
+    runs: usize,
+    threads: usize,
+    top: usize,
+    json: bool,
+) -> Result<()> {
+    let dir = mediapipe_dir(None)?;
+    let (model, run_ms, nodes) = if which == "palm" {
+        let path = dir.join(shared::hands::PALM_MODEL);
+        let mut palm = shared::hands::PalmDetector::load_as(&path, plan.unwrap_or(shared::hands::palm::PLAN))?;
+        let input = palm.input_tensor(&rgb, 0.5).to_vec();
+        let started = std::time::Instant::now();
+        for _ in 0..runs {
+            palm.run_raw(&input)?;
+        }
+        (path, started.elapsed().as_secs_f64() * 1000.0 / runs as f64, palm.profile(&input, runs)?)
+    } else {
+        let path = dir.join(shared::hands::LANDMARK_MODEL);
+        let mut landmarks = shared::hands::HandLandmarker::load_as(&path, plan.unwrap_or(shared::hands::landmarks::PLAN))?;
+        let side = rgb.width().min(rgb.height()) as f32;
+        let rect = shared::hands::RotatedRect {
+            cx: rgb.width() as f32 / 2.0,
+            cy: rgb.height() as f32 / 2.0,
+            w: side,
+            h: side,
+            rotation: 0.0,
+        };
+        let input = landmarks.input_tensor(&rgb, &rect).to_vec();
+        let started = std::time::Instant::now();
+        for _ in 0..runs {
+            landmarks.run_raw(&input)?;
+        }
+        (path, started.elapsed().as_secs_f64() * 1000.0 / runs as f64, landmarks.profile(&input, runs)?)
+    };
+    let report = device::profile::ProfileReport::new(model, image.to_path_buf(), threads, runs, run_ms, nodes);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.table(top));
+    }
+    Ok(())
+}
+
 fn bench_cmd(a: BenchArgs) -> Result<()> {
     engine::set_threads(a.threads);
     let model = model_or_default(a.model);
     let started = std::time::Instant::now();
-    let engine = Engine::load_as(&model, a.plan)?;
+    let engine = Engine::load_as(&model, a.plan.unwrap_or_default())?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let sources = if a.source.is_empty() { vec![default_dataset()?] } else { a.source };
     let replay = Replay::from_paths(&sources, 30.0)?.looped(true);
     let described = replay.describe();
     let decoder = Decoder::new(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() }, engine.card().classes.clone());
     let (bytes, quantization, macs) = (engine.file_bytes(), format!("{:?}", engine.card().quantization), engine.macs());
+    // A landmark-mask model gets the hand follower anyway; built here so --plan reaches it.
+    let hands = a.hands.or_else(|| engine.wants_landmarks().then(default_mediapipe).flatten());
     let region = GuideBox {
-        hands: a.hands.map(|models| HandsConfig { models, detect_every: a.detect_every, margin: 0.25, plan: a.plan }),
+        hands: hands.map(|models| HandsConfig { models, detect_every: a.detect_every, margin: 0.25, plan: a.plan }),
         ..GuideBox::default()
     };
     let region = Region::for_model(&region, engine.wants_landmarks(), default_mediapipe())?;

@@ -59,9 +59,10 @@ pub struct HandsConfig {
     /// side (the classifiers were trained on pictures with room around the hand).
     #[serde(default = "default_margin")]
     pub margin: f32,
-    /// How tract's plans are built (the default; `device bench --plan` compares others).
+    /// How tract's plans are built (`None`: each model's measured best; `device bench
+    /// --plan` compares others).
     #[serde(skip)]
-    pub plan: shared::tract_model::PlanForm,
+    pub plan: Option<shared::tract_model::PlanForm>,
 }
 
 fn default_detect_every() -> usize {
@@ -208,7 +209,7 @@ impl Region {
         let models = default_models.context(
             "the model classifies landmark masks and needs MediaPipe's hand models: set [region.hands] models = DIR",
         )?;
-        let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin(), plan: Default::default() };
+        let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin(), plan: None };
         Self::from_config(&GuideBox { hands: Some(hands), ..config.clone() })
             .context("the model classifies landmark masks and needs MediaPipe's hand models")
     }

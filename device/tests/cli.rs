@@ -75,6 +75,51 @@ fn bench_json_has_every_stage() {
     for s in r["stages"].as_array().unwrap() {
         assert!(s["p50"].as_f64().unwrap() <= s["p99"].as_f64().unwrap());
     }
+    // Startup includes the model load; the counting allocator sees the frames' allocations.
+    assert!(r["startup_ms"].as_f64().unwrap() > r["model_load_ms"].as_f64().unwrap(), "{r}");
+    assert!(r["allocations_per_frame"].as_f64().unwrap() > 0.0, "{r}");
+    // The replayed pictures change the preview, so each frame sends some bands, but far
+    // less than a whole 240x240 screen.
+    let (sent, whole) = (r["spi_bytes_per_frame"].as_f64().unwrap(), r["spi_bytes_full_screen"].as_f64().unwrap());
+    assert_eq!(whole, (240 * 240 * 2 + 11) as f64);
+    assert!(sent > 0.0 && sent < 0.8 * whole, "{sent} of {whole}");
+}
+
+#[test]
+fn bench_saves_the_model_inputs_it_ran() {
+    let path = tmp("inputs").join("inputs.f32");
+    let out = bin().args(["bench", "--frames", "5", "--json", "--save-inputs"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&path).unwrap();
+    // 5 frames of the 128x128 RGB asl-alphabet input, little-endian f32 in -1..1.
+    assert_eq!(bytes.len(), 5 * 3 * 128 * 128 * 4);
+    let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    assert!(values.iter().all(|v| (-1.0..=1.0).contains(v)));
+    assert!(values.iter().any(|&v| v > 0.5) && values.iter().any(|&v| v < -0.5), "real pictures, not a constant");
+}
+
+#[test]
+fn profile_names_the_operators_of_the_kiosk_plan_and_of_the_hand_models() {
+    let out = bin().args(["profile", "--runs", "2", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ops: Vec<&str> = r["by_op"].as_array().unwrap().iter().map(|o| o["op"].as_str().unwrap()).collect();
+    assert!(ops.contains(&"ChannelLastDepthwise") && ops.contains(&"OptMatMul") && !ops.contains(&"DepthWiseConv"), "{ops:?}");
+    let share: f64 = r["by_op"].as_array().unwrap().iter().map(|o| o["share"].as_f64().unwrap()).sum();
+    assert!((share - 1.0).abs() < 1e-6, "shares add up to {share}");
+
+    let out = bin().args(["profile", "--runs", "1", "--plan", "tract", "--top", "3"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("DepthWiseConv") && table.contains("operator"), "{table}");
+
+    for which in ["palm", "landmarks"] {
+        let out = bin().args(["profile", "--runs", "1", "--json", "--hands", which]).output().unwrap();
+        assert!(out.status.success(), "{which}: {}", String::from_utf8_lossy(&out.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(r["model"].as_str().unwrap().contains(if which == "palm" { "palm" } else { "landmark" }), "{r}");
+        assert!(r["nodes"].as_array().unwrap().len() > 20, "{which}");
+    }
 }
 
 #[test]

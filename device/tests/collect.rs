@@ -93,7 +93,7 @@ fn letters_are_prompted_and_written_as_an_image_folder_with_a_manifest() {
 #[test]
 fn with_the_hand_follower_each_picture_has_its_landmarks() {
     let out = scratch("landmarks");
-    let hands = device::region::HandsConfig { models: shared_dir().join("models/mediapipe"), detect_every: 10, margin: 0.25, plan: Default::default() };
+    let hands = device::region::HandsConfig { models: shared_dir().join("models/mediapipe"), detect_every: 10, margin: 0.25, plan: None };
     let region = Region::from_config(&GuideBox { hands: Some(hands), ..GuideBox::default() }).unwrap();
     let mut kiosk = collect(&out, "L", 3, region);
     assert_eq!(kiosk.run().unwrap().ended, Ended::Collected);

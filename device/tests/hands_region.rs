@@ -10,7 +10,7 @@ fn shared_dir() -> PathBuf {
 }
 
 fn config() -> GuideBox {
-    GuideBox { hands: Some(HandsConfig { models: shared_dir().join("models/mediapipe"), detect_every: 5, margin: 0.25, plan: Default::default() }), ..GuideBox::default() }
+    GuideBox { hands: Some(HandsConfig { models: shared_dir().join("models/mediapipe"), detect_every: 5, margin: 0.25, plan: None }), ..GuideBox::default() }
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn a_config_names_the_mediapipe_folder_relative_to_itself() {
     let hands = loaded.region.hands.unwrap();
     assert_eq!((hands.models, hands.detect_every, hands.margin), (dir.join("mediapipe"), 3, 0.25));
     // A missing folder is named when the stage is built.
-    let err = Region::from_config(&device::region::GuideBox { hands: Some(HandsConfig { models: dir.join("mediapipe"), detect_every: 3, margin: 0.25, plan: Default::default() }), ..GuideBox::default() })
+    let err = Region::from_config(&device::region::GuideBox { hands: Some(HandsConfig { models: dir.join("mediapipe"), detect_every: 3, margin: 0.25, plan: None }), ..GuideBox::default() })
         .err()
         .unwrap()
         .to_string();

@@ -70,11 +70,15 @@ pub enum PlanForm {
     /// after them fused in (the default).
     #[default]
     ChannelLastDepthwise,
+    /// tract's layout, with only the depthwise layers run by [`crate::depthwise`]
+    /// (channel-last between two axis moves each).
+    TractDepthwise,
 }
 
 impl PlanForm {
     /// All forms, in the order above.
-    pub const ALL: [PlanForm; 3] = [PlanForm::Tract, PlanForm::ChannelLast, PlanForm::ChannelLastDepthwise];
+    pub const ALL: [PlanForm; 4] =
+        [PlanForm::Tract, PlanForm::ChannelLast, PlanForm::ChannelLastDepthwise, PlanForm::TractDepthwise];
 
     /// The form's name (as in configs and on the command line).
     pub fn name(self) -> &'static str {
@@ -82,6 +86,7 @@ impl PlanForm {
             PlanForm::Tract => "tract",
             PlanForm::ChannelLast => "channel-last",
             PlanForm::ChannelLastDepthwise => "channel-last-depthwise",
+            PlanForm::TractDepthwise => "tract-depthwise",
         }
     }
 }
@@ -111,8 +116,7 @@ pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync:
     model.into_optimized()?.into_runnable()
 }
 
-/// Time one node of the optimized plan took, summed over the runs of
-/// [`TractModel::profile`].
+/// Time one node of the optimized plan took, averaged over the runs of [`profile_plan`].
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NodeTime {
     /// The node's name in the plan (ONNX node names survive optimization as prefixes).
@@ -201,51 +205,15 @@ impl TractModel {
         Ok(view.iter().copied().collect())
     }
 
-    /// Runs `input` `runs` times through the optimized plan, timing every node as tract's
-    /// own profiler does (the plan's evaluation hook around each node), after 3 untimed
-    /// runs. Nodes come in plan order; their times add up to the model's run time less
-    /// tract's bookkeeping between nodes.
+    /// Times every node of the plan on `input` (see [`profile_plan`]).
     pub fn profile(&self, input: &[f32], runs: usize) -> Result<Vec<NodeTime>, ModelError> {
-        use std::time::{Duration, Instant};
-        use tract_onnx::tract_core::plan::{eval, SimpleState};
         let expected = self.shape.iter().product();
         if input.len() != expected {
             return Err(ModelError::InputLen { path: self.path.clone(), expected, got: input.len() });
         }
         let err = |source: anyhow::Error| ModelError::Tract { path: self.path.clone(), stage: "profile the model", source };
-        let model = self.plan.model();
-        let mut spent = vec![Duration::ZERO; model.nodes().len()];
-        let mut state = SimpleState::new(&self.plan).map_err(err)?;
-        for round in 0..runs + 3 {
-            let x = Tensor::from_shape(&self.shape, input).map_err(err)?;
-            state
-                .run_plan_with_eval(tvec!(x.into_tvalue()), |ctx, op_state, node, inputs| {
-                    let start = Instant::now();
-                    let out = eval(ctx, op_state, node, inputs);
-                    if round >= 3 {
-                        spent[node.id] += start.elapsed();
-                    }
-                    out
-                })
-                .map_err(err)?;
-        }
-        let runs = runs.max(1) as f64;
-        Ok(self
-            .plan
-            .order_without_consts()
-            .iter()
-            .map(|&id| {
-                let node = model.node(id);
-                let info = node.op.info().unwrap_or_default().join(", ");
-                let shape = node.outputs.first().map(|o| format!("{:?}", o.fact.shape)).unwrap_or_default();
-                NodeTime {
-                    node: node.name.clone(),
-                    op: node.op.name().to_string(),
-                    info: if info.is_empty() { shape } else { format!("{info}; {shape}") },
-                    ms: spent[id].as_secs_f64() * 1000.0 / runs,
-                }
-            })
-            .collect())
+        let x = Tensor::from_shape(&self.shape, input).map_err(err)?;
+        profile_plan(&self.plan, &x, runs).map_err(err)
     }
 
     /// Runs one input and turns the output into class probabilities (softmax of logits,
@@ -253,6 +221,44 @@ impl TractModel {
     pub fn probabilities(&self, input: &[f32]) -> Result<Vec<f32>, ModelError> {
         Ok(self.card.output.to_probabilities(self.run(input)?))
     }
+}
+
+/// Runs `input` `runs` times through `plan`, timing every node as tract's own profiler
+/// does (the plan's evaluation hook around each node), after 3 untimed runs. Nodes come
+/// in plan order; their times add up to the model's run time less tract's bookkeeping
+/// between nodes.
+pub fn profile_plan(plan: &std::sync::Arc<TypedRunnableModel>, input: &Tensor, runs: usize) -> TractResult<Vec<NodeTime>> {
+    use std::time::{Duration, Instant};
+    use tract_onnx::tract_core::plan::{eval, SimpleState};
+    let model = plan.model();
+    let mut spent = vec![Duration::ZERO; model.nodes().len()];
+    let mut state = SimpleState::new(plan)?;
+    for round in 0..runs + 3 {
+        state.run_plan_with_eval(tvec!(input.clone().into_tvalue()), |ctx, op_state, node, inputs| {
+            let start = Instant::now();
+            let out = eval(ctx, op_state, node, inputs);
+            if round >= 3 {
+                spent[node.id] += start.elapsed();
+            }
+            out
+        })?;
+    }
+    let runs = runs.max(1) as f64;
+    Ok(plan
+        .order_without_consts()
+        .iter()
+        .map(|&id| {
+            let node = model.node(id);
+            let info = node.op.info().unwrap_or_default().join(", ");
+            let shape = node.outputs.first().map(|o| format!("{:?}", o.fact.shape)).unwrap_or_default();
+            NodeTime {
+                node: node.name.clone(),
+                op: node.op.name().to_string(),
+                info: if info.is_empty() { shape } else { format!("{info}; {shape}") },
+                ms: spent[id].as_secs_f64() * 1000.0 / runs,
+            }
+        })
+        .collect())
 }
 
 /// Sums the fused multiply-adds that the convolutions and matrix products of a typed

@@ -24,8 +24,9 @@ pub struct TrackerConfig {
     /// When the detector finds no hand, ask the landmark model about the centred square
     /// of the frame (a kiosk frames the signer's hand there).
     pub centre_fallback: bool,
-    /// How tract's plans of both models are built.
-    pub plan: crate::tract_model::PlanForm,
+    /// How tract's plans of both models are built (`None`: each model's own measured
+    /// best, [`crate::hands::palm::PLAN`] and [`crate::hands::landmarks::PLAN`]).
+    pub plan: Option<crate::tract_model::PlanForm>,
 }
 
 impl Default for TrackerConfig {
@@ -37,7 +38,7 @@ impl Default for TrackerConfig {
             pad: 0.5,
             retry_pad: 1.0,
             centre_fallback: true,
-            plan: Default::default(),
+            plan: None,
         }
     }
 }
@@ -84,11 +85,11 @@ impl HandTracker {
     /// Loads both models from MediaPipe's models folder (`../shared/models/mediapipe`
     /// or where the .deb installs them).
     pub fn load(dir: &Path, config: TrackerConfig) -> Result<Self, HandsError> {
-        let mut palm = PalmDetector::load_as(&dir.join(PALM_MODEL), config.plan)?;
+        let mut palm = PalmDetector::load_as(&dir.join(PALM_MODEL), config.plan.unwrap_or(super::palm::PLAN))?;
         palm.min_score = config.min_palm_score;
         Ok(Self {
             palm,
-            landmarker: HandLandmarker::load_as(&dir.join(LANDMARK_MODEL), config.plan)?,
+            landmarker: HandLandmarker::load_as(&dir.join(LANDMARK_MODEL), config.plan.unwrap_or(super::landmarks::PLAN))?,
             config,
             timings: None,
             track: None,
