@@ -103,14 +103,17 @@ impl std::str::FromStr for PlanForm {
 /// Optimizes a decluttered model into a runnable plan of the given form.
 pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync::Arc<TypedRunnableModel>> {
     use tract_onnx::tract_core::transform::get_transform;
-    if form == PlanForm::ChannelLastDepthwise {
+    let ours = matches!(form, PlanForm::ChannelLastDepthwise | PlanForm::TractDepthwise);
+    if ours {
         crate::depthwise::rewrite(&mut model)?;
     }
-    if form != PlanForm::Tract {
+    if matches!(form, PlanForm::ChannelLast | PlanForm::ChannelLastDepthwise) {
         anyhow::Context::context(get_transform("conv_nhwc")?, "tract has no conv_nhwc transform")?.transform(&mut model)?;
+    }
+    if form != PlanForm::Tract {
         model = model.into_decluttered()?;
     }
-    if form == PlanForm::ChannelLastDepthwise {
+    if ours {
         crate::depthwise::fuse_clips(&mut model)?;
     }
     model.into_optimized()?.into_runnable()
