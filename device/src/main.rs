@@ -643,17 +643,15 @@ fn profile_cmd(a: ProfileArgs) -> Result<()> {
     };
     let picture = shared::image_io::decode_file(&image)?;
     let runs = a.runs.max(1);
-    if let Some(which) = a.hands {
-        return profile_hands(&which, &image, picture.to_rgb8(), a.plan, runs, a.threads, a.top, a.json);
-    }
-    let mut engine = Engine::load_as(&model, a.plan.unwrap_or_default())?;
-    engine.preprocess_image(&picture)?;
-    let started = std::time::Instant::now();
-    for _ in 0..runs {
-        engine.infer(false)?;
-    }
-    let run_ms = started.elapsed().as_secs_f64() * 1000.0 / runs as f64;
-    let nodes = engine.profile(runs)?;
+    let (model, run_ms, nodes) = match a.hands {
+        Some(which) => profile_hands(&which, picture.to_rgb8(), a.plan, runs)?,
+        None => {
+            let mut engine = Engine::load_as(&model, a.plan.unwrap_or_default())?;
+            engine.preprocess_image(&picture)?;
+            let run_ms = mean_ms(runs, || engine.infer(false).map(drop))?;
+            (model, run_ms, engine.profile(runs)?)
+        }
+    };
     let report = device::profile::ProfileReport::new(model, image, a.threads, runs, run_ms, nodes);
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -663,54 +661,45 @@ fn profile_cmd(a: ProfileArgs) -> Result<()> {
     Ok(())
 }
 
+/// Mean milliseconds of `runs` calls of `run`.
+fn mean_ms(runs: usize, mut run: impl FnMut() -> Result<()>) -> Result<f64> {
+    let started = std::time::Instant::now();
+    for _ in 0..runs {
+        run()?;
+    }
+    Ok(started.elapsed().as_secs_f64() * 1000.0 / runs.max(1) as f64)
+}
+
 /// `device profile --hands`: one of MediaPipe's models on the picture (the palm
-/// detector's letterboxed input, or the landmark model's crop of the centred square).
-#[allow(clippy::too_many_arguments)] // the profile command's options, passed on
+/// detector's letterboxed input, or the landmark model's crop of the centred square):
+/// the model file, the mean ms of an ordinary run, and every node's time.
 fn profile_hands(
     which: &str,
-    image: &Path,
     rgb: image::RgbImage,
     plan: Option<shared::tract_model::PlanForm>,
     runs: usize,
-    threads: usize,
-    top: usize,
-    json: bool,
-) -> Result<()> {
+) -> Result<(PathBuf, f64, Vec<shared::tract_model::NodeTime>)> {
     let dir = mediapipe_dir(None)?;
-    let (model, run_ms, nodes) = if which == "palm" {
+    if which == "palm" {
         let path = dir.join(shared::hands::PALM_MODEL);
         let mut palm = shared::hands::PalmDetector::load_as(&path, plan.unwrap_or(shared::hands::palm::PLAN))?;
         let input = palm.input_tensor(&rgb, 0.5).to_vec();
-        let started = std::time::Instant::now();
-        for _ in 0..runs {
-            palm.run_raw(&input)?;
-        }
-        (path, started.elapsed().as_secs_f64() * 1000.0 / runs as f64, palm.profile(&input, runs)?)
-    } else {
-        let path = dir.join(shared::hands::LANDMARK_MODEL);
-        let mut landmarks = shared::hands::HandLandmarker::load_as(&path, plan.unwrap_or(shared::hands::landmarks::PLAN))?;
-        let side = rgb.width().min(rgb.height()) as f32;
-        let rect = shared::hands::RotatedRect {
-            cx: rgb.width() as f32 / 2.0,
-            cy: rgb.height() as f32 / 2.0,
-            w: side,
-            h: side,
-            rotation: 0.0,
-        };
-        let input = landmarks.input_tensor(&rgb, &rect).to_vec();
-        let started = std::time::Instant::now();
-        for _ in 0..runs {
-            landmarks.run_raw(&input)?;
-        }
-        (path, started.elapsed().as_secs_f64() * 1000.0 / runs as f64, landmarks.profile(&input, runs)?)
-    };
-    let report = device::profile::ProfileReport::new(model, image.to_path_buf(), threads, runs, run_ms, nodes);
-    if json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        print!("{}", report.table(top));
+        let run_ms = mean_ms(runs, || palm.run_raw(&input).map(drop).map_err(Into::into))?;
+        return Ok((path, run_ms, palm.profile(&input, runs)?));
     }
-    Ok(())
+    let path = dir.join(shared::hands::LANDMARK_MODEL);
+    let mut landmarks = shared::hands::HandLandmarker::load_as(&path, plan.unwrap_or(shared::hands::landmarks::PLAN))?;
+    let side = rgb.width().min(rgb.height()) as f32;
+    let rect = shared::hands::RotatedRect {
+        cx: rgb.width() as f32 / 2.0,
+        cy: rgb.height() as f32 / 2.0,
+        w: side,
+        h: side,
+        rotation: 0.0,
+    };
+    let input = landmarks.input_tensor(&rgb, &rect).to_vec();
+    let run_ms = mean_ms(runs, || landmarks.run_raw(&input).map(drop).map_err(Into::into))?;
+    Ok((path, run_ms, landmarks.profile(&input, runs)?))
 }
 
 fn bench_cmd(a: BenchArgs) -> Result<()> {
@@ -752,7 +741,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     let mut report = bench::BenchReport::new(&kiosk.timings, model, bytes, macs, quantization, described, a.threads, a.mirrored, load_ms);
     report.allocations_per_frame = allocations as f64 / a.frames.max(1) as f64;
     report.spi_bytes_per_frame = kiosk.panel.bytes_per_push();
-    report.spi_bytes_full_screen = (a.size.0 * a.size.1 * 2) as f64 + CountingPanel::WINDOW_BYTES as f64;
+    report.spi_bytes_full_screen = kiosk.panel.bytes_full_screen();
     report.startup_ms = match (STARTED.get(), kiosk.first_frame_at) {
         (Some(start), Some(first)) => Some(first.duration_since(*start).as_secs_f64() * 1000.0),
         _ => None,

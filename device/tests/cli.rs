@@ -22,6 +22,13 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// Runs the binary with `args`, which must succeed, and parses its JSON output.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = bin().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn classify_json_names_each_image_and_its_class() {
     let data = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet");
@@ -62,9 +69,7 @@ fn classify_names_a_corrupt_image() {
 
 #[test]
 fn bench_json_has_every_stage() {
-    let out = bin().args(["bench", "--frames", "30", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = json_of(&["bench", "--frames", "30", "--json"]);
     let stages: Vec<&str> = r["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
     assert_eq!(stages, ["capture", "region", "preprocess", "inference", "decode", "draw", "push"]);
     assert_eq!(r["frames"], 30);
@@ -100,9 +105,7 @@ fn bench_saves_the_model_inputs_it_ran() {
 
 #[test]
 fn profile_names_the_operators_of_the_kiosk_plan_and_of_the_hand_models() {
-    let out = bin().args(["profile", "--runs", "2", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = json_of(&["profile", "--runs", "2", "--json"]);
     let ops: Vec<&str> = r["by_op"].as_array().unwrap().iter().map(|o| o["op"].as_str().unwrap()).collect();
     assert!(ops.contains(&"ChannelLastDepthwise") && ops.contains(&"OptMatMul") && !ops.contains(&"DepthWiseConv"), "{ops:?}");
     let share: f64 = r["by_op"].as_array().unwrap().iter().map(|o| o["share"].as_f64().unwrap()).sum();
@@ -114,9 +117,7 @@ fn profile_names_the_operators_of_the_kiosk_plan_and_of_the_hand_models() {
     assert!(table.contains("DepthWiseConv") && table.contains("operator"), "{table}");
 
     for which in ["palm", "landmarks"] {
-        let out = bin().args(["profile", "--runs", "1", "--json", "--hands", which]).output().unwrap();
-        assert!(out.status.success(), "{which}: {}", String::from_utf8_lossy(&out.stderr));
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = json_of(&["profile", "--runs", "1", "--json", "--hands", which]);
         assert!(r["model"].as_str().unwrap().contains(if which == "palm" { "palm" } else { "landmark" }), "{r}");
         assert!(r["nodes"].as_array().unwrap().len() > 20, "{which}");
     }

@@ -80,7 +80,7 @@ impl PlanForm {
     pub const ALL: [PlanForm; 4] =
         [PlanForm::Tract, PlanForm::ChannelLast, PlanForm::ChannelLastDepthwise, PlanForm::TractDepthwise];
 
-    /// The form's name (as in configs and on the command line).
+    /// The form's name (on the command line, and as serde writes it).
     pub fn name(self) -> &'static str {
         match self {
             PlanForm::Tract => "tract",
@@ -141,8 +141,7 @@ impl std::fmt::Debug for TractModel {
 impl TractModel {
     /// Reads and loads the model file at `path`.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
-        Self::from_bytes(&bytes, path)
+        Self::load_as(path, PlanForm::default())
     }
 
     /// Reads and loads the model file at `path` into a plan of the given form.

@@ -66,6 +66,9 @@ fn the_kiosk_form_runs_no_tract_depthwise_layer() {
     // ReLU6 after each is fused into it.
     assert_eq!(count(&tract, "DepthWiseConv"), 17, "{tract:?}");
     assert_eq!((count(&ours, "DepthWiseConv"), count(&ours, "ChannelLastDepthwise")), (0, 17), "{ours:?}");
+    // The depthwise-only form runs the replacement too, in tract's layout.
+    let only = ops(PlanForm::TractDepthwise);
+    assert_eq!((count(&only, "DepthWiseConv"), count(&only, "ChannelLastDepthwise")), (0, 17), "{only:?}");
     let clips = |ops: &[String]| ops.iter().filter(|o| o.contains("Max")).count();
     assert!(clips(&ours) < clips(&tract) - 15, "clips not fused: {} vs {}", clips(&ours), clips(&tract));
 }

@@ -43,7 +43,7 @@ impl Panel for NullPanel {
 pub struct CountingPanel {
     /// Width and height the UI lays out for.
     pub size: (u32, u32),
-    shown: Vec<embedded_graphics::pixelcolor::Rgb565>,
+    shown: spi::Shown,
     /// Pixels sent so far.
     pub pixels_sent: u64,
     /// Windows (address set + memory write) sent so far.
@@ -71,22 +71,20 @@ impl CountingPanel {
     pub fn bytes_per_push(&self) -> f64 {
         (self.pixels_sent * 2 + self.windows_sent * Self::WINDOW_BYTES) as f64 / self.pushes.max(1) as f64
     }
+
+    /// SPI bytes of a whole screen in one window (what every push cost before bands).
+    pub fn bytes_full_screen(&self) -> f64 {
+        (u64::from(self.size.0) * u64::from(self.size.1) * 2 + Self::WINDOW_BYTES) as f64
+    }
 }
 
 impl Panel for CountingPanel {
     fn push(&mut self, frame: &FrameBuffer) -> anyhow::Result<()> {
-        let pixels = frame.pixels();
-        if self.shown.len() == pixels.len() {
-            for band in spi::changed_bands(&self.shown, pixels, frame.width() as usize) {
-                self.pixels_sent += (band.rows.len() * band.columns.len()) as u64;
-                self.windows_sent += 1;
-            }
-        } else {
-            self.pixels_sent += pixels.len() as u64;
+        for band in self.shown.bands(frame) {
+            self.pixels_sent += (band.rows.len() * band.columns.len()) as u64;
             self.windows_sent += 1;
         }
-        self.shown.clear();
-        self.shown.extend_from_slice(pixels);
+        self.shown.remember(frame);
         self.pushes += 1;
         Ok(())
     }

@@ -278,8 +278,8 @@ where
     backlight: Option<BL>,
     size: (u32, u32),
     name: String,
-    /// What the panel shows now (empty until a push succeeds, and after one fails).
-    shown: Vec<Rgb565>,
+    /// What the panel shows now (unknown until a push succeeds, and after one fails).
+    shown: Shown,
 }
 
 impl<DI, M, RST, BL> SpiPanel<DI, M, RST, BL>
@@ -293,7 +293,7 @@ where
     /// Wraps an initialised `display` of `size` (as the UI sees it); switches the
     /// backlight on. `name` (e.g. the spidev path) goes into error messages.
     pub fn new(display: Display<DI, M, RST>, size: (u32, u32), backlight: Option<BL>, name: &str) -> Result<Self> {
-        let mut panel = Self { display, backlight, size, name: name.to_string(), shown: Vec::new() };
+        let mut panel = Self { display, backlight, size, name: name.to_string(), shown: Shown::default() };
         panel.set_backlight(true)?;
         Ok(panel)
     }
@@ -310,7 +310,7 @@ where
     /// The mipidsi display, for anything beyond whole-screen pushes (the next push then
     /// sends the whole screen).
     pub fn display_mut(&mut self) -> &mut Display<DI, M, RST> {
-        self.shown.clear();
+        self.shown.forget();
         &mut self.display
     }
 }
@@ -332,22 +332,16 @@ where
             bail!("the panel on {} has an impossible size {w}x{h}", self.name);
         }
         let pixels = frame.pixels();
-        let bands = if self.shown.len() == pixels.len() {
-            changed_bands(&self.shown, pixels, w as usize)
-        } else {
-            vec![Band { rows: 0..h as usize, columns: 0..w as usize }]
-        };
-        for band in bands {
+        for band in self.shown.bands(frame) {
             let (x0, x1) = (band.columns.start as u16, band.columns.end as u16 - 1);
             let (y0, y1) = (band.rows.start as u16, band.rows.end as u16 - 1);
             let colors = band.rows.clone().flat_map(|y| pixels[y * w as usize..][band.columns.clone()].iter().copied());
             if let Err(e) = self.display.set_pixels(x0, y0, x1, y1, colors) {
-                self.shown.clear();
+                self.shown.forget();
                 bail!("writing a screen to the panel on {} failed: {e:?}", self.name);
             }
         }
-        self.shown.clear();
-        self.shown.extend_from_slice(pixels);
+        self.shown.remember(frame);
         Ok(())
     }
 
@@ -363,6 +357,37 @@ pub struct Band {
     pub rows: std::ops::Range<usize>,
     /// The columns, the same for every row of the band.
     pub columns: std::ops::Range<usize>,
+}
+
+/// What a panel shows, so that a push sends only what changed.
+#[derive(Debug, Clone, Default)]
+pub struct Shown {
+    /// The last screen sent whole (empty: unknown).
+    pixels: Vec<Rgb565>,
+}
+
+impl Shown {
+    /// The windows to send for `frame`: the whole screen while what is shown is unknown
+    /// (or of another size), else [`changed_bands`].
+    pub fn bands(&self, frame: &FrameBuffer) -> Vec<Band> {
+        let (w, h) = (frame.width() as usize, frame.height() as usize);
+        if self.pixels.len() == frame.pixels().len() {
+            changed_bands(&self.pixels, frame.pixels(), w)
+        } else {
+            vec![Band { rows: 0..h, columns: 0..w }]
+        }
+    }
+
+    /// `frame` is now on the panel.
+    pub fn remember(&mut self, frame: &FrameBuffer) {
+        self.pixels.clear();
+        self.pixels.extend_from_slice(frame.pixels());
+    }
+
+    /// What the panel shows is unknown (a failed write): the next push sends it whole.
+    pub fn forget(&mut self) {
+        self.pixels.clear();
+    }
 }
 
 /// Where `new` differs from `old` (two screens `width` pixels wide), as bands of
