@@ -27,7 +27,8 @@ scripts/stage-deb-assets.sh
 cargo deb --target $target -p device --no-build
 deb=$(ls -t "$tdir"/$target/debian/signspell_*_arm64.deb | sed -n 1p)
 contents=$(dpkg-deb --contents "$deb")
-for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signspell/models/asl-alphabet-int8.onnx \
+for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signspell/models/asl-landmarks.onnx \
+         ./usr/share/signspell/models/asl-alphabet-int8.onnx \
          ./usr/share/signspell/models/sign-language-digits-int8.onnx ./usr/share/signspell/models/arsl2018-int8.onnx \
          ./usr/share/signspell/models/asl-alphabet.onnx ./usr/share/doc/signspell/kiosk.example.toml \
          ./usr/share/signspell/models/asl-alphabet-mask-int8.onnx ./usr/share/signspell/mediapipe/palm_detection_lite.onnx \

@@ -11,8 +11,9 @@ use shared::{ClassKind, ClassTable};
 
 use crate::source::replay::collect_images;
 
-/// The model the product ships for the ASL alphabet.
-pub const DEFAULT_MODEL: &str = "asl-alphabet.onnx";
+/// The model the product ships for the ASL alphabet: the landmark classifier, the most
+/// accurate on people it never saw (models/README.md).
+pub const DEFAULT_MODEL: &str = "asl-landmarks.onnx";
 
 /// Finds a file shipped in the project's `models/`: from the current directory, else
 /// from the source checkout this binary was built in.
@@ -37,6 +38,29 @@ pub fn heldout_list(model: &Path) -> Result<Option<HashSet<String>>> {
     }
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Ok(Some(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()))
+}
+
+/// The folder of class `label` under `root`: `root/label`, or a folder whose name is
+/// `label` in another case (`a/` for `A`), so that anyone's photo folders work.
+pub fn class_dir(root: &Path, label: &str) -> PathBuf {
+    let exact = root.join(label);
+    if exact.is_dir() {
+        return exact;
+    }
+    std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir() && p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(label)))
+        .unwrap_or(exact)
+}
+
+/// The class whose label is the name of the folder holding `file`, in any case (`a/`
+/// or `A/`): the truth for pictures sorted into class folders.
+pub fn folder_class(classes: &ClassTable, file: &Path) -> Option<usize> {
+    let dir = file.parent()?.file_name()?.to_string_lossy();
+    classes.classes.iter().position(|c| c.label.eq_ignore_ascii_case(&dir))
 }
 
 /// The class label that spells character `c` (`' '` is `space`).
@@ -71,7 +95,7 @@ pub fn word_frames(
     }
     let class_files = |label: &str| -> Result<Vec<PathBuf>> {
         let mut files = Vec::new();
-        collect_images(&root.join(label), &mut files).with_context(|| format!("no frames for class '{label}'"))?;
+        collect_images(&class_dir(root, label), &mut files).with_context(|| format!("no frames for class '{label}'"))?;
         if let Some(keep) = heldout {
             files.retain(|f| f.strip_prefix(root).is_ok_and(|r| keep.contains(&r.to_string_lossy().to_string())));
         }

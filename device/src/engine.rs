@@ -47,6 +47,9 @@ pub struct Engine {
     mirror: Vec<f32>,
     /// The landmark mask drawn each frame (landmark-mask models only; reused).
     mask: Option<DynamicImage>,
+    /// Set by [`Engine::preprocess_landmarks`] when a landmark-feature model got no hand:
+    /// the next [`Engine::infer`] answers `nothing` without running the model.
+    no_hand: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -75,7 +78,7 @@ impl Engine {
         let len = model.card.preprocess.tensor_len();
         let spec = &model.card.preprocess;
         let mask = model.card.input.mask_margin().map(|_| DynamicImage::ImageRgb8(RgbImage::new(spec.width, spec.height)));
-        let mut engine = Self { model, pre, input: vec![0.0; len], mirror: vec![0.0; len], mask };
+        let mut engine = Self { model, pre, input: vec![0.0; len], mirror: vec![0.0; len], mask, no_hand: false };
         for _ in 0..3 {
             engine.infer(false).with_context(|| format!("{}: warm-up inference failed", path.display()))?;
         }
@@ -104,24 +107,44 @@ impl Engine {
 
     /// Preprocesses `roi` of a raw frame into the input tensor.
     pub fn preprocess_frame(&mut self, frame: &Frame<'_>, roi: Option<Roi>) -> Result<()> {
+        self.pictures_only()?;
         self.pre.frame_into(frame, roi, &mut self.input).context("preprocessing the frame")
     }
 
     /// Preprocesses a decoded image into the input tensor.
     pub fn preprocess_image(&mut self, image: &DynamicImage) -> Result<()> {
+        self.pictures_only()?;
         self.pre.image_into(image, None, &mut self.input).context("preprocessing the image")
     }
 
-    /// Whether the model classifies landmark masks (its card's `input` is
-    /// `landmark_mask`), so it needs the hand-landmark stage.
-    pub fn wants_landmarks(&self) -> bool {
-        self.mask.is_some()
+    fn pictures_only(&self) -> Result<()> {
+        if self.model.card.input.landmark_features().is_some() {
+            anyhow::bail!("model '{}' classifies hand landmarks, not pictures: find the hand first", self.model.card.name);
+        }
+        Ok(())
     }
 
-    /// Draws the landmark mask of `points` (all black without a hand) and preprocesses
-    /// it into the input tensor; an error for models that classify pictures.
+    /// Whether the model needs the hand-landmark stage: it classifies landmark masks or
+    /// landmark features (its card's `input`).
+    pub fn wants_landmarks(&self) -> bool {
+        self.model.card.input.needs_landmarks()
+    }
+
+    /// Turns the hand's landmarks into the model's input: the landmark features
+    /// (`shared::features`), or the mask drawn from them (all black without a hand);
+    /// an error for models that classify pictures.
     pub fn preprocess_landmarks(&mut self, points: Option<&[Point; POINTS]>) -> Result<()> {
         let input = self.model.card.input;
+        if let Some(spec) = input.landmark_features() {
+            let out: &mut [f32; shared::features::LEN] =
+                self.input.as_mut_slice().try_into().context("the input is not the feature vector's length")?;
+            // A degenerate hand (every point on the wrist) is no hand.
+            self.no_hand = match points {
+                Some(p) => shared::features::features_into(p, spec, out).is_err(),
+                None => true,
+            };
+            return Ok(());
+        }
         let (Some(margin), Some(style), Some(DynamicImage::ImageRgb8(mask))) =
             (input.mask_margin(), input.mask_style(), &mut self.mask)
         else {
@@ -134,9 +157,18 @@ impl Engine {
 
     /// Runs the model on the preprocessed input; with `mirrored`, averages the
     /// probabilities of the input and its left-right mirror.
+    /// Landmark-feature models ignore `mirrored` (their features read both hands
+    /// alike) and answer `nothing` with certainty when the last landmarks had no hand.
     pub fn infer(&mut self, mirrored: bool) -> Result<Prediction> {
+        let features = self.model.card.input.landmark_features().is_some();
+        if features && self.no_hand {
+            let classes = &self.model.card.classes;
+            let mut probs = vec![0.0; classes.len()];
+            probs[classes.by_label("nothing").map_or(0, |c| c.index as usize)] = 1.0;
+            return Ok(Prediction::from_probs(probs));
+        }
         let mut probs = self.model.probabilities(&self.input)?;
-        if mirrored {
+        if mirrored && !features {
             mirror_into(&self.input, &mut self.mirror, self.model.input_shape(), self.model.card.preprocess.layout);
             let other = self.model.probabilities(&self.mirror)?;
             probs.iter_mut().zip(other).for_each(|(p, q)| *p = 0.5 * (*p + q));

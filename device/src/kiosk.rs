@@ -146,7 +146,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, text: String::new(), edits: Vec::new(), committed: 0 };
         if self.engine.wants_landmarks() && !self.region.finds_landmarks() {
             bail!(
-                "model '{}' classifies landmark masks, but the hand-region stage finds no landmarks: \
+                "model '{}' reads hand landmarks (landmark masks or features), but the hand-region stage finds no landmarks: \
                  configure [region.hands]",
                 self.engine.card().name
             );
@@ -333,7 +333,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         let running = self.engine.card().name.clone();
         let engine = match loaded.engine {
             Ok(e) if e.wants_landmarks() && !self.region.finds_landmarks() => {
-                tracing::error!(model = %loaded.path.display(), "refused: it classifies landmark masks and [region.hands] is not configured; still running '{running}'");
+                tracing::error!(model = %loaded.path.display(), "refused: it reads hand landmarks (landmark masks or features) and [region.hands] is not configured; still running '{running}'");
                 self.notice = Some((format!("{file} needs [region.hands]"), Instant::now()));
                 return;
             }

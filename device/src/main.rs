@@ -43,7 +43,7 @@ enum Command {
     Demo(DemoArgs),
     /// Classify images or folders of images.
     Classify {
-        /// The ONNX model (default: the shipped ASL alphabet model).
+        /// The ONNX model (default: the shipped ASL landmark classifier, models/asl-landmarks.onnx).
         #[arg(long)]
         model: Option<PathBuf>,
         /// One JSON line per image.
@@ -55,7 +55,7 @@ enum Command {
         /// Average each image's and its mirror's probabilities.
         #[arg(long)]
         mirrored: bool,
-        /// For landmark-mask models: MediaPipe's models folder (default:
+        /// For landmark models (features or masks): MediaPipe's models folder (default:
         /// ../shared/models/mediapipe, else /usr/share/signspell/mediapipe).
         #[arg(long)]
         hands: Option<PathBuf>,
@@ -107,7 +107,7 @@ struct DemoArgs {
     /// Run live from this camera instead of replaying (e.g. /dev/video0).
     #[arg(long)]
     camera: Option<PathBuf>,
-    /// The ONNX model (default: the shipped ASL alphabet model).
+    /// The ONNX model (default: the shipped ASL landmark classifier, models/asl-landmarks.onnx).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Where the screens go.
@@ -174,7 +174,7 @@ struct CollectArgs {
 
 #[derive(clap::Args, Debug)]
 struct BenchArgs {
-    /// The ONNX model (default: the shipped ASL alphabet model).
+    /// The ONNX model (default: the shipped ASL landmark classifier, models/asl-landmarks.onnx).
     #[arg(long)]
     model: Option<PathBuf>,
     /// Frames to time (after 20 warm-up frames).
@@ -215,7 +215,7 @@ struct BenchArgs {
 
 #[derive(clap::Args, Debug)]
 struct ProfileArgs {
-    /// The ONNX model (default: the shipped ASL alphabet model).
+    /// The ONNX model (default: the shipped ASL landmark classifier, models/asl-landmarks.onnx).
     #[arg(long)]
     model: Option<PathBuf>,
     /// The picture whose input is profiled (default: the first held-out picture of the
@@ -548,11 +548,13 @@ fn for_each_image(paths: &[PathBuf], what: &str, mut each: impl FnMut(&Path, ima
 
 fn classify(model: &Path, json: bool, top: usize, mirrored: bool, hands: Option<PathBuf>, paths: &[PathBuf]) -> Result<()> {
     let mut engine = Engine::load(model)?;
-    // Landmark-mask models see the hand's skeleton: find it first.
+    // Landmark models read the hand's landmarks: find them first.
     let mut tracker = match engine.wants_landmarks() {
         true => Some(HandTracker::load(&mediapipe_dir(hands)?, TrackerConfig::default())?),
         false => None,
     };
+    // Pictures in class folders (`A/`, or `a/`) are scored against the folder's class.
+    let (mut scored, mut right) = (0usize, 0usize);
     for_each_image(paths, "classified", |f, img| {
         let p = match &mut tracker {
             None => engine.classify_image(&img, mirrored)?,
@@ -564,18 +566,27 @@ fn classify(model: &Path, json: bool, top: usize, mirrored: bool, hands: Option<
         };
         let classes = &engine.card().classes;
         let label = |i: usize| classes.get(i).map_or("?", |c| c.label.as_str()).to_string();
+        let truth = demo::folder_class(classes, f);
+        if let Some(t) = truth {
+            scored += 1;
+            right += usize::from(t == p.top);
+        }
         if json {
             let top: Vec<(String, f32)> = p.top_k(top).into_iter().map(|(i, q)| (label(i), q)).collect();
             println!(
                 "{}",
-                serde_json::json!({"path": f.display().to_string(), "label": label(p.top), "index": p.top, "confidence": p.confidence, "top": top})
+                serde_json::json!({"path": f.display().to_string(), "label": label(p.top), "index": p.top, "confidence": p.confidence, "top": top, "truth": truth.map(label)})
             );
         } else {
             let rest: Vec<String> = p.top_k(top).iter().skip(1).map(|(i, q)| format!("{} {:.3}", label(*i), q)).collect();
             println!("{}\t{} {:.3}\t({})", f.display(), label(p.top), p.confidence, rest.join(", "));
         }
         Ok(())
-    })
+    })?;
+    if scored > 0 {
+        eprintln!("{right} of {scored} pictures in class folders read right ({:.2}%)", 100.0 * right as f64 / scored as f64);
+    }
+    Ok(())
 }
 
 /// Where the .deb installs MediaPipe's models.

@@ -207,11 +207,11 @@ impl Region {
             return Ok(Self::from_config(config)?);
         }
         let models = default_models.context(
-            "the model classifies landmark masks and needs MediaPipe's hand models: set [region.hands] models = DIR",
+            "the model reads hand landmarks (landmark masks or features) and needs MediaPipe's hand models: set [region.hands] models = DIR",
         )?;
         let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin(), plan: None };
         Self::from_config(&GuideBox { hands: Some(hands), ..config.clone() })
-            .context("the model classifies landmark masks and needs MediaPipe's hand models")
+            .context("the model reads hand landmarks (landmark masks or features) and needs MediaPipe's hand models")
     }
 }
 

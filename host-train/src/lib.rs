@@ -7,8 +7,11 @@
 //! - [`train`]: the training loop, optimizers, schedules, checkpoints and resume;
 //! - [`eval`]: classification reports, confusion matrices and curves;
 //! - [`export`]: ONNX files for the device, with the model card and a parity gate;
+//! - [`cmd`]: subcommands that run the whole path, e.g. `landmarks` (corpus of hands ->
+//!   leave-one-source-out -> training on all -> export);
 //! - [`runtime`]: libtorch's device, threads and allocator.
 
+pub mod cmd;
 pub mod data;
 pub mod eval;
 pub mod export;

@@ -55,6 +55,9 @@ enum Command {
     /// Print an architecture's layers with output shapes and parameter counts, ending
     /// with `total params: N`.
     Summary(SummaryArgs),
+    /// Train the landmark classifier on every source of hands: measured leave one
+    /// source out, then trained on all and exported (`--export FILE`).
+    Landmarks(host_train::cmd::landmarks::LandmarksArgs),
     /// Print the libtorch runtime: device, CUDA backend, threads (JSON).
     Info,
 }
@@ -407,6 +410,10 @@ fn main() -> Result<()> {
             println!("{}", report.to_text());
         }
         Command::Eval(args) => eval(args, rt.device)?,
+        Command::Landmarks(a) => {
+            let outcome = host_train::cmd::landmarks::run(&a, rt.device)?;
+            println!("{}", serde_json::to_string_pretty(&outcome.exported)?);
+        }
         Command::Summary(a) => summary(a)?,
         Command::Export(a) => {
             let form = match (&a.int8_form, a.int8) {

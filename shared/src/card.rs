@@ -74,6 +74,14 @@ pub enum InputSource {
         #[serde(default)]
         style: MaskStyle,
     },
+    /// The hand's 21 landmarks as numbers ([`crate::features`]): the input tensor
+    /// is `[1, 1, 1, N]` with `N` = [`crate::features::LEN`], described by the
+    /// preprocessing as a 1-row gray picture `N` wide so that one shape check serves
+    /// every kind. No hand found means the class `nothing`, without running the model.
+    Landmarks {
+        /// Which features, with or without depth.
+        features: crate::features::FeatureSpec,
+    },
 }
 
 /// How a landmark mask is drawn.
@@ -93,7 +101,7 @@ impl InputSource {
     /// The mask margin, for landmark-mask models.
     pub fn mask_margin(&self) -> Option<f32> {
         match self {
-            InputSource::Crop => None,
+            InputSource::Crop | InputSource::Landmarks { .. } => None,
             InputSource::LandmarkMask { margin, .. } => Some(*margin),
         }
     }
@@ -101,9 +109,23 @@ impl InputSource {
     /// The mask style, for landmark-mask models.
     pub fn mask_style(&self) -> Option<MaskStyle> {
         match self {
-            InputSource::Crop => None,
+            InputSource::Crop | InputSource::Landmarks { .. } => None,
             InputSource::LandmarkMask { style, .. } => Some(*style),
         }
+    }
+
+    /// The landmark features, for models that classify landmarks.
+    pub fn landmark_features(&self) -> Option<crate::features::FeatureSpec> {
+        match self {
+            InputSource::Landmarks { features } => Some(*features),
+            _ => None,
+        }
+    }
+
+    /// Whether the device must find the hand's landmarks to run the model (landmark
+    /// masks and landmark features).
+    pub fn needs_landmarks(&self) -> bool {
+        !matches!(self, InputSource::Crop)
     }
 }
 
@@ -128,6 +150,9 @@ pub enum SplitKind {
     Grouped,
     /// The dataset's own train/test split.
     Dataset,
+    /// Each source (a signer, an author, a photo collection) held out in turn; the
+    /// shipped model is trained on all of them.
+    LeaveOneSourceOut,
 }
 
 /// The split a model was trained and measured on.
@@ -293,6 +318,20 @@ impl ModelCard {
             && !(0.0..0.5).contains(&m)
         {
             return Err(invalid(format!("landmark mask margin {m} is outside 0..0.5")));
+        }
+        if let Some(f) = self.input.landmark_features() {
+            f.validate().map_err(invalid)?;
+            let n = crate::features::LEN as u32;
+            let p = &self.preprocess;
+            if (p.width, p.height, p.color) != (n, 1, crate::preprocess::ColorMode::Gray) {
+                return Err(invalid(format!(
+                    "a landmark model's input is {n} features (a 1-row gray input {n} wide), the preprocessing says {}x{} {:?}",
+                    p.width, p.height, p.color
+                )));
+            }
+            if self.classes.by_label("nothing").is_none() {
+                return Err(invalid("a landmark model needs a 'nothing' class for frames without a hand".into()));
+            }
         }
         if self.output == OutputKind::BinaryLogit && self.classes.len() != 2 {
             return Err(invalid(format!("binary_logit output needs 2 classes, the table has {}", self.classes.len())));

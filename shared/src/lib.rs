@@ -12,6 +12,8 @@
 //! - [`classes`]: the class tables of the datasets we train on ([`ClassTable`]);
 //! - [`card`]: the [`ModelCard`], stored as JSON in the ONNX file's `metadata_props`;
 //! - [`paths`]: where the datasets and pretrained networks beside the checkout are;
+//! - [`features`]: the hand's 21 landmarks as the numbers landmark classifiers read
+//!   (position, size and handedness taken out), on the trainer and the device alike;
 //! - [`onnx`]: the few ONNX facts the card is checked against (input shape, output
 //!   size), read without an inference engine, and lossless metadata editing;
 //! - `tract_model` (feature `tract`): how a model file becomes a runnable tract plan,
@@ -25,6 +27,7 @@
 
 pub mod atomic;
 pub mod card;
+pub mod features;
 pub mod classes;
 pub mod image_io;
 pub mod onnx;

@@ -190,3 +190,29 @@ fn the_input_source_round_trips_and_crop_cards_stay_as_they_were() {
     let err = ModelCard::from_json(&unknown, p).unwrap_err();
     assert!(err.to_string().contains("card.json") && err.to_string().contains("depth_map"), "{err}");
 }
+
+#[test]
+fn a_landmark_card_must_describe_the_feature_vector_and_a_nothing_class() {
+    use shared::card::InputSource;
+    use shared::features::{FeatureSpec, LEN, preprocess_spec};
+    let p = Path::new("landmarks.onnx");
+    let good = ModelCard {
+        input: InputSource::Landmarks { features: FeatureSpec::V1 },
+        ..card(preprocess_spec(), ClassTable::asl_alphabet())
+    };
+    let back = ModelCard::from_json(&good.to_json(), p).unwrap();
+    assert_eq!(back.input.landmark_features(), Some(FeatureSpec::V1));
+    assert!(back.input.needs_landmarks() && back.preprocess.input_shape() == [1, 1, 1, LEN]);
+
+    // A card whose input is not the feature vector is refused, naming the file.
+    let wrong = ModelCard { preprocess: PreprocessSpec::imagenet(128, 128), ..good.clone() };
+    let err = ModelCard::from_json(&wrong.to_json(), p).unwrap_err();
+    assert!(matches!(err, CardError::Invalid { .. }) && err.to_string().contains("landmarks.onnx"), "{err}");
+    assert!(err.to_string().contains(&format!("{LEN} features")), "{err}");
+    // No hand must mean something: the table needs `nothing`.
+    let err = ModelCard::from_json(&ModelCard { classes: ClassTable::sign_mnist(), ..good.clone() }.to_json(), p).unwrap_err();
+    assert!(err.to_string().contains("'nothing'"), "{err}");
+    // A feature version this build does not compute.
+    let v2 = good.to_json().replace("\"version\": 1", "\"version\": 2");
+    assert!(ModelCard::from_json(&v2, p).unwrap_err().to_string().contains("version 2"));
+}

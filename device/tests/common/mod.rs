@@ -73,3 +73,8 @@ impl Speaker for Said {
         self.0.lock().unwrap().push(text.to_string());
     }
 }
+
+/// MediaPipe's hand models in ../shared.
+pub fn mediapipe() -> PathBuf {
+    shared_dir().join("models/mediapipe")
+}

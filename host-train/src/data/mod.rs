@@ -6,7 +6,8 @@
 //! - [`Format::KaggleCsv`]: `label,pixel1..pixel784`, plain or gzip ([`kaggle_csv`]);
 //! - [`Format::FileNameLabels`]: `id_<n>_label_<d>.png` files in one folder
 //!   ([`filename_labels`]);
-//! - [`Format::Npy`] / [`Format::Npz`]: image and label arrays ([`arrays`]).
+//! - [`Format::Npy`] / [`Format::Npz`]: image and label arrays ([`arrays`]);
+//! - [`Format::Yolo`]: a YOLOv5 detection export, one sample a photo ([`yolo`]).
 //!
 //! Every decoded image is `ImageLuma8` (grayscale sources) or `ImageRgb8`, its long
 //! side capped at [`LoadOptions::max_side`]. A bad file or row is an error that names
@@ -19,10 +20,13 @@ pub mod arrays;
 pub mod augment;
 pub mod filename_labels;
 pub mod folder;
+pub mod hand_corpus;
+pub mod landmark_csv;
 pub mod kaggle_csv;
 pub mod landmarks;
 pub mod loader;
 pub mod split;
+pub mod yolo;
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -48,6 +52,8 @@ pub enum Format {
     Npy,
     /// One `.npz` archive with an image array and a label array.
     Npz,
+    /// A YOLOv5 export: `data.yaml` and `<split>/images` + `<split>/labels`.
+    Yolo,
 }
 
 /// The dataset's own split, where it has one.
@@ -172,6 +178,9 @@ pub fn detect_format(path: &Path) -> Result<Format> {
         }
         bail!("{}: cannot tell the dataset format of this file (expected .csv, .csv.gz, .npz or .npy)", path.display());
     }
+    if yolo::is_yolo(path) {
+        return Ok(Format::Yolo);
+    }
     let mut files = Vec::new();
     let mut has_dirs = false;
     for entry in read_dir_sorted(path)? {
@@ -228,6 +237,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Dataset> {
         Format::KaggleCsv => kaggle_csv::load(path, opts),
         Format::FileNameLabels => filename_labels::load(path, opts),
         Format::Npy | Format::Npz => arrays::load(path, format, opts),
+        Format::Yolo => yolo::load(path, opts),
     }?;
     if !ds.skipped.is_empty() {
         tracing::warn!(

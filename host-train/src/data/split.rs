@@ -108,6 +108,9 @@ pub fn make_split(ds: &Dataset, opts: &SplitOptions) -> Result<Split> {
                 train.extend(groups[nt + nv..].iter().flat_map(|g| g.iter()));
             }
         }
+        SplitKind::LeaveOneSourceOut => {
+            bail!("a leave-one-source-out split spans several sources: use `host-train landmarks --split leave-one-source-out`")
+        }
         SplitKind::Dataset => {
             let subsets = |want: Subset| ds.samples.iter().filter(|s| s.subset == Some(want)).count();
             let none = ds.samples.iter().filter(|s| s.subset.is_none()).count();

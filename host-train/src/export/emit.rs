@@ -350,6 +350,22 @@ impl Emitter<'_> {
     }
 }
 
+/// The ONNX model of a landmark classifier ([`crate::model::landmark_mlp`]): input
+/// `[1, 1, 1, features]` flattened, then the linear layers with ReLU between them, and
+/// output `logits` of shape `[1, outputs]`.
+pub fn landmark_mlp(w: &Weights, features: i64, outputs: i64, form: WeightForm) -> Result<pb::ModelProto> {
+    let mut e = Emitter { g: Graph::default(), w, form };
+    let layers = crate::model::landmark_mlp::LINEAR;
+    let mut y = e.g.flatten("input");
+    for (i, name) in layers.iter().enumerate() {
+        y = e.linear(&y, name)?;
+        if i + 1 < layers.len() {
+            y = e.g.node("Relu", &[&y], vec![]);
+        }
+    }
+    Ok(e.g.into_model("input", &[1, 1, 1, features], &y, &[1, outputs]))
+}
+
 /// The ONNX model of `spec` with weights `w`, input `input` of fixed shape
 /// `[1, C, S, S]` and output `logits` of shape `[1, outputs]`.
 pub fn model(spec: &ModelSpec, w: &Weights, form: WeightForm) -> Result<pb::ModelProto> {

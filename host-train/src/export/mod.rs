@@ -13,6 +13,7 @@
 
 mod emit;
 mod graph;
+pub mod landmark;
 pub mod quantize;
 
 use std::path::{Path, PathBuf};

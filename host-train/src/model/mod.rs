@@ -7,6 +7,7 @@ mod alexnet;
 mod attention;
 pub(crate) mod attention_lstm;
 mod custom_cnn;
+pub mod landmark_mlp;
 mod layers;
 pub(crate) mod lenet5;
 mod mlp;

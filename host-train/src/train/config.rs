@@ -214,6 +214,9 @@ impl TrainConfig {
             (InputSource::LandmarkMask { .. }, InputConfig::Crop) => {
                 bail!("{} classifies landmark masks: add --input landmark-mask (its margin and style come from the card)", model.display())
             }
+            (InputSource::Landmarks { .. }, _) => {
+                bail!("{} classifies landmark features: train it with `host-train landmarks`", model.display())
+            }
         };
         cfg.pretrained = None;
         cfg.init = Some(checkpoint);

@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod landmark_model;
 pub mod optim;
 pub mod schedule;
 

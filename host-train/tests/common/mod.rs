@@ -20,3 +20,16 @@ pub fn real_csv_lines(n: usize) -> (String, Vec<String>) {
     let header = lines.next().unwrap().to_string();
     (header, lines.take(n).map(str::to_string).collect())
 }
+
+/// `../shared` beside the checkout (or `$SIGNSPELL_SHARED`).
+pub fn shared_dir() -> PathBuf {
+    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("../shared not found (set SIGNSPELL_SHARED)")
+}
+
+/// A fresh scratch folder of its own for the test `name` (process id and name in the path).
+pub fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("signspell-ht-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

@@ -11,7 +11,7 @@ use super::{load_plan, sample_rgb, HandsError, Point, RotatedRect};
 /// Input side of the landmark model.
 pub const INPUT: usize = 224;
 /// Landmarks per hand (MediaPipe's order: wrist, then 4 joints per finger from the thumb).
-pub const POINTS: usize = 21;
+pub const POINTS: usize = crate::features::POINTS;
 
 /// The bones between landmarks (MediaPipe's `HAND_CONNECTIONS`).
 pub const CONNECTIONS: [(usize, usize); 21] = [

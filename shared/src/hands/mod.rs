@@ -8,6 +8,8 @@
 //!   landmark model expects, hand pointing up;
 //! - [`landmarks`]: that crop at 224x224 -> 21 points, presence and handedness, mapped
 //!   back to frame pixels;
+//! - [`crate::features`]: the 21 points as position-, size- and handedness-free numbers, the
+//!   input of landmark classifiers;
 //! - [`mask`]: the 21 points drawn as a skeleton on black (seed 002 §4.5.3), the input of
 //!   landmark-mask classifiers.
 //!
@@ -44,17 +46,7 @@ pub const PALM_MODEL: &str = "palm_detection_lite.onnx";
 /// File name of the hand-landmark model in the MediaPipe models folder.
 pub const LANDMARK_MODEL: &str = "hand_landmark_lite.onnx";
 
-/// A point in frame pixels (x right, y down) with MediaPipe's relative depth `z` (same
-/// scale as x; smaller is nearer the camera).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Point {
-    /// Column in pixels.
-    pub x: f32,
-    /// Row in pixels.
-    pub y: f32,
-    /// Relative depth.
-    pub z: f32,
-}
+pub use crate::features::Point;
 
 /// An axis-aligned box in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -1,0 +1,75 @@
+//! The shipped landmark classifier (`models/asl-landmarks*.onnx`, the kiosk's default)
+//! on the device: features from the landmark stage, `nothing` without a hand, and the
+//! kiosk spelling words from held-out frames of the one signer it was never shown.
+
+mod common;
+
+use device::config::RecoveryConfig;
+use device::decode::{Decoder, DecoderConfig};
+use device::demo;
+use device::display::NullPanel;
+use device::engine::Engine;
+use device::kiosk::Kiosk;
+use device::region::{GuideBox, Region};
+use device::source::replay::Replay;
+use shared::ClassKind;
+use shared::card::InputSource;
+use shared::hands::{HandTracker, Point, TrackerConfig};
+
+#[test]
+fn held_out_letters_are_read_from_their_landmarks() {
+    let path = common::model(demo::DEFAULT_MODEL);
+    let mut engine = Engine::load(&path).unwrap();
+    assert!(matches!(engine.card().input, InputSource::Landmarks { .. }), "the default reads landmarks");
+    assert!(engine.wants_landmarks());
+    let classes = engine.card().classes.clone();
+
+    // No hand, or a hand with no size: `nothing`, with certainty.
+    for points in [None, Some([Point { x: 3.0, y: 3.0, z: 0.0 }; 21])] {
+        engine.preprocess_landmarks(points.as_ref()).unwrap();
+        let p = engine.infer(false).unwrap();
+        assert_eq!(classes.get(p.top).unwrap().kind, ClassKind::Nothing, "{p:?}");
+        assert_eq!(p.confidence, 1.0);
+    }
+
+    let heldout = demo::heldout_list(&path).unwrap().expect("the default ships its held-out list");
+    let mut tracker = HandTracker::load(&common::mediapipe(), TrackerConfig::default()).unwrap();
+    let (mut seen, mut right) = (0, 0);
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ".chars() {
+        let mut files: Vec<&String> = heldout.iter().filter(|f| f.starts_with(&format!("{letter}/"))).collect();
+        files.sort();
+        for f in files.into_iter().take(2) {
+            let img = image::open(common::shared_dir().join("data/asl-alphabet").join(f)).unwrap().to_rgb8();
+            let hand = tracker.find(&img).unwrap();
+            engine.preprocess_landmarks(hand.as_ref().map(|h| &h.landmarks.points)).unwrap();
+            let p = engine.infer(true).unwrap();
+            seen += 1;
+            right += usize::from(classes.get(p.top).unwrap().label == letter.to_string());
+        }
+    }
+    assert!(right * 100 >= seen * 85, "{right} of {seen} held-out letters right");
+}
+
+#[test]
+fn a_landmark_model_refuses_pictures() {
+    let mut engine = Engine::load(&common::model(demo::DEFAULT_MODEL)).unwrap();
+    let img = image::open(common::shared_dir().join("data/asl-alphabet/A/A1008.jpg")).unwrap();
+    let err = engine.classify_image(&img, false).unwrap_err().to_string();
+    assert!(err.contains("hand landmarks"), "{err}");
+}
+
+#[test]
+fn the_kiosk_spells_held_out_words_with_the_default_model() {
+    let path = common::model(demo::DEFAULT_MODEL);
+    for word in ["HELLO", "CAB"] {
+        let engine = Engine::load(&path).unwrap();
+        let heldout = demo::heldout_list(&path).unwrap().expect("held-out list");
+        let files =
+            demo::word_frames(&common::shared_dir().join("data/asl-alphabet"), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
+        let region = Region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(common::mediapipe())).unwrap();
+        let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
+        let mut kiosk =
+            Kiosk::new(Replay::new(files, 10.0).unwrap(), region, engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
+        assert_eq!(kiosk.run().unwrap().text, word);
+    }
+}
