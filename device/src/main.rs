@@ -111,7 +111,7 @@ struct DemoArgs {
     #[arg(long)]
     model: Option<PathBuf>,
     /// Where the screens go.
-    #[arg(long, default_value = "demo-screens")]
+    #[arg(long, default_value = "runs/demo-screens")]
     out: PathBuf,
     /// Screen size.
     #[arg(long, default_value = "240x240", value_parser = parse_size)]

@@ -69,7 +69,7 @@ fn classify_names_a_corrupt_image() {
 
 #[test]
 fn bench_json_has_every_stage() {
-    let r = json_of(&["bench", "--frames", "30", "--json"]);
+    let r = json_of(&["bench", "--frames", "30", "--json", "--model", "models/asl-alphabet.onnx"]);
     let stages: Vec<&str> = r["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
     assert_eq!(stages, ["capture", "region", "preprocess", "inference", "decode", "draw", "push"]);
     assert_eq!(r["frames"], 30);
@@ -91,9 +91,19 @@ fn bench_json_has_every_stage() {
 }
 
 #[test]
+fn bench_of_the_default_model_follows_the_hand() {
+    // The default reads landmarks: the bench runs MediaPipe's models each frame, and the
+    // classifier itself is a few tens of thousands of multiply-adds.
+    let r = json_of(&["bench", "--frames", "10", "--json"]);
+    assert!(r["model"].as_str().unwrap().ends_with("asl-landmarks.onnx"), "{r}");
+    assert!(r["hands"].is_object(), "the hand stage is timed: {r}");
+    assert!(r["model_mmac"].as_f64().unwrap() < 1.0, "{r}");
+}
+
+#[test]
 fn bench_saves_the_model_inputs_it_ran() {
     let path = tmp("inputs").join("inputs.f32");
-    let out = bin().args(["bench", "--frames", "5", "--json", "--save-inputs"]).arg(&path).output().unwrap();
+    let out = bin().args(["bench", "--frames", "5", "--json", "--model", "models/asl-alphabet.onnx", "--save-inputs"]).arg(&path).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&path).unwrap();
     // 5 frames of the 128x128 RGB asl-alphabet input, little-endian f32 in -1..1.
@@ -105,13 +115,13 @@ fn bench_saves_the_model_inputs_it_ran() {
 
 #[test]
 fn profile_names_the_operators_of_the_kiosk_plan_and_of_the_hand_models() {
-    let r = json_of(&["profile", "--runs", "2", "--json"]);
+    let r = json_of(&["profile", "--runs", "2", "--json", "--model", "models/asl-alphabet.onnx"]);
     let ops: Vec<&str> = r["by_op"].as_array().unwrap().iter().map(|o| o["op"].as_str().unwrap()).collect();
     assert!(ops.contains(&"ChannelLastDepthwise") && ops.contains(&"OptMatMul") && !ops.contains(&"DepthWiseConv"), "{ops:?}");
     let share: f64 = r["by_op"].as_array().unwrap().iter().map(|o| o["share"].as_f64().unwrap()).sum();
     assert!((share - 1.0).abs() < 1e-6, "shares add up to {share}");
 
-    let out = bin().args(["profile", "--runs", "1", "--plan", "tract", "--top", "3"]).output().unwrap();
+    let out = bin().args(["profile", "--runs", "1", "--plan", "tract", "--top", "3", "--model", "models/asl-alphabet.onnx"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("DepthWiseConv") && table.contains("operator"), "{table}");

@@ -65,6 +65,7 @@ fn detects_every_real_layout() {
         ("sign-mnist", Format::KaggleCsv),
         ("sign-mnist/sign_mnist_test.csv.gz", Format::KaggleCsv),
         ("ahdd1-test", Format::FileNameLabels),
+        ("asl-letters-roboflow", Format::Yolo),
     ];
     for (rel, want) in cases {
         assert_eq!(data::detect_format(&d.join(rel)).unwrap(), want, "{rel}");
@@ -74,11 +75,29 @@ fn detects_every_real_layout() {
 }
 
 #[test]
+fn a_yolo_export_loads_one_sample_a_photo_with_its_photo_group() {
+    let d = data_dir().join("asl-letters-roboflow");
+    let ds = data::load(&d, &data::LoadOptions { limit_per_class: Some(3), ..Default::default() }).unwrap();
+    assert_eq!(ds.format, Format::Yolo);
+    assert_eq!(ds.classes.len(), 26);
+    assert_eq!(ds.samples.len(), 26 * 3, "3 photos a letter");
+    for s in &ds.samples {
+        // The first box's class is the label, and the file name starts with the letter.
+        let name = std::path::Path::new(&s.source).file_name().unwrap().to_string_lossy().to_string();
+        assert!(name.starts_with(&ds.classes.get(s.label as usize).unwrap().label), "{name}");
+        assert_eq!(s.subset, Some(Subset::Train));
+        assert!(host_train::data::yolo::photo_group(&s.source).len() < name.len());
+    }
+    let boxes = host_train::data::yolo::boxes(&ds).unwrap();
+    assert!(boxes.iter().all(|b| !b.is_empty() && b[0].1.iter().all(|v| (0.0..=1.0).contains(v))));
+}
+
+#[test]
 fn format_names_for_cli_and_json() {
     use clap::ValueEnum;
     let names: Vec<String> =
         Format::value_variants().iter().map(|f| f.to_possible_value().unwrap().get_name().to_string()).collect();
-    assert_eq!(names, ["image-folder", "kaggle-csv", "file-name-labels", "npy", "npz"]);
+    assert_eq!(names, ["image-folder", "kaggle-csv", "file-name-labels", "npy", "npz", "yolo"]);
     assert_eq!(Format::from_str("file-name-labels", false).unwrap(), Format::FileNameLabels);
     assert_eq!(serde_json::to_string(&Format::KaggleCsv).unwrap(), "\"kaggle_csv\"");
     assert_eq!(serde_json::to_string(&Subset::Test).unwrap(), "\"test\"");

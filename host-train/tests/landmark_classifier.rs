@@ -77,9 +77,10 @@ fn leave_one_source_out_reports_each_person_and_exports_a_model_tract_runs() {
         hold_out: None,
         compare: vec![],
         cache_dir: None,
+        train_config: None,
         no_depth: false,
-        epochs: 8,
-        seed: 1,
+        epochs: Some(8),
+        seed: Some(1),
         limit_per_class: Some(3),
     };
     let outcome = run(&args, tch::Device::Cpu).unwrap();

@@ -55,23 +55,39 @@ pub struct LandmarksArgs {
     /// (written to `OUT/compare.md`): the other rows of the table.
     #[arg(long)]
     pub compare: Vec<PathBuf>,
+    /// Training settings as TOML (any field of `LandmarkTrainConfig`; the rest default).
+    /// `--epochs`, `--seed` and `--no-depth` apply on top.
+    #[arg(long)]
+    pub train_config: Option<PathBuf>,
     /// The 2-D variant: never read depth.
     #[arg(long)]
     pub no_depth: bool,
-    /// Training epochs.
-    #[arg(long, default_value_t = LandmarkTrainConfig::default().epochs)]
-    pub epochs: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// Training epochs (default: the config's, 60).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Seed (default: the config's, 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// At most this many pictures or rows per class and source (quick runs).
     #[arg(long)]
     pub limit_per_class: Option<usize>,
 }
 
 impl LandmarksArgs {
-    fn config(&self) -> LandmarkTrainConfig {
-        LandmarkTrainConfig { epochs: self.epochs, seed: self.seed, depth: !self.no_depth, ..LandmarkTrainConfig::default() }
+    fn config(&self) -> Result<LandmarkTrainConfig> {
+        let base = match &self.train_config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("{}: not a landmark training config", p.display()))?
+            }
+            None => LandmarkTrainConfig::default(),
+        };
+        Ok(LandmarkTrainConfig {
+            epochs: self.epochs.unwrap_or(base.epochs),
+            seed: self.seed.unwrap_or(base.seed),
+            depth: base.depth && !self.no_depth,
+            ..base
+        })
     }
 }
 
@@ -104,7 +120,7 @@ pub fn run(args: &LandmarksArgs, device: Device) -> Result<LandmarksOutcome> {
     for s in &corpus.sources {
         tracing::info!(source = %s.name, samples = s.samples, hands = s.hands, "source");
     }
-    let cfg = args.config();
+    let cfg = args.config()?;
     let summary = match args.split {
         LandmarkSplit::LeaveOneSourceOut => {
             let s = loso::leave_one_source_out(&corpus, &cfg, device, Some(&args.out))?;
@@ -149,7 +165,11 @@ pub fn run(args: &LandmarksArgs, device: Device) -> Result<LandmarksOutcome> {
         tracing::info!(train = all.len(), held_out = corpus.samples.len() - all.len(), "training the model to export");
         let model = train(&corpus, &all, &cfg, device)?;
         let params = crate::model::parameter_count(&model.vs);
-        let card = card(&corpus, &cfg, summary.as_ref(), &opts, out, params)?;
+        let trained = all.iter().filter(|&&i| corpus.samples[i].points.is_some()).count() as u64;
+        let held = (corpus.samples.len() - all.len()) as u64;
+        let mut card = card(&corpus, &cfg, summary.as_ref(), &opts, out, params)?;
+        card.dataset.split.train = trained;
+        card.dataset.split.test = held;
         let rows = gate_rows(&corpus, &cfg);
         // Float only: the file is about 100 kB and tract runs it in microseconds, so int8
         // would save nothing that matters.
@@ -196,7 +216,6 @@ fn card(corpus: &Corpus, cfg: &LandmarkTrainConfig, loso: Option<&loso::Summary>
     ]
     .into();
     let sources: Vec<String> = corpus.sources.iter().map(|s| format!("{} ({} samples, {} hands)", s.name, s.samples, s.hands)).collect();
-    let hands = corpus.samples.iter().filter(|s| s.points.is_some()).count() as u64;
     let name = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "asl-landmarks".into());
     Ok(ModelCard {
         schema: shared::card::SCHEMA.into(),
@@ -211,7 +230,8 @@ fn card(corpus: &Corpus, cfg: &LandmarkTrainConfig, loso: Option<&loso::Summary>
         dataset: DatasetInfo {
             name: sources.join("; "),
             path: Some(opts.data.display().to_string()),
-            split: SplitInfo { kind: SplitKind::LeaveOneSourceOut, seed: Some(cfg.seed), train: hands, val: 0, test: 0 },
+            // Set by the caller: hands trained on, and frames held out for demos and tests.
+            split: SplitInfo { kind: SplitKind::LeaveOneSourceOut, seed: Some(cfg.seed), train: 0, val: 0, test: 0 },
         },
         metrics,
         quantization: Quantization::Float32,

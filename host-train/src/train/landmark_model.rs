@@ -23,7 +23,7 @@ use crate::model::{Layers, landmark_mlp};
 
 /// How the landmark classifier is trained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct LandmarkTrainConfig {
     /// Passes over the training samples.
     pub epochs: usize,
