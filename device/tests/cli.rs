@@ -200,8 +200,13 @@ fn readme_collect_rehearsal_runs() {
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert!(String::from_utf8_lossy(&run.stdout).starts_with("Done: 6 samples"), "{}", String::from_utf8_lossy(&run.stdout));
+    // The default model reads landmarks, so the hand follower runs and each picture gets
+    // its landmarks beside it.
     for letter in ["A", "B"] {
-        assert_eq!(std::fs::read_dir(out.join(letter)).unwrap().count(), 3, "{letter}");
+        let names: Vec<String> =
+            std::fs::read_dir(out.join(letter)).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names.iter().filter(|n| n.ends_with(".png")).count(), 3, "{letter}: {names:?}");
+        assert_eq!(names.iter().filter(|n| n.ends_with(".json")).count(), 3, "{letter}: {names:?}");
     }
     assert!(out.join("manifest.json").is_file());
     let bad = bin().args(["collect", "--signer", "ana", "--letters", "AB", "--frames"]).arg(&frames).args(["--model", "/nowhere.onnx"]).output().unwrap();
