@@ -14,7 +14,7 @@ use device::region::{GuideBox, Region};
 use device::source::replay::Replay;
 use shared::ClassKind;
 use shared::card::InputSource;
-use shared::hands::{HandTracker, Point, TrackerConfig};
+use shared::hands::Point;
 
 #[test]
 fn held_out_letters_are_read_from_their_landmarks() {
@@ -32,21 +32,7 @@ fn held_out_letters_are_read_from_their_landmarks() {
         assert_eq!(p.confidence, 1.0);
     }
 
-    let heldout = demo::heldout_list(&path).unwrap().expect("the default ships its held-out list");
-    let mut tracker = HandTracker::load(&common::mediapipe(), TrackerConfig::default()).unwrap();
-    let (mut seen, mut right) = (0, 0);
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ".chars() {
-        let mut files: Vec<&String> = heldout.iter().filter(|f| f.starts_with(&format!("{letter}/"))).collect();
-        files.sort();
-        for f in files.into_iter().take(2) {
-            let img = image::open(common::shared_dir().join("data/asl-alphabet").join(f)).unwrap().to_rgb8();
-            let hand = tracker.find(&img).unwrap();
-            engine.preprocess_landmarks(hand.as_ref().map(|h| &h.landmarks.points)).unwrap();
-            let p = engine.infer(true).unwrap();
-            seen += 1;
-            right += usize::from(classes.get(p.top).unwrap().label == letter.to_string());
-        }
-    }
+    let (right, seen) = common::held_out_letters_by_landmarks(&mut engine, &path, 2, true);
     assert!(right * 100 >= seen * 85, "{right} of {seen} held-out letters right");
 }
 

@@ -3,7 +3,9 @@
 //! kiosk runs it with the hand follower on real held-out frames, and a setup that cannot
 //! feed it landmarks is refused with a message that says what to configure.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use device::config::RecoveryConfig;
 use device::decode::{Decoder, DecoderConfig};
@@ -14,19 +16,7 @@ use device::kiosk::Kiosk;
 use device::region::{GuideBox, Region};
 use device::source::replay::Replay;
 use shared::ClassKind;
-use shared::hands::{HandTracker, TrackerConfig};
-
-fn model(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
-}
-
-fn shared_dir() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("../shared is needed for the device tests")
-}
-
-fn mediapipe() -> PathBuf {
-    shared_dir().join("models/mediapipe")
-}
+use common::{mediapipe, model, shared_dir};
 
 #[test]
 fn held_out_letters_are_read_from_their_landmark_masks() {
@@ -41,21 +31,7 @@ fn held_out_letters_are_read_from_their_landmark_masks() {
     assert_eq!(classes.get(p.top).unwrap().kind, ClassKind::Nothing, "{p:?}");
 
     // Two held-out pictures of every letter, through the landmark stage.
-    let heldout = demo::heldout_list(&path).unwrap().expect("the mask model ships its held-out list");
-    let mut tracker = HandTracker::load(&mediapipe(), TrackerConfig::default()).unwrap();
-    let (mut seen, mut right) = (0, 0);
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ".chars() {
-        let mut files: Vec<&String> = heldout.iter().filter(|f| f.starts_with(&format!("{letter}/"))).collect();
-        files.sort();
-        for f in files.into_iter().take(2) {
-            let img = image::open(shared_dir().join("data/asl-alphabet").join(f)).unwrap().to_rgb8();
-            let hand = tracker.find(&img).unwrap();
-            engine.preprocess_landmarks(hand.as_ref().map(|h| &h.landmarks.points)).unwrap();
-            let p = engine.infer(false).unwrap();
-            seen += 1;
-            right += usize::from(classes.get(p.top).unwrap().label == letter.to_string());
-        }
-    }
+    let (right, seen) = common::held_out_letters_by_landmarks(&mut engine, &path, 2, false);
     // The model's held-out accuracy is 92%; 52 pictures leave room for a few misses.
     assert!(right * 100 >= seen * 80, "{right} of {seen} letters right");
 }

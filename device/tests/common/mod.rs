@@ -78,3 +78,27 @@ impl Speaker for Said {
 pub fn mediapipe() -> PathBuf {
     shared_dir().join("models/mediapipe")
 }
+
+/// Reads the first `per_letter` held-out asl-alphabet pictures of every letter A..Z
+/// through MediaPipe's landmark stage and `engine` (a landmark model, the file at
+/// `path`); returns (right, seen).
+pub fn held_out_letters_by_landmarks(engine: &mut Engine, path: &Path, per_letter: usize, mirrored: bool) -> (usize, usize) {
+    use shared::hands::{HandTracker, TrackerConfig};
+    let heldout = demo::heldout_list(path).unwrap().expect("the model ships its held-out list");
+    let mut tracker = HandTracker::load(&mediapipe(), TrackerConfig::default()).unwrap();
+    let classes = engine.card().classes.clone();
+    let (mut seen, mut right) = (0, 0);
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ".chars() {
+        let mut files: Vec<&String> = heldout.iter().filter(|f| f.starts_with(&format!("{letter}/"))).collect();
+        files.sort();
+        for f in files.into_iter().take(per_letter) {
+            let img = image::open(shared_dir().join("data/asl-alphabet").join(f)).unwrap().to_rgb8();
+            let hand = tracker.find(&img).unwrap();
+            engine.preprocess_landmarks(hand.as_ref().map(|h| &h.landmarks.points)).unwrap();
+            let p = engine.infer(mirrored).unwrap();
+            seen += 1;
+            right += usize::from(classes.get(p.top).unwrap().label == letter.to_string());
+        }
+    }
+    (right, seen)
+}
