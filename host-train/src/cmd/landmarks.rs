@@ -144,7 +144,7 @@ pub fn run(args: &LandmarksArgs, device: Device) -> Result<LandmarksOutcome> {
     }
     let mut exported = Vec::new();
     if let Some(out) = &args.export {
-        let held: std::collections::HashSet<String> = match &args.hold_out {
+        let held_files: std::collections::HashSet<String> = match &args.hold_out {
             Some(p) => std::fs::read_to_string(p)
                 .with_context(|| format!("reading {}", p.display()))?
                 .lines()
@@ -159,17 +159,21 @@ pub fn run(args: &LandmarksArgs, device: Device) -> Result<LandmarksOutcome> {
             let s = &corpus.samples[i];
             let mut parts = s.id.rsplitn(3, '/');
             let (file, class) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
-            Some(s.source) == alphabet && held.contains(&format!("{class}/{file}"))
+            Some(s.source) == alphabet && held_files.contains(&format!("{class}/{file}"))
         };
         let all: Vec<usize> = (0..corpus.samples.len()).filter(|&i| !is_held(i)).collect();
         tracing::info!(train = all.len(), held_out = corpus.samples.len() - all.len(), "training the model to export");
         let model = train(&corpus, &all, &cfg, device)?;
         let params = crate::model::parameter_count(&model.vs);
         let trained = all.iter().filter(|&&i| corpus.samples[i].points.is_some()).count() as u64;
-        let held = (corpus.samples.len() - all.len()) as u64;
-        let mut card = card(&corpus, &cfg, summary.as_ref(), &opts, out, params)?;
-        card.dataset.split.train = trained;
-        card.dataset.split.test = held;
+        let split = SplitInfo {
+            kind: SplitKind::LeaveOneSourceOut,
+            seed: Some(cfg.seed),
+            train: trained,
+            val: 0,
+            test: (corpus.samples.len() - all.len()) as u64,
+        };
+        let card = card(&corpus, &cfg, summary.as_ref(), &opts, out, params, split)?;
         let rows = gate_rows(&corpus, &cfg);
         // Float only: the file is about 100 kB and tract runs it in microseconds, so int8
         // would save nothing that matters.
@@ -198,8 +202,16 @@ fn gate_rows(corpus: &Corpus, cfg: &LandmarkTrainConfig) -> Vec<[f32; LEN]> {
 }
 
 /// The model card: landmark input, the corpus's sources, the leave-one-source-out
-/// numbers as metrics.
-fn card(corpus: &Corpus, cfg: &LandmarkTrainConfig, loso: Option<&loso::Summary>, opts: &CorpusOptions, out: &std::path::Path, params: u64) -> Result<ModelCard> {
+/// numbers as metrics; `split` counts the hands trained on and the frames held out.
+fn card(
+    corpus: &Corpus,
+    cfg: &LandmarkTrainConfig,
+    loso: Option<&loso::Summary>,
+    opts: &CorpusOptions,
+    out: &std::path::Path,
+    params: u64,
+    split: SplitInfo,
+) -> Result<ModelCard> {
     let mut metrics = BTreeMap::new();
     if let Some(s) = loso {
         metrics.insert("loso_mean_accuracy".to_string(), s.mean_accuracy);
@@ -230,8 +242,7 @@ fn card(corpus: &Corpus, cfg: &LandmarkTrainConfig, loso: Option<&loso::Summary>
         dataset: DatasetInfo {
             name: sources.join("; "),
             path: Some(opts.data.display().to_string()),
-            // Set by the caller: hands trained on, and frames held out for demos and tests.
-            split: SplitInfo { kind: SplitKind::LeaveOneSourceOut, seed: Some(cfg.seed), train: 0, val: 0, test: 0 },
+            split,
         },
         metrics,
         quantization: Quantization::Float32,

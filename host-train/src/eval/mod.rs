@@ -11,3 +11,9 @@ pub mod shipped;
 pub use metrics::{Averages, ClassMetrics, ConfusedPair, EpochRecord, EvalError, Report, TOP_CONFUSIONS, compute};
 pub use plots::{confusion_png, curves_png};
 pub use report::write_reports;
+
+/// Index of the largest value (the first of equals; 0 for an empty slice): the class a
+/// row of logits or probabilities picks.
+pub fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().fold(0, |best, (k, x)| if *x > v[best] { k } else { best })
+}

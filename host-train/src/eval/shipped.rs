@@ -38,8 +38,7 @@ pub fn score(corpus: &Corpus, model: &Path, data: &Path, limit_per_class: Option
     let mut pre = Preprocessor::new(tract.card.preprocess.clone())?;
     let classes = &tract.card.classes;
     let label_of = |probs: &[f32]| -> String {
-        let top = probs.iter().enumerate().fold(0, |b, (i, x)| if *x > probs[b] { i } else { b });
-        classes.get(top).map(|c| c.label.clone()).unwrap_or_default()
+        classes.get(super::argmax(probs)).map(|c| c.label.clone()).unwrap_or_default()
     };
     let mut scores = Vec::new();
     for (src, info) in corpus.sources.iter().enumerate() {

@@ -52,34 +52,26 @@ pub fn export(model: &LandmarkModel, card: &ModelCard, rows: &[[f32; LEN]], out:
     };
     let bytes = card.embed(&proto.encode_to_vec(), out)?;
     let tract = shared::tract_model::TractModel::from_bytes(&bytes, out)?;
-    let (mut agree, mut max_diff, mut lo, mut hi) = (0usize, 0f64, f64::MAX, f64::MIN);
-    let top = |v: &[f32]| v.iter().enumerate().fold(0, |b, (i, x)| if *x > v[b] { i } else { b });
+    let mut tally = super::Tally::new();
     for r in rows {
-        let a = model.logits(r)?;
-        let b = tract.run(r)?;
-        for (x, y) in a.iter().zip(&b) {
-            max_diff = max_diff.max((x - y).abs() as f64);
-            lo = lo.min(*x as f64);
-            hi = hi.max(*x as f64);
-        }
-        agree += usize::from(top(&a) == top(&b));
+        tally.add(&model.logits(r)?, &tract.run(r)?)?;
     }
-    let range = (hi - lo).max(1e-12);
-    let top1 = agree as f64 / rows.len() as f64;
-    let passed = match form {
-        WeightForm::Float => agree == rows.len() && max_diff <= 1e-3 * range,
-        _ => top1 >= 0.99,
-    };
-    if !passed {
+    if !tally.agrees(form) {
         bail!(
-            "parity gate failed for {}: top-1 agreement {:.2}%, max |logit diff| {max_diff:.3e} (range {range:.3}); nothing written",
+            "parity gate failed for {}: top-1 agreement {:.2}%, max |logit diff| {:.3e} (range {:.3}); nothing written",
             out.display(),
-            100.0 * top1
+            100.0 * tally.top1(),
+            tally.max_diff,
+            tally.range()
         );
     }
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    shared::atomic::write(out, &bytes).map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
-    Ok(LandmarkExport { path: out.to_path_buf(), bytes: bytes.len(), rows: rows.len(), top1_agreement: top1, max_abs_diff: max_diff, logit_range: range })
+    super::write_model(out, &bytes)?;
+    Ok(LandmarkExport {
+        path: out.to_path_buf(),
+        bytes: bytes.len(),
+        rows: rows.len(),
+        top1_agreement: tally.top1(),
+        max_abs_diff: tally.max_diff,
+        logit_range: tally.range(),
+    })
 }

@@ -160,10 +160,7 @@ pub fn export(opts: &ExportOptions) -> Result<ExportSummary> {
             parity.accuracy_torch * 100.0
         );
     }
-    if let Some(dir) = opts.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    shared::atomic::write(&opts.out, &bytes).with_context(|| format!("writing {}", opts.out.display()))?;
+    write_model(&opts.out, &bytes)?;
     Ok(ExportSummary {
         path: opts.out.clone(),
         bytes: bytes.len(),
@@ -197,8 +194,8 @@ fn gate(
     let engine = shared::tract_model::TractModel::from_bytes(bytes, out)?;
     let shape = engine.input_shape();
     let mut pre = Preprocessor::new(engine.card.preprocess.clone())?;
-    let (mut agree, mut right_torch, mut right_tract) = (0usize, 0usize, 0usize);
-    let (mut max_diff, mut lo, mut hi) = (0f64, f64::MAX, f64::MIN);
+    let mut tally = Tally::new();
+    let (mut right_torch, mut right_tract) = (0usize, 0usize);
     for &i in images {
         let sample = &ds.samples[i];
         let x = pre.image(&sample.image)?;
@@ -206,43 +203,86 @@ fn gate(
             let t = Tensor::from_slice(&x).view([1, shape[1] as i64, shape[2] as i64, shape[3] as i64]);
             Vec::<f32>::try_from(model.net.forward_t(&t, false).flatten(0, -1))
         })?;
-        let tract = engine.run(&x)?;
-        if tract.len() != torch.len() {
-            bail!("tract returns {} values, libtorch {}", tract.len(), torch.len());
-        }
-        for (a, b) in torch.iter().zip(&tract) {
-            max_diff = max_diff.max((a - b).abs() as f64);
-            lo = lo.min(*a as f64);
-            hi = hi.max(*a as f64);
-        }
-        let top = |v: &[f32]| -> usize {
-            if v.len() == 1 {
-                (v[0] > 0.0) as usize
-            } else {
-                v.iter().enumerate().fold(0, |best, (k, x)| if *x > v[best] { k } else { best })
-            }
-        };
-        let (pt, pr) = (top(&torch), top(&tract));
-        agree += (pt == pr) as usize;
+        let (pt, pr) = tally.add(&torch, &engine.run(&x)?)?;
         right_torch += (pt == sample.label as usize) as usize;
         right_tract += (pr == sample.label as usize) as usize;
     }
     let n = images.len() as f64;
-    let range = (hi - lo).max(1e-12);
-    let (top1, acc_torch, acc_tract) = (agree as f64 / n, right_torch as f64 / n, right_tract as f64 / n);
-    let passed = match form {
-        WeightForm::Float => agree == images.len() && max_diff <= 1e-3 * range,
-        WeightForm::Int8WeightOnly | WeightForm::Int8Static(_) => top1 >= 0.99 && acc_tract >= acc_torch - 0.01,
-    };
+    let (acc_torch, acc_tract) = (right_torch as f64 / n, right_tract as f64 / n);
+    let passed = tally.agrees(form) && (form == WeightForm::Float || acc_tract >= acc_torch - 0.01);
     Ok(Parity {
         images: images.len(),
-        top1_agreement: top1,
-        max_abs_diff: max_diff,
-        logit_range: range,
+        top1_agreement: tally.top1(),
+        max_abs_diff: tally.max_diff,
+        logit_range: tally.range(),
         accuracy_torch: acc_torch,
         accuracy_tract: acc_tract,
         passed,
     })
+}
+
+/// libtorch's and tract's raw outputs for the same inputs, compared: what every parity
+/// gate (picture and landmark models) judges.
+struct Tally {
+    inputs: usize,
+    agree: usize,
+    max_diff: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Self { inputs: 0, agree: 0, max_diff: 0.0, lo: f64::MAX, hi: f64::MIN }
+    }
+
+    /// Adds one input's outputs; returns the class each engine picks (libtorch, tract).
+    fn add(&mut self, torch: &[f32], tract: &[f32]) -> Result<(usize, usize)> {
+        if tract.len() != torch.len() {
+            bail!("tract returns {} values, libtorch {}", tract.len(), torch.len());
+        }
+        for (a, b) in torch.iter().zip(tract) {
+            self.max_diff = self.max_diff.max((a - b).abs() as f64);
+            self.lo = self.lo.min(*a as f64);
+            self.hi = self.hi.max(*a as f64);
+        }
+        let (pt, pr) = (top_class(torch), top_class(tract));
+        self.inputs += 1;
+        self.agree += (pt == pr) as usize;
+        Ok((pt, pr))
+    }
+
+    /// Share of inputs whose class agrees.
+    fn top1(&self) -> f64 {
+        self.agree as f64 / self.inputs.max(1) as f64
+    }
+
+    /// Range of libtorch's outputs (max - min).
+    fn range(&self) -> f64 {
+        (self.hi - self.lo).max(1e-12)
+    }
+
+    /// Float: every class agrees and every output is within 1e-3 of the range; int8: at
+    /// least 99% of classes agree.
+    fn agrees(&self, form: WeightForm) -> bool {
+        match form {
+            WeightForm::Float => self.agree == self.inputs && self.max_diff <= 1e-3 * self.range(),
+            WeightForm::Int8WeightOnly | WeightForm::Int8Static(_) => self.top1() >= 0.99,
+        }
+    }
+}
+
+/// The class a raw output picks: a binary logit's sign, else the largest value.
+fn top_class(v: &[f32]) -> usize {
+    if v.len() == 1 { (v[0] > 0.0) as usize } else { crate::eval::argmax(v) }
+}
+
+/// Writes a gated file atomically, creating its folder.
+fn write_model(out: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    shared::atomic::write(out, bytes).with_context(|| format!("writing {}", out.display()))
 }
 
 /// The default output path for a run: `models/<card name>.onnx` (with `-int8`).

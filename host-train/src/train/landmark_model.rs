@@ -141,15 +141,11 @@ impl LandmarkModel {
         Ok(feats
             .iter()
             .map(|f| match f {
-                Some(_) => argmax(&probs.next().expect("one row per found hand")),
+                Some(_) => crate::eval::argmax(&probs.next().expect("one row per found hand")),
                 None => nothing,
             })
             .collect())
     }
-}
-
-fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
 }
 
 /// The hand rolled about its wrist by `deg` degrees.
