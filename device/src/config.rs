@@ -129,6 +129,11 @@ impl KioskConfig {
                 *m = dir.join(&*m);
             }
         }
+        if let Some(l) = &mut cfg.decoder.lexicon
+            && l.is_relative()
+        {
+            *l = dir.join(&*l);
+        }
         if let Some(h) = &mut cfg.region.hands
             && h.models.is_relative()
         {
@@ -160,6 +165,9 @@ impl KioskConfig {
         let d = &self.decoder;
         if !(d.threshold.is_finite() && (0.0..=1.0).contains(&d.threshold)) {
             bail!("decoder.threshold {} is not in 0..1", d.threshold);
+        }
+        if !(d.propose_at.is_finite() && (0.0..=1.0).contains(&d.propose_at)) {
+            bail!("decoder.propose_at {} is not in 0..1", d.propose_at);
         }
         if d.window == 0 || d.max_chars == 0 {
             bail!("decoder.window and decoder.max_chars must be at least 1");

@@ -15,7 +15,7 @@ use shared::{ClassKind, PixelFormat};
 use crate::collect::Collector;
 use crate::config::RecoveryConfig;
 use crate::controls::Action;
-use crate::decode::{Decoder, Edit};
+use crate::decode::{Decoder, Edit, Speller, WordDecoder};
 use crate::display::{FrameBuffer, Panel};
 use crate::engine::Engine;
 use crate::model_switch::{Loaded, ModelSwitcher};
@@ -74,8 +74,10 @@ pub struct Kiosk<S, R, P> {
     pub region: R,
     /// The model.
     pub engine: Engine,
-    /// Letters and words.
+    /// Letters.
     pub decoder: Decoder,
+    /// Movements (J, Z, double letters) and the lexicon's word proposals.
+    pub speller: Speller,
     /// Screens out.
     pub panel: P,
     /// Lost-camera backoff.
@@ -115,6 +117,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             source,
             region,
             engine,
+            speller: Speller::new(None, decoder.config().propose_at),
             decoder,
             panel,
             recovery,
@@ -245,17 +248,9 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let t_infer = t.elapsed();
 
             let t = Instant::now();
-            let step = self.decoder.push(&prediction.probs, captured.timestamp);
+            let step = self.speller.push(&mut self.decoder, &prediction.probs, captured.timestamp, self.region.landmarks());
             if let Some(edit) = &step.edit {
-                tracing::info!(?edit, text = %self.decoder.text(), "committed");
-                if summary.edits.len() == 2 * EDITS_KEPT {
-                    summary.edits.drain(..EDITS_KEPT);
-                }
-                summary.edits.push(edit.clone());
-                summary.committed += 1;
-                if let Some(word) = speech::completed_word(self.decoder.text(), edit) {
-                    self.speaker.say(&word);
-                }
+                self.committed(&mut summary, edit);
             }
             let t_decode = t.elapsed();
 
@@ -268,6 +263,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let rgb = if packed_rgb { &captured.data[..frame.stride * frame.height as usize] } else { &self.preview[..] };
             let class = step.current.and_then(|c| self.engine.card().classes.get(c)).filter(|c| c.kind != ClassKind::Nothing);
             let letter = class.map(|c| c.arabic.as_deref().unwrap_or(&c.display));
+            let status = self.status_line();
             let view = View {
                 preview: Some(Preview { rgb, width: frame.width, height: frame.height }),
                 guide: roi,
@@ -277,7 +273,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 confidence: if step.current.is_some() { prediction.confidence } else { 0.0 },
                 text: self.decoder.text(),
                 fps: self.fps,
-                status: self.collector.as_ref().map(Collector::prompt).or(self.notice.as_ref().map(|(n, _)| n.as_str())),
+                status: status.as_deref(),
             };
             ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
             let t_draw = t.elapsed();
@@ -305,13 +301,76 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         Ok(summary)
     }
 
+    /// Logs, keeps and speaks a committed edit.
+    fn committed(&mut self, summary: &mut RunSummary, edit: &Edit) {
+        tracing::info!(?edit, text = %self.decoder.text(), "committed");
+        if summary.edits.len() == 2 * EDITS_KEPT {
+            summary.edits.drain(..EDITS_KEPT);
+        }
+        summary.edits.push(edit.clone());
+        summary.committed += 1;
+        if let Some(word) = speech::completed_word(self.decoder.text(), edit) {
+            self.speaker.say(&word);
+        }
+    }
+
+    /// The status line: collection prompt, notice, or the proposed word.
+    fn status_line(&self) -> Option<String> {
+        self.collector
+            .as_ref()
+            .map(|c| c.prompt().to_string())
+            .or(self.notice.as_ref().map(|(n, _)| n.clone()))
+            .or(self.speller.shown().map(|p| format!("{}? space: yes, del: no", p.word)))
+    }
+
+    /// Proposes words from now on, with the config's lexicon and `model`'s confusions
+    /// (`model` is the file the engine was loaded from).
+    pub fn use_lexicon(&mut self, model: &std::path::Path) {
+        let classes = self.engine.card().classes.clone();
+        let words = self.words_for(model, &classes);
+        if let Some(w) = &words {
+            tracing::info!(words = w.lexicon().len(), "lexicon loaded");
+        }
+        self.speller = Speller::new(words, self.decoder.config().propose_at);
+    }
+
+    /// The lexicon decoder for `model` (its classes and confusions), when the config
+    /// names a lexicon; errors are logged and the kiosk spells letters only.
+    pub fn words_for(&self, model: &std::path::Path, classes: &shared::ClassTable) -> Option<WordDecoder> {
+        let dir = self.decoder.config().lexicon.as_ref()?;
+        WordDecoder::for_model(dir, model, classes).unwrap_or_else(|e| {
+            tracing::error!("no word proposals: {e:#}");
+            None
+        })
+    }
+
     /// Does what a button asks: clear the text, delete its last character, speak it, or
     /// start loading the next model.
     pub fn apply(&mut self, action: Action) {
         tracing::info!(?action, "button");
         match action {
-            Action::Clear => self.decoder.clear(),
-            Action::Backspace => self.decoder.backspace(),
+            Action::Clear => {
+                self.decoder.clear();
+                self.speller.clear();
+            }
+            Action::Backspace => {
+                // Dismisses a proposed word, or deletes a character.
+                self.decoder.backspace();
+                self.speller.refresh(&mut self.decoder);
+            }
+            Action::Accept => {
+                let edit = self.speller.accept(&mut self.decoder).or_else(|| self.decoder.end_word());
+                if let Some(word) = edit.as_ref().and_then(|e| speech::completed_word(self.decoder.text(), e)) {
+                    self.speaker.say(&word);
+                }
+            }
+            Action::Slower | Action::Faster => {
+                let c = self.decoder.config();
+                let hold = if action == Action::Slower { c.hold_ms + 100 } else { c.hold_ms.saturating_sub(100) }.clamp(100, 3000);
+                let gap = c.min_gap_ms * hold / c.hold_ms.max(1);
+                self.decoder.set_pace(hold, gap, c.threshold);
+                self.notice = Some((format!("Pace: hold {hold} ms"), Instant::now()));
+            }
             Action::Speak => {
                 let text = self.decoder.text().trim();
                 if !text.is_empty() {
@@ -347,6 +406,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         tracing::info!(model = %loaded.path.display(), name = %engine.card().name, "model switched");
         self.notice = Some((format!("Model: {}", engine.card().name), Instant::now()));
         self.decoder.set_classes(engine.card().classes.clone());
+        self.speller.set_words(self.words_for(&loaded.path, &engine.card().classes));
         self.speaker.use_classes(&engine.card().classes);
         drop(std::mem::replace(&mut self.engine, engine));
         release_freed_memory();

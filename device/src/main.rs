@@ -82,6 +82,10 @@ enum Command {
     Collect(CollectArgs),
     /// Time every stage of the kiosk loop on replayed frames.
     Bench(BenchArgs),
+    /// Spell common words and names from frames of people the model never saw (its
+    /// leave-one-source-out outputs): the plain and the lexicon decoder side by side, at
+    /// several paces.
+    SpellBench(device::spell_bench::SpellBenchArgs),
     /// Time every node of a model's tract plan on a real input: per operator kind and
     /// the most expensive nodes.
     Profile(ProfileArgs),
@@ -98,6 +102,9 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct DemoArgs {
+    /// Spell letters only: no word proposals from the lexicon.
+    #[arg(long)]
+    letters_only: bool,
     /// The word to spell.
     #[arg(long, default_value = "HELLO")]
     word: String,
@@ -304,6 +311,7 @@ fn main() -> Result<()> {
         Command::Hands { models, json, paths } => hands(models, json, &paths),
         Command::Collect(a) => collect_cmd(a),
         Command::Bench(a) => bench_cmd(a),
+        Command::SpellBench(a) => device::spell_bench::cli(&a),
         Command::Profile(a) => profile_cmd(a),
         Command::Soak(a) => soak_cmd(a),
         Command::Card { model } => {
@@ -364,6 +372,7 @@ fn run(config: &Path) -> Result<()> {
     kiosk.speaker = speaker;
     kiosk.controls = cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?;
     kiosk.models = (cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config));
+    kiosk.use_lexicon(&cfg.model);
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
     Ok(())
@@ -430,7 +439,8 @@ fn demo_cmd(a: DemoArgs) -> Result<()> {
     let model = model_or_default(a.model);
     let engine = Engine::load(&model)?;
     let classes = engine.card().classes.clone();
-    let decoder = Decoder::new(DecoderConfig::default(), classes.clone());
+    let lexicon = if a.letters_only { None } else { device::decode::lexicon::default_dir() };
+    let decoder = Decoder::new(DecoderConfig { lexicon, ..DecoderConfig::default() }, classes.clone());
     let panel = PngPanel::new(&a.out, a.size.0, a.size.1)?;
     let source: Box<dyn FrameSource> = if let Some(dev) = &a.camera {
         Box::new(Camera::open(CameraConfig { device: dev.clone(), ..CameraConfig::default() })?)
@@ -447,7 +457,11 @@ fn demo_cmd(a: DemoArgs) -> Result<()> {
     let region = Region::for_model(&GuideBox::default(), engine.wants_landmarks(), default_mediapipe())?;
     let mut kiosk = Kiosk::new(source, region, engine, decoder, panel, RecoveryConfig::default());
     kiosk.stop = stop_flag()?;
+    kiosk.use_lexicon(&model);
     let summary = kiosk.run()?;
+    if let Some(p) = kiosk.speller.proposal().filter(|p| p.worth_showing(kiosk.decoder.config().propose_at)) {
+        println!("proposed: {} ({:.0}%)", p.word, 100.0 * p.posterior);
+    }
     println!("spelled: {}", summary.text);
     eprintln!("{} frames, {} screens in {}", summary.frames, summary.frames, a.out.display());
     Ok(())

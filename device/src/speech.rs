@@ -61,6 +61,7 @@ pub fn voice_for(classes: &ClassTable) -> &'static str {
 pub fn completed_word(text: &str, edit: &Edit) -> Option<String> {
     match edit {
         Edit::Appended(s) if s == " " => text.split_whitespace().last().map(str::to_string),
+        Edit::Accepted { word, .. } => Some(word.clone()),
         _ => None,
     }
 }

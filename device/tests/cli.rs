@@ -297,6 +297,9 @@ fn example_config_loads_and_points_at_the_shipped_model() {
     for m in cfg.model_choices() {
         assert!(m.is_file(), "the mode button's model {} is shipped", m.display());
     }
+    let lexicon = cfg.decoder.lexicon.as_ref().expect("word proposals on");
+    assert!(lexicon.join("words.tsv").is_file() && lexicon.join("names.tsv").is_file(), "{}", lexicon.display());
+    assert!(shared::loso::LosoOutputs::path_for(&cfg.model).is_file(), "the default model's confusions ship beside it");
 }
 
 #[test]
@@ -310,6 +313,10 @@ fn packaged_config_loads_and_names_only_packaged_models() {
         assert!(m.starts_with("/usr/share/signspell/models"), "{}", m.display());
         assert!(manifest.contains(&format!("\"../models/{name}\"")), "{name} is not in the .deb's assets");
         assert!(root().join("models").join(name).is_file(), "{name} is not in models/");
+    }
+    assert_eq!(cfg.decoder.lexicon.as_deref(), Some(Path::new("/usr/share/signspell/lexicon")));
+    for asset in ["\"assets/lexicon/words.tsv\"", "\"assets/lexicon/names.tsv\"", "\"../models/asl-landmarks.loso.json\""] {
+        assert!(manifest.contains(asset), "{asset} is not in the .deb's assets");
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`paths`]: where the datasets and pretrained networks beside the checkout are;
 //! - [`features`]: the hand's 21 landmarks as the numbers landmark classifiers read
 //!   (position, size and handedness taken out), on the trainer and the device alike;
+//! - [`loso`]: what a model's leave-one-source-out folds read (`NAME.loso.json`), the
+//!   lexicon decoder's letter confusions and the word benchmark's frames;
 //! - [`onnx`]: the few ONNX facts the card is checked against (input shape, output
 //!   size), read without an inference engine, and lossless metadata editing;
 //! - `tract_model` (feature `tract`): how a model file becomes a runnable tract plan,
@@ -30,6 +32,7 @@ pub mod card;
 pub mod features;
 pub mod classes;
 pub mod image_io;
+pub mod loso;
 pub mod onnx;
 pub mod paths;
 pub mod preprocess;

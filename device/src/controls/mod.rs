@@ -27,6 +27,12 @@ pub enum Action {
     Speak,
     /// Switch to the next model in the config's `model` and `models`.
     Mode,
+    /// Accept the proposed word (or end the word with a space when none is proposed).
+    Accept,
+    /// Longer holds: the signer's pace is slower.
+    Slower,
+    /// Shorter holds: the signer's pace is faster.
+    Faster,
 }
 
 /// `[controls]` in the kiosk config: GPIO line numbers of the buttons (none by default)
@@ -51,6 +57,8 @@ pub struct ControlsConfig {
     pub speak: Option<u32>,
     /// Line of the mode button (next model).
     pub mode: Option<u32>,
+    /// Line of the accept button (take the proposed word).
+    pub accept: Option<u32>,
     /// Keyboards under /dev/input act too (see [`keyboard::action_for_key`]); they may be
     /// plugged in and out while the kiosk runs.
     pub keyboard: bool,
@@ -67,6 +75,7 @@ impl Default for ControlsConfig {
             backspace: None,
             speak: None,
             mode: None,
+            accept: None,
             keyboard: true,
         }
     }
@@ -75,7 +84,7 @@ impl Default for ControlsConfig {
 impl ControlsConfig {
     /// The configured buttons, in a fixed order.
     pub fn lines(&self) -> Vec<(Action, u32)> {
-        [(Action::Clear, self.clear), (Action::Backspace, self.backspace), (Action::Speak, self.speak), (Action::Mode, self.mode)]
+        [(Action::Clear, self.clear), (Action::Backspace, self.backspace), (Action::Speak, self.speak), (Action::Mode, self.mode), (Action::Accept, self.accept)]
             .into_iter()
             .filter_map(|(a, l)| l.map(|l| (a, l)))
             .collect()

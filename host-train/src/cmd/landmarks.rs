@@ -183,6 +183,10 @@ pub fn run(args: &LandmarksArgs, device: Device) -> Result<LandmarksOutcome> {
             let dest = out.with_file_name(format!("{stem}.heldout.txt"));
             shared::atomic::write(&dest, &std::fs::read(p)?).with_context(|| format!("writing {}", dest.display()))?;
         }
+        if let Some(s) = &summary {
+            let dest = shared::loso::LosoOutputs::path_for(out);
+            s.outputs.save(&dest).with_context(|| format!("writing {}", dest.display()))?;
+        }
         for e in &exported {
             tracing::info!(path = %e.path.display(), bytes = e.bytes, top1 = e.top1_agreement, max_diff = e.max_abs_diff, "exported");
         }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
+use shared::loso::{FoldOutputs, FrameOutput, LosoOutputs};
 use tch::Device;
 
 use super::{Report, compute, write_reports};
@@ -45,6 +46,24 @@ pub struct Summary {
     pub folds: Vec<Fold>,
     /// Mean of the folds' accuracies.
     pub mean_accuracy: f64,
+    /// Each fold's confusions and a sample of its outputs (`NAME.loso.json` beside an
+    /// exported model).
+    #[serde(skip)]
+    pub outputs: LosoOutputs,
+}
+
+/// Frames per letter and source kept in [`LosoOutputs`] (evenly spaced over the source).
+pub const FRAMES_PER_LETTER: usize = 30;
+
+/// Up to [`FRAMES_PER_LETTER`] evenly spaced frames of each class.
+fn sample_frames(truth: &[usize], probs: &[Option<Vec<f32>>], classes: usize) -> Vec<FrameOutput> {
+    let mut frames = Vec::new();
+    for c in 0..classes {
+        let of: Vec<usize> = (0..truth.len()).filter(|&i| truth[i] == c).collect();
+        let step = of.len().div_ceil(FRAMES_PER_LETTER).max(1);
+        frames.extend(of.iter().step_by(step).map(|&i| FrameOutput::new(c as u32, probs[i].as_deref())));
+    }
+    frames
 }
 
 impl Summary {
@@ -76,6 +95,7 @@ pub fn leave_one_source_out(corpus: &Corpus, cfg: &LandmarkTrainConfig, device: 
     let nothing = corpus.classes.by_label("nothing").map(|c| c.index as usize).unwrap_or(0);
     let labels: Vec<String> = corpus.classes.labels().into_iter().map(String::from).collect();
     let mut folds = Vec::new();
+    let mut outputs = LosoOutputs { version: shared::loso::VERSION, classes: labels.clone(), folds: Vec::new() };
     for (src, info) in corpus.sources.iter().enumerate() {
         let test: Vec<usize> = (0..corpus.samples.len())
             .filter(|&i| corpus.samples[i].source == src && corpus.is_letter(corpus.samples[i].label))
@@ -87,8 +107,15 @@ pub fn leave_one_source_out(corpus: &Corpus, cfg: &LandmarkTrainConfig, device: 
         let trained_on = train_idx.iter().filter(|&&i| corpus.samples[i].points.is_some()).count();
         let model = train(corpus, &train_idx, cfg, device)?;
         let hands: Vec<_> = test.iter().map(|&i| corpus.samples[i].points).collect();
-        let pred = model.predict(&hands, nothing)?;
+        let probs = model.hand_probabilities(&hands)?;
+        let pred: Vec<usize> = probs.iter().map(|p| p.as_deref().map_or(nothing, crate::eval::argmax)).collect();
         let truth: Vec<usize> = test.iter().map(|&i| corpus.samples[i].label as usize).collect();
+        let mut confusion = vec![vec![0u32; labels.len()]; labels.len()];
+        for (&t, &p) in truth.iter().zip(&pred) {
+            confusion[t][p] += 1;
+        }
+        let frames = sample_frames(&truth, &probs, labels.len());
+        outputs.folds.push(FoldOutputs { source: info.name.clone(), confusion, frames });
         let correct = pred.iter().zip(&truth).filter(|(p, t)| p == t).count();
         let found = hands.iter().filter(|h| h.is_some()).count();
         let correct_found = pred.iter().zip(&truth).zip(&hands).filter(|((p, t), h)| h.is_some() && p == t).count();
@@ -112,11 +139,12 @@ pub fn leave_one_source_out(corpus: &Corpus, cfg: &LandmarkTrainConfig, device: 
         folds.push(fold);
     }
     let mean_accuracy = folds.iter().map(|f| f.accuracy).sum::<f64>() / folds.len().max(1) as f64;
-    let summary = Summary { config: cfg.clone(), folds, mean_accuracy };
+    let summary = Summary { config: cfg.clone(), folds, mean_accuracy, outputs };
     if let Some(dir) = out {
         std::fs::create_dir_all(dir)?;
         shared::atomic::write(&dir.join("loso.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
         shared::atomic::write(&dir.join("loso.md"), summary.to_markdown().as_bytes())?;
+        summary.outputs.save(&dir.join("loso-outputs.json"))?;
     }
     Ok(summary)
 }

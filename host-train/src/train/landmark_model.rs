@@ -131,20 +131,20 @@ impl LandmarkModel {
         Ok(Vec::<f32>::try_from(tch::no_grad(|| self.net.forward_t(&t, false)).to_device(Device::Cpu).flatten(0, -1))?)
     }
 
-    /// The predicted class of each hand; [`None`] hands are `nothing` (`nothing`'s
-    /// index).
-    pub fn predict(&self, hands: &[Option<[Point; POINTS]>], nothing: usize) -> Result<Vec<usize>> {
+    /// Class probabilities of each hand; `None` where no hand was found (or its
+    /// features could not be computed).
+    pub fn hand_probabilities(&self, hands: &[Option<[Point; POINTS]>]) -> Result<Vec<Option<Vec<f32>>>> {
         let feats: Vec<Option<[f32; LEN]>> =
             hands.iter().map(|h| h.as_ref().and_then(|p| features::features(p, self.features).ok())).collect();
         let found: Vec<[f32; LEN]> = feats.iter().flatten().copied().collect();
         let mut probs = self.probabilities(&found)?.into_iter();
-        Ok(feats
-            .iter()
-            .map(|f| match f {
-                Some(_) => crate::eval::argmax(&probs.next().expect("one row per found hand")),
-                None => nothing,
-            })
-            .collect())
+        Ok(feats.iter().map(|f| f.and_then(|_| probs.next())).collect())
+    }
+
+    /// The predicted class of each hand; [`None`] hands are `nothing` (`nothing`'s
+    /// index).
+    pub fn predict(&self, hands: &[Option<[Point; POINTS]>], nothing: usize) -> Result<Vec<usize>> {
+        Ok(self.hand_probabilities(hands)?.iter().map(|p| p.as_deref().map_or(nothing, crate::eval::argmax)).collect())
     }
 }
 

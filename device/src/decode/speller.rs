@@ -1,0 +1,189 @@
+//! One frame through every decoding stage: movements from the hand's track (J, Z,
+//! double letters), the letter decoder, and the lexicon's proposal for the word being
+//! spelled, which signing `space` (or the accept key) takes and `del` dismisses.
+
+use std::time::Duration;
+
+use shared::features::{POINTS, Point};
+
+use super::letters::{Decoder, Edit, Step};
+use super::motion::{self, Movement, MotionReader};
+use super::words::{Proposal, WordDecoder};
+
+/// Movements, letters and words.
+#[derive(Debug, Clone)]
+pub struct Speller {
+    words: Option<WordDecoder>,
+    motion: MotionReader,
+    proposal: Option<Proposal>,
+    /// Posterior a proposal needs to be shown.
+    propose_at: f32,
+}
+
+impl Speller {
+    /// A speller; without `words`, letters only.
+    pub fn new(words: Option<WordDecoder>, propose_at: f32) -> Self {
+        Self { words, motion: MotionReader::new(), proposal: None, propose_at }
+    }
+
+    /// The lexicon decoder, if any.
+    pub fn words(&self) -> Option<&WordDecoder> {
+        self.words.as_ref()
+    }
+
+    /// Replaces the lexicon decoder (another model: its confusions differ).
+    pub fn set_words(&mut self, words: Option<WordDecoder>) {
+        self.words = words;
+        self.proposal = None;
+    }
+
+    /// The word proposed on screen, if one is.
+    pub fn shown(&self) -> Option<&Proposal> {
+        self.proposal.as_ref().filter(|p| p.worth_showing(self.propose_at))
+    }
+
+    /// The last proposal, shown or not.
+    pub fn proposal(&self) -> Option<&Proposal> {
+        self.proposal.as_ref()
+    }
+
+    /// One frame: its probabilities, time and hand (landmark models: the hand the
+    /// features came from). Returns the decoder's step, whose edit is the frame's last.
+    pub fn push(&mut self, decoder: &mut Decoder, probs: &[f32], t: Duration, hand: Option<&[Point; POINTS]>) -> Step {
+        let movement = self.motion.push(t, hand);
+        let mut step = decoder.push(probs, t);
+        match movement {
+            Some(Movement::Again) => decoder.release(t),
+            Some(m) => {
+                let class = m.letter().and_then(|l| decoder.classes().by_label(l)).map(|c| c.index as usize);
+                if let Some(edit) = class.and_then(|c| decoder.movement_letter(c, t, motion::WINDOW)) {
+                    tracing::info!(?edit, "movement letter");
+                    step.edit = Some(edit);
+                }
+            }
+            None => {}
+        }
+        if let Some(edit) = step.edit.take() {
+            step.edit = Some(self.after(decoder, edit));
+        }
+        step
+    }
+
+    /// Accepts the shown proposal now (the accept key): the word and a space.
+    pub fn accept(&mut self, decoder: &mut Decoder) -> Option<Edit> {
+        let word = self.shown()?.word.clone();
+        self.proposal = None;
+        Some(decoder.accept_word(&word))
+    }
+
+    /// After the backspace button: a dismissed proposal is dropped, a deleted letter
+    /// renews it.
+    pub fn refresh(&mut self, decoder: &mut Decoder) {
+        if self.shown().is_some() && !decoder.proposing() {
+            self.proposal = None;
+            return;
+        }
+        self.propose(decoder);
+    }
+
+    /// Forgets the proposal (the text was cleared).
+    pub fn clear(&mut self) {
+        self.proposal = None;
+        self.motion.clear();
+    }
+
+    /// Follows an edit: a space takes the shown proposal, letters renew it.
+    fn after(&mut self, decoder: &mut Decoder, edit: Edit) -> Edit {
+        let edit = match edit {
+            Edit::Appended(s) if s == " " => match self.shown().map(|p| p.word.clone()) {
+                Some(word) => decoder.accept_word(&word),
+                None => Edit::Appended(s),
+            },
+            Edit::Rejected => {
+                // Dismissed: the letters stay as signed and no proposal is shown until
+                // the next letter.
+                self.proposal = None;
+                decoder.set_proposing(false);
+                return Edit::Rejected;
+            }
+            e => e,
+        };
+        self.propose(decoder);
+        edit
+    }
+
+    /// Renews the proposal for the word being spelled.
+    fn propose(&mut self, decoder: &mut Decoder) {
+        self.proposal = self.words.as_ref().and_then(|w| w.propose(decoder.current_word(), decoder.word_evidence()));
+        decoder.set_proposing(self.shown().is_some());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::ClassTable;
+
+    use super::*;
+    use crate::decode::channel::Channel;
+    use crate::decode::lexicon::Lexicon;
+    use crate::decode::letters::DecoderConfig;
+
+    fn feed(s: &mut Speller, d: &mut Decoder, label: &str, frames: usize, t: &mut Duration) -> Vec<Edit> {
+        let classes = ClassTable::asl_alphabet();
+        let mut p = vec![0.1 / 28.0; classes.len()];
+        p[classes.by_label(label).unwrap().index as usize] = 0.9;
+        let mut edits = Vec::new();
+        for _ in 0..frames {
+            edits.extend(s.push(d, &p, *t, None).edit);
+            *t += Duration::from_millis(100);
+        }
+        edits
+    }
+
+    fn speller() -> (Speller, Decoder) {
+        let classes = ClassTable::asl_alphabet();
+        let lexicon = Lexicon::from_words([("hello".into(), 5.0, false), ("help".into(), 5.0, false)]);
+        let words = WordDecoder::new(lexicon, Channel::uniform(&classes, 0.8).unwrap());
+        (Speller::new(Some(words), 0.5), Decoder::new(DecoderConfig::default(), classes))
+    }
+
+    fn spell(s: &mut Speller, d: &mut Decoder, letters: &str, t: &mut Duration) {
+        for l in letters.chars() {
+            feed(s, d, &l.to_string(), 12, t);
+            feed(s, d, "nothing", 4, t);
+        }
+    }
+
+    #[test]
+    fn signing_space_takes_the_proposed_word() {
+        let (mut s, mut d, mut t) = (speller().0, speller().1, Duration::ZERO);
+        spell(&mut s, &mut d, "HELO", &mut t);
+        assert_eq!(s.shown().map(|p| p.word.as_str()), Some("HELLO"));
+        assert!(d.proposing());
+        let edits = feed(&mut s, &mut d, "space", 12, &mut t);
+        assert_eq!(edits, [Edit::Accepted { signed: "HELO".into(), word: "HELLO".into() }]);
+        assert_eq!(d.text(), "HELLO ");
+        assert!(s.shown().is_none());
+    }
+
+    #[test]
+    fn del_dismisses_and_the_letters_stay() {
+        let (mut s, mut d, mut t) = (speller().0, speller().1, Duration::ZERO);
+        spell(&mut s, &mut d, "HELO", &mut t);
+        assert_eq!(feed(&mut s, &mut d, "del", 12, &mut t), [Edit::Rejected]);
+        assert!(s.shown().is_none());
+        feed(&mut s, &mut d, "nothing", 4, &mut t);
+        feed(&mut s, &mut d, "space", 12, &mut t);
+        assert_eq!(d.text(), "HELO ", "no proposal: the space is only a space");
+    }
+
+    #[test]
+    fn without_a_lexicon_letters_are_letters() {
+        let mut s = Speller::new(None, 0.5);
+        let mut d = speller().1;
+        let mut t = Duration::ZERO;
+        spell(&mut s, &mut d, "HELO", &mut t);
+        assert!(s.shown().is_none() && !d.proposing());
+        assert_eq!(s.accept(&mut d), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! The lexicon decoder: the word the signer most likely meant, given what the model
+//! read for each letter. A noisy-channel model: `P(word) * P(readings | word)`, where
+//! the prior comes from the [`Lexicon`] (lists, or the letter model for strings in no
+//! list) and the readings' likelihood from the [`Channel`] of leave-one-source-out
+//! confusions, aligned so that a letter lost (a missed hold, the second L of HELLO) or
+//! one too many costs a fixed penalty. A name signed exactly as listed is never
+//! rewritten.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use shared::ClassTable;
+use shared::loso::LosoOutputs;
+
+use super::channel::{Channel, LETTERS};
+use super::lexicon::Lexicon;
+
+/// Probability that a letter of the word was not committed although the model read it
+/// as a letter (a missed hold); the channel adds its chance of reading no letter.
+pub const P_LOST: f32 = 0.02;
+/// ... when it repeats the letter before it (double letters need a bounce).
+pub const P_LOST_DOUBLE: f32 = 0.25;
+/// Probability of a committed letter that is not in the word.
+pub const P_EXTRA: f32 = 0.01;
+/// Smoothing of the confusion counts (added to every cell).
+pub const ALPHA: f32 = 0.5;
+
+/// What the decoder proposes for the letters signed so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    /// The letters as committed.
+    pub signed: String,
+    /// The most likely word (may equal `signed`).
+    pub word: String,
+    /// Its posterior among every word considered and the signed string.
+    pub posterior: f32,
+    /// Whether the word is from the names list.
+    pub name: bool,
+}
+
+impl Proposal {
+    /// Whether the word differs from the signed letters and is likely enough to show.
+    pub fn worth_showing(&self, at: f32) -> bool {
+        self.word != self.signed && self.posterior >= at
+    }
+}
+
+/// Lexicon plus channel.
+#[derive(Debug, Clone)]
+pub struct WordDecoder {
+    lexicon: Lexicon,
+    channel: Channel,
+}
+
+impl WordDecoder {
+    /// A decoder from its parts.
+    pub fn new(lexicon: Lexicon, channel: Channel) -> Self {
+        Self { lexicon, channel }
+    }
+
+    /// The lexicon in `dir` and the channel of `model`'s `NAME.loso.json` (all folds),
+    /// or a uniform channel when the model has none. `None` when the model's classes
+    /// lack a letter of A..Z (the lexicon is English).
+    pub fn for_model(dir: &Path, model: &Path, classes: &ClassTable) -> Result<Option<Self>> {
+        Channel::letter_classes(classes).map_or(Ok(None), |_| {
+            let lexicon = Lexicon::load(dir).with_context(|| format!("loading the lexicon in {}", dir.display()))?;
+            let loso = LosoOutputs::path_for(model);
+            let channel = if loso.exists() {
+                let out = LosoOutputs::load(&loso)?;
+                Channel::from_confusion(classes, &out.confusion(None), ALPHA)
+                    .with_context(|| format!("{}: its classes do not match the model's", loso.display()))?
+            } else {
+                tracing::warn!(model = %model.display(), "no {} beside the model: the lexicon assumes letters are read right 80% of the time", loso.display());
+                Channel::uniform(classes, 0.8).expect("letters checked above")
+            };
+            Ok(Some(Self::new(lexicon, channel)))
+        })
+    }
+
+    /// The lexicon.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// The most likely word for the letters `signed`, committed with the mean
+    /// probabilities `evidence` (one per letter); `None` for no letters or when the
+    /// two disagree in length.
+    pub fn propose(&self, signed: &str, evidence: &[Vec<f32>]) -> Option<Proposal> {
+        let signed = signed.to_ascii_uppercase();
+        let letters: Vec<usize> = signed.bytes().filter(u8::is_ascii_uppercase).map(|b| (b - b'A') as usize).collect();
+        if letters.is_empty() || letters.len() != signed.len() || letters.len() != evidence.len() {
+            return None;
+        }
+        let like: Vec<[f32; LETTERS]> = evidence.iter().map(|q| self.channel.log_likelihoods(q)).collect();
+        let m = like.len();
+        // The signed string itself, as a listed word or an unlisted one.
+        let signed_entry = self.lexicon.get(&signed);
+        let signed_prior = signed_entry.map_or_else(|| self.lexicon.log_prior_unlisted(&signed), |e| e.log_prior);
+        let signed_score = signed_prior + letters.iter().zip(&like).map(|(&l, ll)| ll[l]).sum::<f32>();
+        let mut best = (signed_score, signed.clone(), signed_entry.is_some_and(|e| e.name));
+        let mut scores = vec![signed_score];
+        // Letters are lost more often than added: up to two lost, one extra.
+        let lengths = if m <= 2 { m..=m + 1 } else { m - 1..=m + 2 };
+        let lost: [f32; LETTERS] = std::array::from_fn(|l| (P_LOST + self.channel.unread(l)).ln());
+        let mut cells = Vec::new();
+        for e in self.lexicon.of_length(lengths) {
+            if e.word == signed {
+                continue;
+            }
+            let s = e.log_prior + align(&like, &lost, e.word.as_bytes(), &mut cells);
+            scores.push(s);
+            if s > best.0 {
+                best = (s, e.word.clone(), e.name);
+            }
+        }
+        let max = scores.iter().copied().fold(f32::MIN, f32::max);
+        let total: f32 = scores.iter().map(|s| (s - max).exp()).sum();
+        let mut proposal = Proposal { posterior: (best.0 - max).exp() / total, word: best.1, name: best.2, signed: signed.clone() };
+        if signed_entry.is_some_and(|e| e.name) && proposal.word != signed {
+            // A listed name signed exactly stays that name.
+            proposal = Proposal { word: signed.clone(), posterior: (signed_score - max).exp() / total, name: true, signed };
+        }
+        Some(proposal)
+    }
+}
+
+/// Best alignment's `ln P(readings | word)`: letters matched through the channel, word
+/// letters lost (`lost[l]`: `ln P(letter l never commits)`; more for the second of a
+/// double letter) or readings extra at a fixed cost. `cells` is scratch space.
+fn align(like: &[[f32; LETTERS]], lost: &[f32; LETTERS], word: &[u8], cells: &mut Vec<f32>) -> f32 {
+    let (m, n) = (like.len(), word.len());
+    let w = n + 1;
+    cells.clear();
+    cells.resize((m + 1) * w, f32::NEG_INFINITY);
+    cells[0] = 0.0;
+    let (lost_double, extra) = (P_LOST_DOUBLE.ln(), (P_EXTRA / LETTERS as f32).ln());
+    for i in 0..=m {
+        for j in 0..=n {
+            let mut v = cells[i * w + j];
+            if i > 0 && j > 0 {
+                v = v.max(cells[(i - 1) * w + j - 1] + like[i - 1][(word[j - 1] - b'A') as usize]);
+            }
+            if j > 0 {
+                let l = (word[j - 1] - b'A') as usize;
+                let cost = if j > 1 && word[j - 1] == word[j - 2] { lost_double.max(lost[l]) } else { lost[l] };
+                v = v.max(cells[i * w + j - 1] + cost);
+            }
+            if i > 0 {
+                v = v.max(cells[(i - 1) * w + j] + extra);
+            }
+            cells[i * w + j] = v;
+        }
+    }
+    cells[m * w + n]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoder() -> (WordDecoder, ClassTable) {
+        let classes = ClassTable::asl_alphabet();
+        let lexicon = Lexicon::from_words([
+            ("hello".into(), 5.0, false),
+            ("help".into(), 5.0, false),
+            ("world".into(), 5.5, false),
+            ("noah".into(), 3.9, true),
+            ("noon".into(), 4.8, false),
+        ]);
+        (WordDecoder::new(lexicon, Channel::uniform(&classes, 0.8).unwrap()), classes)
+    }
+
+    fn sure(classes: &ClassTable, word: &str, p: f32) -> Vec<Vec<f32>> {
+        word.chars()
+            .map(|c| {
+                let mut q = vec![(1.0 - p) / (classes.len() - 1) as f32; classes.len()];
+                q[classes.by_label(&c.to_string()).unwrap().index as usize] = p;
+                q
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_misread_letter_is_corrected() {
+        let (d, c) = decoder();
+        let p = d.propose("WORLF", &sure(&c, "WORLF", 0.7)).unwrap();
+        assert_eq!(p.word, "WORLD");
+        assert!(p.worth_showing(0.5), "{p:?}");
+    }
+
+    #[test]
+    fn a_lost_double_letter_is_restored() {
+        let (d, c) = decoder();
+        assert_eq!(d.propose("HELO", &sure(&c, "HELO", 0.9)).unwrap().word, "HELLO");
+    }
+
+    #[test]
+    fn names_and_unknown_strings_survive() {
+        let (d, c) = decoder();
+        let p = d.propose("NOAH", &sure(&c, "NOAH", 0.6)).unwrap();
+        assert_eq!((p.word.as_str(), p.name), ("NOAH", true));
+        assert!(!p.worth_showing(0.0));
+        let p = d.propose("QXZ", &sure(&c, "QXZ", 0.95)).unwrap();
+        assert_eq!(p.word, "QXZ", "nothing in the lexicon is close: the letters stay");
+        assert_eq!(d.propose("AB", &sure(&c, "A", 0.9)), None);
+    }
+}

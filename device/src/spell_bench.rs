@@ -1,0 +1,291 @@
+//! `device spell-bench`: words spelled from frames of people the model never saw, read
+//! by the plain letter decoder and by the lexicon decoder, side by side, at several
+//! paces.
+//!
+//! The frames are the model's leave-one-source-out outputs (`NAME.loso.json`): for each
+//! held-out source (a signer, an author, a photo collection), what a model trained on
+//! every other source read from its pictures. Each word is spelled by each source that
+//! has every one of its letters: per letter, two of that source's pictures of the
+//! letter (the hand shifts a little while held), then two frames of motion between
+//! letters (no class above the threshold). The lexicon's channel for a source is
+//! measured on the *other* sources only, so no number here is tuned to the frames it
+//! reads.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use shared::ClassTable;
+use shared::loso::LosoOutputs;
+
+use crate::decode::channel::Channel;
+use crate::decode::lexicon::Lexicon;
+use crate::decode::words::ALPHA;
+use crate::decode::{Decoder, DecoderConfig, Speller, WordDecoder};
+
+/// Frames per second of the simulated camera.
+pub const FPS: f32 = 15.0;
+
+/// Common words (the demo's HELLO, CAB and WORLD among them), all in the word list.
+pub const WORDS: [&str; 40] = [
+    "HELLO", "CAB", "WORLD", "THANK", "YOU", "PLEASE", "HELP", "WATER", "FOOD", "COFFEE", "TRAIN", "TICKET", "DOCTOR",
+    "SCHOOL", "FRIEND", "FAMILY", "MONEY", "TIME", "WORK", "HOME", "BOOK", "PHONE", "QUIET", "ZERO", "JUMP", "LAZY", "FOX",
+    "DOG", "GOOD", "MORNING", "NIGHT", "YES", "NAME", "SIGN", "STREET", "CITY", "MUSIC", "COLOR", "OFFICE", "MEETING",
+];
+
+/// Names: the decoder must never rewrite them into another word.
+pub const NAMES: [&str; 16] =
+    ["NOAH", "MARIA", "OMAR", "EMMA", "SOFIA", "DAVID", "ANNA", "LUCAS", "MIA", "ETHAN", "OLIVIA", "ZOE", "JACK", "KIM", "ALI", "LEE"];
+
+/// How fast the signer spells: frames each letter is held and the decoder's hold.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Pace {
+    /// Name in the table.
+    pub name: &'static str,
+    /// Frames each letter is held (at [`FPS`]).
+    pub frames: usize,
+    /// The decoder's `hold_ms` for this signer.
+    pub hold_ms: u64,
+}
+
+/// The paces benchmarked: about 0.8, 1.2 and 1.9 letters a second... to 1.2 s a letter.
+pub const PACES: [Pace; 3] = [
+    Pace { name: "slow (1.2 s a letter)", frames: 18, hold_ms: 800 },
+    Pace { name: "normal (0.8 s)", frames: 12, hold_ms: 500 },
+    Pace { name: "fast (0.53 s)", frames: 8, hold_ms: 300 },
+];
+
+/// One decoder at one pace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The pace's name.
+    pub pace: &'static str,
+    /// `plain` or `lexicon`.
+    pub decoder: &'static str,
+    /// Words spelled (word x source).
+    pub words: usize,
+    /// Read exactly.
+    pub exact: usize,
+    /// Letters of the words.
+    pub letters: usize,
+    /// Edit distance from the words, summed.
+    pub letter_errors: usize,
+    /// Names spelled.
+    pub names: usize,
+    /// Names read right by the letters, then turned into another word (lexicon only).
+    pub names_rewritten: usize,
+    /// Names misread, which the lexicon then turned into another word than the name
+    /// (lexicon only).
+    pub names_misread_to_words: usize,
+}
+
+impl Row {
+    /// Share of words read exactly.
+    pub fn word_accuracy(&self) -> f64 {
+        self.exact as f64 / self.words.max(1) as f64
+    }
+
+    /// Letter error rate (edits / letters).
+    pub fn letter_error_rate(&self) -> f64 {
+        self.letter_errors as f64 / self.letters.max(1) as f64
+    }
+}
+
+/// What the benchmark measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpellBench {
+    /// Sources that spelled at least one word, with their word counts.
+    pub sources: Vec<(String, usize)>,
+    /// Plain and lexicon rows for each pace.
+    pub rows: Vec<Row>,
+    /// Every word spelled: source, pace, word, what the plain and the lexicon decoder
+    /// read.
+    pub spelled: Vec<[String; 5]>,
+}
+
+impl SpellBench {
+    /// The table in Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::from(
+            "| pace | decoder | words | exact words | letter error rate | names read right, then rewritten | misread names made another word |\n|---|---|---:|---:|---:|---:|---:|\n",
+        );
+        for r in &self.rows {
+            s += &format!(
+                "| {} | {} | {} | **{:.1}%** | {:.1}% | {} of {} | {} |\n",
+                r.pace,
+                r.decoder,
+                r.words,
+                100.0 * r.word_accuracy(),
+                100.0 * r.letter_error_rate(),
+                r.names_rewritten,
+                r.names,
+                r.names_misread_to_words
+            );
+        }
+        let src: Vec<String> = self.sources.iter().map(|(n, w)| format!("{n} ({w})")).collect();
+        s += &format!("\nSplit: leave-one-source-out; sources (words spelled): {}.\n", src.join(", "));
+        s
+    }
+}
+
+/// Arguments of `device spell-bench`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SpellBenchArgs {
+    /// The model's leave-one-source-out outputs (default: the shipped default model's,
+    /// models/asl-landmarks.loso.json).
+    #[arg(long)]
+    pub loso: Option<std::path::PathBuf>,
+    /// Folder with words.tsv and names.tsv (default: device/assets/lexicon, else
+    /// /usr/share/signspell/lexicon).
+    #[arg(long)]
+    pub lexicon: Option<std::path::PathBuf>,
+    /// Seed of the pictures chosen per letter.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The decoders' confidence threshold (`[decoder] threshold`; the shipped configs'
+    /// value for the landmark classifier).
+    #[arg(long, default_value_t = 0.3)]
+    pub threshold: f32,
+    /// Print JSON (with every word spelled) instead of the Markdown table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `device spell-bench` and prints its table.
+pub fn cli(a: &SpellBenchArgs) -> Result<()> {
+    let loso = a.loso.clone().unwrap_or_else(|| LosoOutputs::path_for(&crate::demo::shipped_model(crate::demo::DEFAULT_MODEL)));
+    let lexicon = match &a.lexicon {
+        Some(l) => l.clone(),
+        None => crate::decode::lexicon::default_dir().context("no word lists found: pass --lexicon")?,
+    };
+    let bench = run(&loso, &lexicon, a.seed, a.threshold)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&bench)?);
+    } else {
+        println!("{}", bench.to_markdown());
+    }
+    Ok(())
+}
+
+/// Runs the benchmark on `loso` (the model's `NAME.loso.json`) with the word lists in
+/// `lexicon`; `seed` picks the pictures.
+pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<SpellBench> {
+    let out = LosoOutputs::load(loso)?;
+    let classes = ClassTable::asl_alphabet();
+    if out.classes != classes.labels() {
+        bail!("{}: its classes are not the ASL alphabet's 29", loso.display());
+    }
+    let lexicon = Lexicon::load(lexicon).with_context(|| format!("loading the lexicon in {}", lexicon.display()))?;
+    let mut rows: Vec<Row> = PACES
+        .iter()
+        .flat_map(|p| ["plain", "lexicon"].map(|d| Row { pace: p.name, decoder: d, words: 0, exact: 0, letters: 0, letter_errors: 0, names: 0, names_rewritten: 0, names_misread_to_words: 0 }))
+        .collect();
+    let mut sources = Vec::new();
+    let mut details = Vec::new();
+    for fold in &out.folds {
+        let channel = Channel::from_confusion(&classes, &out.confusion(Some(&fold.source)), ALPHA).context("confusions")?;
+        let words = WordDecoder::new(lexicon.clone(), channel);
+        let mut by_class: HashMap<usize, Vec<Vec<f32>>> = HashMap::new();
+        let nothing = classes.by_label("nothing").map_or(0, |c| c.index as usize);
+        for f in &fold.frames {
+            let p = f.probabilities(classes.len()).unwrap_or_else(|| one_hot(classes.len(), nothing));
+            by_class.entry(f.truth as usize).or_default().push(p);
+        }
+        let mut spelled = 0;
+        for (k, word) in WORDS.iter().chain(&NAMES).enumerate() {
+            let Some(letters) = word.chars().map(|c| classes.by_label(&c.to_string()).map(|i| i.index as usize)).collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
+            if letters.iter().any(|l| by_class.get(l).is_none_or(Vec::is_empty)) {
+                continue;
+            }
+            spelled += 1;
+            let is_name = NAMES.contains(word);
+            for (pi, pace) in PACES.iter().enumerate() {
+                let mut rng = SplitMix(seed ^ hash(&fold.source) ^ ((k as u64) << 32) ^ pi as u64);
+                let frames = stream(&letters, &by_class, pace.frames, classes.len(), &mut rng);
+                let (plain, lexical) = spell(&frames, pace, threshold, &classes, &words);
+                details.push([fold.source.clone(), pace.name.to_string(), word.to_string(), plain.clone(), lexical.clone()]);
+                for (row, got) in rows[2 * pi..2 * pi + 2].iter_mut().zip([&plain, &lexical]) {
+                    row.words += 1;
+                    row.exact += usize::from(got == word);
+                    row.letters += word.len();
+                    row.letter_errors += strsim::levenshtein(got, word);
+                    row.names += usize::from(is_name);
+                    let lexical = is_name && row.decoder == "lexicon";
+                    row.names_rewritten += usize::from(lexical && plain == *word && got != word);
+                    row.names_misread_to_words += usize::from(lexical && plain != *word && *got != plain && got != word);
+                }
+            }
+        }
+        if spelled > 0 {
+            sources.push((fold.source.clone(), spelled));
+        }
+    }
+    Ok(SpellBench { sources, rows, spelled: details })
+}
+
+/// The frames of a word: per letter two pictures (three frames of one to each of the
+/// other), then two frames of motion; a second of no hand at the end. A frame marked
+/// `true` ends the bounce of a double letter (the kiosk reads it from the hand's track,
+/// [`crate::decode::motion`]; pictures have no track, so the benchmark marks it).
+fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_letter: usize, n: usize, rng: &mut SplitMix) -> Vec<(Vec<f32>, bool)> {
+    let motion = vec![1.0 / n as f32; n];
+    let mut frames = Vec::new();
+    for (i, l) in letters.iter().enumerate() {
+        let pics = &by_class[l];
+        let (a, b) = (&pics[rng.below(pics.len())], &pics[rng.below(pics.len())]);
+        let again = i > 0 && letters[i - 1] == *l;
+        frames.extend((0..per_letter).map(|k| (if k % 4 == 3 { b.clone() } else { a.clone() }, again && k == 0)));
+        frames.extend([(motion.clone(), false), (motion.clone(), false)]);
+    }
+    let nothing = ClassTable::asl_alphabet().by_label("nothing").map_or(0, |c| c.index as usize);
+    frames.extend(std::iter::repeat_n((one_hot(n, nothing), false), FPS as usize));
+    frames
+}
+
+/// The plain decoder's letters and the lexicon decoder's word for `frames`.
+fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, classes: &ClassTable, words: &WordDecoder) -> (String, String) {
+    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold, ..DecoderConfig::default() };
+    let run = |words: Option<WordDecoder>| {
+        let mut decoder = Decoder::new(cfg.clone(), classes.clone());
+        let mut speller = Speller::new(words, cfg.propose_at);
+        for (i, (f, bounce)) in frames.iter().enumerate() {
+            let t = Duration::from_secs_f32(i as f32 / FPS);
+            if *bounce {
+                decoder.release(t);
+            }
+            speller.push(&mut decoder, f, t, None);
+        }
+        // The word ends (the signer signs `space`): a shown proposal is taken.
+        speller.accept(&mut decoder);
+        decoder.text().trim().to_string()
+    };
+    (run(None), run(Some(words.clone())))
+}
+
+fn one_hot(n: usize, i: usize) -> Vec<f32> {
+    let mut v = vec![0.0; n];
+    v[i] = 1.0;
+    v
+}
+
+fn hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+}
+
+/// SplitMix64: a seeded, dependency-free choice of pictures.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
