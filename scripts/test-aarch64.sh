@@ -32,7 +32,9 @@ for f in ./usr/bin/signspell-device ./etc/signspell/kiosk.toml ./usr/share/signs
          ./usr/share/signspell/models/sign-language-digits-int8.onnx ./usr/share/signspell/models/arsl2018-int8.onnx \
          ./usr/share/signspell/models/asl-alphabet.onnx ./usr/share/doc/signspell/kiosk.example.toml \
          ./usr/share/signspell/models/asl-alphabet-mask-int8.onnx ./usr/share/signspell/mediapipe/palm_detection_lite.onnx \
-         ./usr/share/signspell/mediapipe/hand_landmark_lite.onnx ./usr/share/doc/signspell/mediapipe-LICENSE; do
+         ./usr/share/signspell/mediapipe/hand_landmark_lite.onnx ./usr/share/doc/signspell/mediapipe-LICENSE \
+         ./usr/share/signspell/models/asl-landmarks.loso.json ./usr/share/signspell/lexicon/words.tsv \
+         ./usr/share/signspell/lexicon/names.tsv ./usr/share/doc/signspell/lexicon-NOTICE.md; do
     grep -q " $f\$" <<<"$contents" || { echo "[aarch64] $deb lacks $f" >&2; exit 1; }
 done
 grep -q "signspell.service" <<<"$contents" || { echo "[aarch64] $deb lacks the systemd unit" >&2; exit 1; }

@@ -80,7 +80,13 @@ pub struct Collector {
     rgb: Vec<u8>,
     status: String,
     failed: bool,
+    /// The hand in the last [`TRACK_FRAMES`] frames (camera pixels; none: no hand).
+    track: std::collections::VecDeque<Option<[Point; 21]>>,
 }
+
+/// Frames of landmark track kept with each sample (a second at 15 fps): the movement
+/// that led to it, for J, Z and double letters.
+pub const TRACK_FRAMES: usize = 15;
 
 fn now_unix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
@@ -129,6 +135,7 @@ impl Collector {
             rgb: Vec::new(),
             status: String::new(),
             failed: false,
+            track: std::collections::VecDeque::with_capacity(TRACK_FRAMES),
         };
         c.start_letter()?;
         c.write_manifest()?;
@@ -168,6 +175,10 @@ impl Collector {
             return Ok(());
         }
         self.frames += 1;
+        if self.track.len() == TRACK_FRAMES {
+            self.track.pop_front();
+        }
+        self.track.push_back(landmarks.copied());
         let since = self.frames.saturating_sub(self.cfg.settle);
         let Some(roi) = roi.filter(|_| since > 0 && (since - 1) % self.cfg.every == 0) else { return Ok(()) };
         let result = self.write_sample(frame, roi, landmarks).and_then(|()| self.count_sample());
@@ -239,8 +250,26 @@ impl Collector {
             write(&dir.join(format!("{stem}.json")), serde_json::to_string(&serde_json::json!({ "points": rel }))?.as_bytes())?;
         }
         write(&dir.join(format!("{stem}.png")), &png)?;
+        self.append_track(&dir, &stem)?;
         self.next_index += 1;
         Ok(())
+    }
+
+    /// One JSON line per sample in `<letter>/<signer>-tracks.jsonl`: the sample's name
+    /// and its last second of landmarks, oldest first, in camera pixels (`null`: no hand).
+    fn append_track(&self, dir: &Path, stem: &str) -> Result<()> {
+        use std::io::Write;
+        let frames: Vec<Option<Vec<[f32; 3]>>> =
+            self.track.iter().map(|h| h.as_ref().map(|p| p.iter().map(|p| [p.x, p.y, p.z]).collect())).collect();
+        let mut line = serde_json::to_string(&serde_json::json!({ "sample": stem, "frames": frames }))?;
+        line.push('\n');
+        let path = dir.join(format!("{}-tracks.jsonl", self.cfg.signer));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(line.as_bytes()))
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     fn write_manifest(&mut self) -> Result<()> {

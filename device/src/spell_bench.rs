@@ -100,6 +100,9 @@ pub struct SpellBench {
     pub sources: Vec<(String, usize)>,
     /// Plain and lexicon rows for each pace.
     pub rows: Vec<Row>,
+    /// Mean time of one word proposal (after each committed letter), microseconds,
+    /// over every word of the list at full length.
+    pub proposal_us: f64,
     /// Every word spelled: source, pace, word, what the plain and the lexicon decoder
     /// read.
     pub spelled: Vec<[String; 5]>,
@@ -126,6 +129,13 @@ impl SpellBench {
         }
         let src: Vec<String> = self.sources.iter().map(|(n, w)| format!("{n} ({w})")).collect();
         s += &format!("\nSplit: leave-one-source-out; sources (words spelled): {}.\n", src.join(", "));
+        s += &format!("One word proposal (after each letter) takes {:.0} us on this machine.\n", self.proposal_us);
+        s += &format!("\nBy held-out source, pace {}:\n\n| held-out source | words | plain exact | lexicon exact |\n|---|---:|---:|---:|\n", PACES[1].name);
+        for (src, _) in &self.sources {
+            let of: Vec<&[String; 5]> = self.spelled.iter().filter(|d| &d[0] == src && d[1] == PACES[1].name).collect();
+            let share = |k: usize| 100.0 * of.iter().filter(|d| d[k] == d[2]).count() as f64 / of.len().max(1) as f64;
+            s += &format!("| {src} | {} | {:.1}% | {:.1}% |\n", of.len(), share(3), share(4));
+        }
         s
     }
 }
@@ -225,7 +235,8 @@ pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<Spe
             sources.push((fold.source.clone(), spelled));
         }
     }
-    Ok(SpellBench { sources, rows, spelled: details })
+    let proposal_us = time_proposals(&lexicon, &classes);
+    Ok(SpellBench { sources, rows, proposal_us, spelled: details })
 }
 
 /// The frames of a word: per letter two pictures (three frames of one to each of the
@@ -265,6 +276,21 @@ fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, classes: &Cla
         decoder.text().trim().to_string()
     };
     (run(None), run(Some(words.clone())))
+}
+
+/// Mean time of a proposal for each listed word, read with certainty.
+fn time_proposals(lexicon: &Lexicon, classes: &ClassTable) -> f64 {
+    let words = WordDecoder::new(lexicon.clone(), Channel::uniform(classes, 0.8).expect("ASL letters"));
+    let list: Vec<(&str, Vec<Vec<f32>>)> = WORDS
+        .iter()
+        .chain(&NAMES)
+        .map(|w| (*w, w.chars().map(|c| one_hot(classes.len(), classes.by_label(&c.to_string()).map_or(0, |i| i.index as usize))).collect()))
+        .collect();
+    let start = std::time::Instant::now();
+    for (w, ev) in &list {
+        std::hint::black_box(words.propose(w, ev));
+    }
+    start.elapsed().as_secs_f64() * 1e6 / list.len() as f64
 }
 
 fn one_hot(n: usize, i: usize) -> Vec<f32> {

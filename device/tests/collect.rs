@@ -112,6 +112,16 @@ fn with_the_hand_follower_each_picture_has_its_landmarks() {
             x > -0.1 * w && x < 1.1 * w && y > -0.1 * h && y < 1.1 * h
         }));
     }
+    // Each sample's last second of landmarks (J, Z and double letters are movements).
+    let tracks = std::fs::read_to_string(out.join("L/ana-tracks.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = tracks.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.iter().map(|l| l["sample"].as_str().unwrap()).collect::<Vec<_>>(), ["ana-0000", "ana-0001", "ana-0002"]);
+    for l in &lines {
+        let frames = l["frames"].as_array().unwrap();
+        assert!(frames.len() >= 4 && frames.len() <= device::collect::TRACK_FRAMES, "{}", frames.len());
+        assert!(frames.iter().filter(|f| !f.is_null()).all(|f| f.as_array().unwrap().len() == 21));
+        assert!(frames.iter().any(|f| !f.is_null()), "a hand was tracked");
+    }
     std::fs::remove_dir_all(&out).unwrap();
 }
 

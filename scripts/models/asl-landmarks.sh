@@ -10,7 +10,9 @@
 #    picture and mask models scored on the same sources; then the 2-D model trained on
 #    every source except asl-alphabet's held-out frames (the picture model's test split,
 #    so demos and tests replay frames it never saw), exported through the tract parity
-#    gate, its card holding the numbers of 2.
+#    gate, its card holding the numbers of 2, with models/asl-landmarks.loso.json beside
+#    it (the folds' confusions and sampled outputs: the lexicon decoder's channel and
+#    the frames of `device spell-bench`).
 #
 # Hands are found once with MediaPipe in tract (the device's code) and cached under
 # runs/landmarks/hands-cache/ (8,134 pictures: about 8.5 minutes on 2 cores the first time).

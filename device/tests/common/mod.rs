@@ -102,3 +102,24 @@ pub fn held_out_letters_by_landmarks(engine: &mut Engine, path: &Path, per_lette
     }
     (right, seen)
 }
+
+/// The hands MediaPipe finds in the first `n` asl-alphabet pictures of `class` (in
+/// file order) that have one, in picture pixels.
+pub fn real_hands(class: &str, n: usize) -> Vec<[shared::hands::Point; 21]> {
+    use shared::hands::{HandTracker, TrackerConfig};
+    let mut tracker = HandTracker::load(&mediapipe(), TrackerConfig::default()).unwrap();
+    let dir = shared_dir().join("data/asl-alphabet").join(class);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut hands = Vec::new();
+    for f in files {
+        if hands.len() == n {
+            break;
+        }
+        tracker.reset();
+        let img = image::open(&f).unwrap().to_rgb8();
+        hands.extend(tracker.find(&img).unwrap().map(|h| h.landmarks.points));
+    }
+    assert_eq!(hands.len(), n, "{class}: too few pictures with a hand");
+    hands
+}

@@ -1,0 +1,161 @@
+//! Words, not letters, on real data: J, Z and double letters read from tracks of real
+//! hands (MediaPipe's landmarks of asl-alphabet pictures, moved along the letters'
+//! paths), the still alphabet never read as a movement, the lexicon with the shipped
+//! word lists and the default model's leave-one-source-out confusions, and the word
+//! benchmark on frames of people the model never saw.
+
+mod common;
+
+use std::time::Duration;
+
+use device::decode::motion::{self, Movement, MotionReader};
+use device::decode::{Decoder, DecoderConfig, Speller, WordDecoder};
+use device::engine::Engine;
+use device::spell_bench;
+use shared::ClassTable;
+use shared::hands::Point;
+use shared::loso::LosoOutputs;
+
+const FRAME: Duration = Duration::from_millis(66);
+
+fn lexicon_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lexicon")
+}
+
+fn hand_size(p: &[Point; 21]) -> f32 {
+    ((p[9].x - p[0].x).powi(2) + (p[9].y - p[0].y).powi(2)).sqrt()
+}
+
+/// Feeds a track, one frame every 66 ms; returns the movements read and when.
+fn read(track: &[[Point; 21]]) -> Vec<(usize, Movement)> {
+    let mut reader = MotionReader::new();
+    track.iter().enumerate().filter_map(|(i, h)| reader.push(FRAME * i as u32, Some(h)).map(|m| (i, m))).collect()
+}
+
+/// `hand` still for `n` frames, then its `tip` drawing `template` (scaled to `scale`
+/// hand sizes, mirrored when asked), then still again.
+fn drawn(hand: &[Point; 21], tip: usize, template: &[(f32, f32)], scale: f32, mirror: bool) -> Vec<[Point; 21]> {
+    let corners: Vec<(f32, f32)> = template.iter().map(|&(x, y)| (if mirror { 1.0 - x } else { x }, y)).collect();
+    let start = (hand[tip].x, hand[tip].y);
+    let origin = (start.0 - scale * hand_size(hand) * corners[0].0, start.1 - scale * hand_size(hand) * corners[0].1);
+    let mut path = vec![start; 5];
+    path.extend(motion::stroke(&corners, 10, scale * hand_size(hand), origin, 5));
+    motion::hand_along(hand, tip, &path)
+}
+
+#[test]
+fn j_and_z_are_read_from_real_hands_moving_and_only_from_them() {
+    for hand in common::real_hands("I", 3) {
+        for mirror in [false, true] {
+            let got = read(&drawn(&hand, 20, motion::template(Movement::J), 1.5, mirror));
+            assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [Movement::J], "I hand drawing J (mirror {mirror})");
+            let got = read(&drawn(&hand, 20, motion::template(Movement::Z), 1.0, mirror));
+            assert!(got.iter().all(|g| g.1 != Movement::J && g.1 != Movement::Z), "an I hand drawing Z is not a letter: {got:?}");
+        }
+    }
+    for hand in common::real_hands("D", 3) {
+        for mirror in [false, true] {
+            let got = read(&drawn(&hand, 8, motion::template(Movement::Z), 1.0, mirror));
+            assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [Movement::Z], "index hand drawing Z (mirror {mirror})");
+        }
+    }
+    // A fist drawing Z is no Z.
+    for hand in common::real_hands("A", 2) {
+        let got = read(&drawn(&hand, 8, motion::template(Movement::Z), 1.0, false));
+        assert!(got.iter().all(|g| g.1 != Movement::Z && g.1 != Movement::J), "{got:?}");
+    }
+}
+
+#[test]
+fn the_still_alphabet_is_never_a_movement() {
+    for letter in "ABCDEFGHIKLMNOPQRSTUVWXY".chars() {
+        for hand in common::real_hands(&letter.to_string(), 2) {
+            // Held for two seconds with a pixel of tremor.
+            let track: Vec<[Point; 21]> = (0..30)
+                .map(|i| {
+                    let d = if i % 2 == 0 { 0.5 } else { -0.5 };
+                    hand.map(|p| Point { x: p.x + d, y: p.y - d, z: p.z })
+                })
+                .collect();
+            assert_eq!(read(&track), [], "{letter} held still");
+        }
+    }
+}
+
+#[test]
+fn a_bounce_signs_a_double_letter_through_the_real_model() {
+    let mut engine = Engine::load(&common::model(device::demo::DEFAULT_MODEL)).unwrap();
+    let classes = engine.card().classes.clone();
+    let hand = common::real_hands("L", 1)[0];
+    engine.preprocess_landmarks(Some(&hand)).unwrap();
+    let prediction = engine.infer(false).unwrap();
+    assert_eq!(classes.get(prediction.top).unwrap().label, "L");
+    let probs = prediction.probs;
+    let run = |bounce: bool| {
+        let cfg = DecoderConfig { threshold: 0.3, ..DecoderConfig::default() };
+        let mut decoder = Decoder::new(cfg, classes.clone());
+        let mut speller = Speller::new(None, 0.5);
+        let lift = 0.4 * hand_size(&hand);
+        for i in 0..40u32 {
+            // Still, then (frames 15-20) up and down again, then still.
+            let dy = if bounce && (15..21).contains(&i) { lift * (1.0 - ((i as f32 - 18.0).abs() / 3.0)) } else { 0.0 };
+            let h = hand.map(|p| Point { x: p.x, y: p.y - dy, z: p.z });
+            speller.push(&mut decoder, &probs, FRAME * i, Some(&h));
+        }
+        decoder.text().to_string()
+    };
+    assert_eq!(run(false), "L", "held still: one L");
+    assert_eq!(run(true), "LL", "a bounce: the double letter");
+}
+
+#[test]
+fn the_shipped_lexicon_corrects_words_and_keeps_names() {
+    let classes = ClassTable::asl_alphabet();
+    let model = common::model(device::demo::DEFAULT_MODEL);
+    let words = WordDecoder::for_model(&lexicon_dir(), &model, &classes).unwrap().expect("ASL has A..Z");
+    assert!(words.lexicon().len() > 30_000, "{}", words.lexicon().len());
+    let sure = |word: &str, p: f32| -> Vec<Vec<f32>> {
+        word.chars()
+            .map(|c| {
+                let mut q = vec![(1.0 - p) / (classes.len() - 1) as f32; classes.len()];
+                q[classes.by_label(&c.to_string()).unwrap().index as usize] = p;
+                q
+            })
+            .collect()
+    };
+    // The second L of HELLO lost; D read as X (the mask model's worst confusion).
+    for (signed, meant) in [("HELO", "HELLO"), ("WORLX", "WORLD"), ("PLEASR", "PLEASE")] {
+        let p = words.propose(signed, &sure(signed, 0.6)).unwrap();
+        assert_eq!(p.word, meant, "{signed}: {p:?}");
+    }
+    for name in spell_bench::NAMES {
+        let p = words.propose(name, &sure(name, 0.5)).unwrap();
+        assert_eq!(p.word, name, "a name signed right stays: {p:?}");
+    }
+}
+
+#[test]
+fn the_lexicon_spells_more_words_than_letters_alone_for_strangers() {
+    let loso = LosoOutputs::path_for(&common::model(device::demo::DEFAULT_MODEL));
+    let bench = spell_bench::run(&loso, &lexicon_dir(), 0, 0.3).unwrap();
+    assert!(bench.sources.len() >= 3, "{:?}", bench.sources);
+    for pair in bench.rows.chunks(2) {
+        let (plain, lexicon) = (&pair[0], &pair[1]);
+        assert_eq!((plain.decoder, lexicon.decoder), ("plain", "lexicon"));
+        assert!(plain.words > 150 && plain.words == lexicon.words);
+        assert!(
+            lexicon.word_accuracy() > plain.word_accuracy() + 0.15,
+            "{}: lexicon {:.3} vs plain {:.3}",
+            plain.pace,
+            lexicon.word_accuracy(),
+            plain.word_accuracy()
+        );
+        assert!(lexicon.letter_error_rate() < plain.letter_error_rate());
+        assert_eq!(lexicon.names_rewritten, 0, "{}: a name read right was rewritten", plain.pace);
+    }
+    // Errors name the file.
+    let bad = common::scratch("spell-bench").join("m.loso.json");
+    std::fs::write(&bad, "{}").unwrap();
+    let e = format!("{:#}", spell_bench::run(&bad, &lexicon_dir(), 0, 0.3).unwrap_err());
+    assert!(e.contains("m.loso.json"), "{e}");
+}
