@@ -188,6 +188,21 @@ fn readme_mask_model_examples_run() {
 }
 
 #[test]
+fn readme_spell_bench_runs() {
+    // The README's line: words from the default model's leave-one-source-out frames, both
+    // decoders by pace, and the split named.
+    let out = bin().arg("spell-bench").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    for pace in device::spell_bench::PACES {
+        for decoder in ["plain", "lexicon"] {
+            assert!(table.contains(&format!("| {} | {decoder} |", pace.name)), "{table}");
+        }
+    }
+    assert!(table.contains("Split: leave-one-source-out"), "{table}");
+}
+
+#[test]
 fn readme_collect_rehearsal_runs() {
     let out = tmp("collect");
     let frames = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet");

@@ -104,4 +104,18 @@ fn leave_one_source_out_reports_each_person_and_exports_a_model_tract_runs() {
     assert!(model.card.metrics.contains_key("loso_mean_accuracy"));
     assert_eq!(model.input_shape(), [1, 1, 1, LEN]);
     assert!(outcome.exported[0].top1_agreement == 1.0 && outcome.exported[0].rows >= 100);
+
+    // The folds' confusions and sampled outputs, beside the model for the device's
+    // lexicon decoder: each fold's confusion counts every letter of its source, and its
+    // frames agree with them.
+    let outputs = shared::loso::LosoOutputs::load(&shared::loso::LosoOutputs::path_for(&out.join("asl-landmarks.onnx"))).unwrap();
+    assert_eq!(outputs, shared::loso::LosoOutputs::load(&out.join("loso-outputs.json")).unwrap());
+    assert_eq!(outputs.folds.len(), loso.folds.len());
+    for (o, f) in outputs.folds.iter().zip(&loso.folds) {
+        assert_eq!(o.source, f.held_out);
+        let total: u32 = o.confusion.iter().flatten().sum();
+        let diagonal: u32 = (0..o.confusion.len()).map(|i| o.confusion[i][i]).sum();
+        assert_eq!((total as usize, diagonal as usize), (f.letters, f.correct), "{}", f.held_out);
+        assert!(!o.frames.is_empty() && o.frames.iter().all(|fr| fr.top.len() <= shared::loso::TOP_K));
+    }
 }
