@@ -353,6 +353,12 @@ fn run(config: &Path) -> Result<()> {
     let engine = Engine::load(&cfg.model)?;
     tracing::info!(model = %cfg.model.display(), name = %engine.card().name, threads = cfg.engine.threads, "model loaded");
     let decoder = Decoder::new(cfg.decoder.clone(), engine.card().classes.clone());
+    // Word lists that cannot be read stop the start, as a bad model does.
+    let words = match &cfg.decoder.lexicon {
+        Some(dir) => device::decode::WordDecoder::for_model(dir, &cfg.model, &engine.card().classes)
+            .with_context(|| format!("[decoder] lexicon in {}", config.display()))?,
+        None => None,
+    };
     let panel: Box<dyn Panel> = match cfg.display.kind {
         DisplayKind::Spi => Box::new(SpiPanel::open(&cfg.display.spi).with_context(|| format!("display in {}", config.display()))?),
         DisplayKind::Png => Box::new(PngPanel::new(&cfg.display.png_dir, cfg.display.size[0], cfg.display.size[1])?),
@@ -372,7 +378,7 @@ fn run(config: &Path) -> Result<()> {
     kiosk.speaker = speaker;
     kiosk.controls = cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?;
     kiosk.models = (cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config));
-    kiosk.use_lexicon(&cfg.model);
+    kiosk.speller = device::decode::Speller::new(words, cfg.decoder.propose_at);
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
     Ok(())

@@ -131,7 +131,8 @@ fn config(dir: &Path, extra: &str) -> PathBuf {
 #[test]
 fn bad_configs_are_refused_at_start_naming_the_setting() {
     let dir = scratch("bad-configs");
-    let cases: [(&str, &str, &[&str]); 5] = [
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("config: a lexicon folder without word lists", "[decoder]\nlexicon = \"nowhere\"\n", &["lexicon", "nowhere", "words.tsv"]),
         ("config: a number given as text", "[decoder]\nwindow = \"three\"\n", &["window", "invalid type"]),
         ("config: a misspelt setting", "[decoder]\nwindw = 3\n", &["windw"]),
         ("config: a button pin given by name", "[controls]\nclear = \"GPIO5\"\n", &["clear"]),
