@@ -179,7 +179,7 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
         k
     };
     let (a, b) = (kib(first), kib(second));
-    let median = |k: &[u64]| k.get(k.len() / 2).copied().unwrap_or(0);
+    let median = |k: &[u64]| shared::stats::percentile_sorted(k, 0.5).unwrap_or(0);
     let (first_median, second_median) = (median(&a), median(&b));
     Ok(SoakReport {
         seconds: start.elapsed().as_secs_f64(),

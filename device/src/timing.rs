@@ -91,9 +91,8 @@ impl Summary {
             return Self { count: 0, p50: 0.0, p90: 0.0, p99: 0.0, mean: 0.0 };
         }
         let mut v = values.to_vec();
-        v.sort_by(f64::total_cmp);
-        let at = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-        Self { count: v.len(), p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: v.iter().sum::<f64>() / v.len() as f64 }
+        let [p50, p90, p99] = shared::stats::percentiles(&mut v, &[0.5, 0.9, 0.99])[..] else { unreachable!("three quantiles of a non-empty series") };
+        Self { count: v.len(), p50, p90, p99, mean: v.iter().sum::<f64>() / v.len() as f64 }
     }
 }
 

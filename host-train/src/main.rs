@@ -750,9 +750,7 @@ fn latency(a: LatencyArgs) -> Result<()> {
                 engine.run(&x).map(|_| start.elapsed().as_secs_f64() * 1000.0)
             })
             .collect::<Result<_, _>>()?;
-        times.sort_by(f64::total_cmp);
-        let p50 = times[times.len() / 2];
-        let p90 = times[(times.len() * 9 / 10).min(times.len() - 1)];
+        let [p50, p90] = shared::stats::percentiles(&mut times, &[0.5, 0.9])[..] else { unreachable!("at least one run") };
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         let bytes = std::fs::metadata(path)?.len();
         let ratio = p50 / *first.get_or_insert(p50);
