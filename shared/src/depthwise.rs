@@ -1,9 +1,9 @@
 //! A channel-last depthwise convolution for tract plans (feature `tract`).
 //!
 //! tract 0.23.9 has a vectorised depthwise kernel only for wasm; on x86-64 and aarch64
-//! its `DepthWise` walks taps channel by channel, and a stride-2 layer runs at about a
-//! tenth of the speed of the matrix products around it (see `device profile`). Depthwise
-//! layers are about 7 % of MobileNetV2's multiply-adds and were 57 to 61 % of its run. This op keeps
+//! its `DepthWise` walks taps channel by channel, so depthwise layers, a small share of
+//! MobileNetV2's multiply-adds, took most of its run (`device profile`; numbers in
+//! docs/performance.md, "Where tract's time goes"). This op keeps
 //! the channels innermost, so every tap is one contiguous multiply-add over all channels
 //! (vectorised by the compiler; AVX2+FMA picked at run time on x86-64, NEON on aarch64),
 //! and it applies the clip that follows (ReLU6) before storing.

@@ -23,8 +23,8 @@ pub const CONNECTIONS: [(usize, usize); 21] = [
 ];
 
 /// The plan form the landmark model runs in: channel-last with Signspell's depthwise
-/// op. Measured with `device profile --hands landmarks` (one thread, 2-core EPYC host):
-/// 8 to 10 ms a run against 14 to 17 ms in tract's own plan.
+/// op, the faster of the forms `device profile --hands landmarks` compares (numbers in
+/// docs/performance.md, "MediaPipe's hand models").
 pub const PLAN: crate::tract_model::PlanForm = crate::tract_model::PlanForm::ChannelLastDepthwise;
 
 /// One hand's landmarks in frame pixels.

@@ -16,12 +16,10 @@ pub const KEYPOINTS: usize = 7;
 /// Values per anchor: box (dx, dy, w, h) and 7 keypoints (x, y).
 const VALUES: usize = 4 + 2 * KEYPOINTS;
 
-/// The plan form the palm detector runs in: tract's own. Measured with `device profile
-/// --hands palm` (one thread, 2-core EPYC host): 20 to 22 ms a run against 27 to 31 ms
-/// channel-last with Signspell's depthwise op, 27 ms with only the depthwise op (tract's
-/// layout) and 39 ms channel-last without it; channel-last leaves 46 axis moves and slow
-/// bias adds around this model's PReLUs, and the moves around each depthwise op cost
-/// what the op saves.
+/// The plan form the palm detector runs in: tract's own, the faster of the forms
+/// `device profile --hands palm` compares (numbers in docs/performance.md, "MediaPipe's
+/// hand models"): channel-last leaves axis moves and slow bias adds around this model's
+/// PReLUs, and the moves around each depthwise op cost what the op saves.
 pub const PLAN: crate::tract_model::PlanForm = crate::tract_model::PlanForm::Tract;
 
 /// One detected palm in frame pixels.
