@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use shared::card::{InputSource, SplitKind};
+use shared::card::{InputSource, MaskStyle, SplitKind};
 use shared::preprocess::{ColorMode, PreprocessSpec};
 
 use super::optim::OptimConfig;
@@ -174,6 +174,73 @@ impl TrainConfig {
             test_fraction: self.test_fraction,
             group_size: self.group_size,
         }
+    }
+
+    /// The split a dataset gets when none is asked for: a Kaggle CSV folder's own test
+    /// part (sign-mnist ships one), else stratified.
+    pub fn default_split(format: Format, dataset: &Path) -> SplitKind {
+        if format == Format::KaggleCsv && dataset.is_dir() { SplitKind::Dataset } else { SplitKind::Stratified }
+    }
+
+    /// The augmentation of picture inputs: off with `no_augment`, else the defaults;
+    /// the flip probability is `hflip`, or none for handwritten digits (file-name labels).
+    pub fn picture_augment(no_augment: bool, hflip: Option<f64>, format: Format) -> AugmentConfig {
+        let mut augment = if no_augment { AugmentConfig::off() } else { AugmentConfig::default() };
+        let handwritten = format == Format::FileNameLabels;
+        augment.hflip = hflip.unwrap_or(if handwritten { 0.0 } else { augment.hflip });
+        augment
+    }
+
+    /// The augmentation of landmark masks: a mask has no colour, light or sensor, so only
+    /// the geometric augmentations of `base` mean anything (and a tight crop would cut
+    /// fingers off); the hand itself turns by up to `yaw`/`pitch` degrees, its bones scale
+    /// by 1 ± `bones` and its points move by `noise` before each mask is drawn.
+    pub fn mask_augment(base: AugmentConfig, yaw: f64, pitch: f64, bones: f64, noise: f64) -> AugmentConfig {
+        AugmentConfig {
+            crop_area: [0.85, 1.0],
+            brightness: 0.0,
+            contrast: 0.0,
+            saturation: 0.0,
+            white_balance: 0.0,
+            blur: 0.0,
+            noise: 0.0,
+            landmark_yaw_deg: yaw,
+            landmark_pitch_deg: pitch,
+            landmark_bones: bones,
+            landmark_noise: noise,
+            ..base
+        }
+    }
+
+    /// Landmark-mask inputs: `margin` must lie in 0..0.5; the hand models default to
+    /// `../shared/models/mediapipe` and the cache to a `landmarks` folder beside the run
+    /// directory `run_dir` (shared by the runs there).
+    pub fn landmark_mask_input(
+        margin: f32,
+        style: MaskStyle,
+        models: Option<PathBuf>,
+        cache_dir: Option<PathBuf>,
+        run_dir: &Path,
+    ) -> Result<InputConfig> {
+        if !(0.0..0.5).contains(&margin) {
+            bail!("--mask-margin must lie in 0..0.5, got {margin}");
+        }
+        let beside_run = run_dir.parent().unwrap_or(Path::new(".")).join("landmarks");
+        let models = match models {
+            Some(m) => m,
+            None => shared::paths::models_dir()
+                .map(|d| d.join("mediapipe"))
+                .context("no ../shared/models/mediapipe: pass --hands-models DIR (or set SIGNSPELL_SHARED)")?,
+        };
+        Ok(InputConfig::LandmarkMask { margin, style, models, cache_dir: cache_dir.unwrap_or(beside_run) })
+    }
+
+    /// Checks the settings no type rules out.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.warmup_fraction > 0.0 && self.warmup_fraction < 1.0) {
+            bail!("--warmup-fraction must lie strictly between 0 and 1, got {}", self.warmup_fraction);
+        }
+        Ok(())
     }
 
     /// This config set up to fine-tune the model in ONNX file `model` (`train --init`):
