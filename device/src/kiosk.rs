@@ -143,6 +143,57 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         &self.screen
     }
 
+    /// Stage timings of every frame classified so far.
+    pub fn timings(&self) -> &Timings {
+        &self.timings
+    }
+
+    /// Forgets the stage timings so far (after a warm-up).
+    pub fn clear_timings(&mut self) {
+        self.timings.clear();
+    }
+
+    /// Where the screens go.
+    pub fn panel(&self) -> &P {
+        &self.panel
+    }
+
+    /// Where the screens go, to reset its counts.
+    pub fn panel_mut(&mut self) -> &mut P {
+        &mut self.panel
+    }
+
+    /// The hand-region stage.
+    pub fn region(&self) -> &R {
+        &self.region
+    }
+
+    /// The hand-region stage, to reset its counts.
+    pub fn region_mut(&mut self) -> &mut R {
+        &mut self.region
+    }
+
+    /// Stops each following [`Kiosk::run`] after this many classified frames.
+    pub fn set_max_frames(&mut self, frames: Option<u64>) {
+        self.max_frames = frames;
+    }
+
+    /// Keeps the model inputs of the next `frames` classified frames (`device bench
+    /// --save-inputs`); `0` keeps none.
+    pub fn keep_inputs(&mut self, frames: usize) {
+        self.kept_inputs = (frames > 0).then(|| (frames, Vec::new()));
+    }
+
+    /// The kept model inputs, one tensor after another (see [`Kiosk::keep_inputs`]).
+    pub fn kept_inputs(&self) -> Option<&[f32]> {
+        self.kept_inputs.as_ref().map(|(_, v)| &v[..])
+    }
+
+    /// When the first frame was pushed to the panel.
+    pub fn first_frame_at(&self) -> Option<Instant> {
+        self.first_frame_at
+    }
+
     /// Runs until stopped, the replay ends or the frame limit.
     pub fn run(&mut self) -> Result<RunSummary> {
         let mut summary =

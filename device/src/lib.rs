@@ -10,11 +10,15 @@
 //! swaps models while running, [`speech`] speaks words and [`collect`] records a
 //! signer's own samples.
 //!
+//! [`cmd`] holds the command line's subcommands, one file each (`src/main.rs` only
+//! dispatches).
+//!
 //! The device never links libtorch: it runs only the ONNX files `host-train export`
 //! writes, and validates their model card before the first frame.
 
 pub mod alloc_count;
 pub mod bench;
+pub mod cmd;
 pub mod collect;
 pub mod config;
 pub mod controls;

@@ -215,6 +215,26 @@ impl Region {
     }
 }
 
+impl Region {
+    /// Zeroes the hand follower's counts and starts timing its palm and landmark models
+    /// (`device bench`, after the warm-up); nothing for the guide box.
+    pub fn restart_hand_stats(&mut self) {
+        if let Region::Hands(h) = self {
+            h.tracker.timings = Some(Default::default());
+            h.counts = (0, 0);
+        }
+    }
+
+    /// The hand follower's model timings since [`Region::restart_hand_stats`] and the
+    /// frames in which it found a hand; `None` for the guide box.
+    pub fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
+        match self {
+            Region::Guide(_) => None,
+            Region::Hands(h) => Some((h.tracker.timings.clone().unwrap_or_default(), h.counts.1)),
+        }
+    }
+}
+
 impl HandRegion for Region {
     fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi> {
         match self {

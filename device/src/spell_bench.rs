@@ -140,45 +140,6 @@ impl SpellBench {
     }
 }
 
-/// Arguments of `device spell-bench`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct SpellBenchArgs {
-    /// The model's leave-one-source-out outputs (default: the shipped default model's,
-    /// models/asl-landmarks.loso.json).
-    #[arg(long)]
-    pub loso: Option<std::path::PathBuf>,
-    /// Folder with words.tsv and names.tsv (default: device/assets/lexicon, else
-    /// /usr/share/signspell/lexicon).
-    #[arg(long)]
-    pub lexicon: Option<std::path::PathBuf>,
-    /// Seed of the pictures chosen per letter.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// The decoders' confidence threshold (`[decoder] threshold`; the shipped configs'
-    /// value for the landmark classifier).
-    #[arg(long, default_value_t = 0.3)]
-    pub threshold: f32,
-    /// Print JSON (with every word spelled) instead of the Markdown table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Runs `device spell-bench` and prints its table.
-pub fn cli(a: &SpellBenchArgs) -> Result<()> {
-    let loso = a.loso.clone().unwrap_or_else(|| LosoOutputs::path_for(&crate::demo::shipped_model(crate::demo::DEFAULT_MODEL)));
-    let lexicon = match &a.lexicon {
-        Some(l) => l.clone(),
-        None => crate::decode::lexicon::default_dir().context("no word lists found: pass --lexicon")?,
-    };
-    let bench = run(&loso, &lexicon, a.seed, a.threshold)?;
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&bench)?);
-    } else {
-        println!("{}", bench.to_markdown());
-    }
-    Ok(())
-}
-
 /// Runs the benchmark on `loso` (the model's `NAME.loso.json`) with the word lists in
 /// `lexicon`; `seed` picks the pictures.
 pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<SpellBench> {

@@ -13,6 +13,31 @@ pub mod spi;
 
 pub use framebuffer::FrameBuffer;
 
+use crate::config::{DisplayConfig, DisplayKind};
+
+/// The panel `config` describes: the SPI panel, PNG files in `png_dir`, or nothing, at
+/// `size` (SPI panels know theirs). The one place a kiosk's screen is built.
+pub fn open(config: &DisplayConfig) -> anyhow::Result<Box<dyn Panel>> {
+    let [w, h] = config.size;
+    Ok(match config.kind {
+        DisplayKind::Spi => Box::new(spi::SpiPanel::open(&config.spi)?),
+        DisplayKind::Png => Box::new(png::PngPanel::new(&config.png_dir, w, h)?),
+        DisplayKind::None => Box::new(NullPanel { size: (w, h) }),
+    })
+}
+
+/// PNG files in `dir` when given, else nothing, at `size`: the screens of a run that has
+/// no kiosk config (`device demo`, a collection rehearsal).
+pub fn png_or_none(dir: Option<&std::path::Path>, size: (u32, u32)) -> anyhow::Result<Box<dyn Panel>> {
+    let config = DisplayConfig {
+        kind: if dir.is_some() { DisplayKind::Png } else { DisplayKind::None },
+        png_dir: dir.map(std::path::Path::to_path_buf).unwrap_or_default(),
+        size: [size.0, size.1],
+        ..DisplayConfig::default()
+    };
+    open(&config)
+}
+
 /// A screen that shows finished frame buffers.
 pub trait Panel {
     /// Shows `frame` (the same size as [`Panel::size`]).

@@ -1,0 +1,60 @@
+//! `device run`: the kiosk from its TOML config: camera, model, display, speech,
+//! controls and the model watch.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use super::{default_mediapipe, stop_flag};
+use crate::config::KioskConfig;
+use crate::decode::Decoder;
+use crate::display;
+use crate::engine::{self, Engine};
+use crate::kiosk::Kiosk;
+use crate::model_switch::ModelSwitcher;
+use crate::region::Region;
+use crate::source::FrameSource;
+use crate::source::camera::Camera;
+
+/// Arguments of `device run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The kiosk config (see device/kiosk.toml).
+    #[arg(long)]
+    pub config: PathBuf,
+}
+
+/// Runs the kiosk until SIGTERM or SIGINT.
+pub fn run(a: RunArgs) -> Result<()> {
+    let config = &a.config;
+    let cfg = KioskConfig::load(config)?;
+    engine::set_threads(cfg.engine.threads);
+    let engine = Engine::load(&cfg.model)?;
+    tracing::info!(model = %cfg.model.display(), name = %engine.card().name, threads = cfg.engine.threads, "model loaded");
+    let decoder = Decoder::new(cfg.decoder.clone(), engine.card().classes.clone());
+    // Word lists that cannot be read stop the start, as a bad model does.
+    let words = match &cfg.decoder.lexicon {
+        Some(dir) => crate::decode::WordDecoder::for_model(dir, &cfg.model, &engine.card().classes)
+            .with_context(|| format!("[decoder] lexicon in {}", config.display()))?,
+        None => None,
+    };
+    let panel = display::open(&cfg.display).with_context(|| format!("display in {}", config.display()))?;
+    let mut camera = Camera::closed(cfg.camera.clone());
+    match camera.reopen() {
+        Ok(()) => tracing::info!(source = %camera.describe(), "camera open"),
+        Err(e @ crate::source::SourceError::Unusable { .. }) => return Err(e).with_context(|| format!("camera in {}", config.display())),
+        Err(e) => tracing::warn!("{e}; the kiosk will retry"),
+    }
+    let region = Region::for_model(&cfg.region, engine.wants_landmarks(), default_mediapipe())
+        .with_context(|| format!("[region] in {}", config.display()))?;
+    let speaker = crate::speech::from_config(&cfg.speech, &engine.card().classes);
+    let mut kiosk = Kiosk::new(camera, region, engine, decoder, panel, cfg.recovery.clone());
+    kiosk.stop = stop_flag()?;
+    kiosk.speaker = speaker;
+    kiosk.controls = cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?;
+    kiosk.models = (cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config));
+    kiosk.speller = crate::decode::Speller::new(words, cfg.decoder.propose_at);
+    let summary = kiosk.run()?;
+    tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
+    Ok(())
+}
