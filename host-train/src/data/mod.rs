@@ -25,6 +25,7 @@ pub mod landmark_csv;
 pub mod kaggle_csv;
 pub mod landmarks;
 pub mod loader;
+pub mod mix;
 pub mod split;
 pub mod yolo;
 

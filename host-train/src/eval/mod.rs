@@ -6,6 +6,7 @@ pub mod loso;
 mod metrics;
 mod plots;
 mod report;
+pub mod run;
 pub mod shipped;
 
 pub use metrics::{Averages, ClassMetrics, ConfusedPair, EpochRecord, EvalError, Report, TOP_CONFUSIONS, compute};

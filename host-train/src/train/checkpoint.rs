@@ -1,9 +1,13 @@
-//! Checkpoints: model weights (and optimizer state) as safetensors, written atomically.
+//! Checkpoints: model weights (and optimizer state) as safetensors, written atomically;
+//! a run's last checkpoint carries its progress, from which it resumes ([`RunFiles`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use tch::{nn, Tensor};
+
+use super::optim::Optimizer;
+use super::state::RunState;
 
 /// Writes the variables of `vs` (as `model.<name>`) and `extra` tensors to `path`:
 /// into a temporary file beside it, then renamed, so a kill never leaves a
@@ -50,4 +54,51 @@ pub fn load(path: &Path, vs: &nn::VarStore) -> Result<Vec<(String, Tensor)>> {
         bail!("{}: holds {loaded} of the model's {} variables", path.display(), vars.len());
     }
     Ok(rest)
+}
+
+/// The tensor of the last checkpoint that holds the run state (UTF-8 JSON bytes).
+pub(crate) const RUN_STATE: &str = "run.state";
+
+/// A run directory's checkpoint files.
+pub(crate) struct RunFiles {
+    /// `checkpoints/last.safetensors`: weights, optimizer state and [`RUN_STATE`].
+    pub last: PathBuf,
+    /// `checkpoints/best.safetensors`: the best epoch's weights.
+    pub best: PathBuf,
+    /// `checkpoints/state.json`: the run state, to read.
+    pub state: PathBuf,
+}
+
+impl RunFiles {
+    /// The checkpoint files of `run_dir`.
+    pub fn new(run_dir: &Path) -> Self {
+        let dir = run_dir.join("checkpoints");
+        Self { last: dir.join("last.safetensors"), best: dir.join("best.safetensors"), state: dir.join("state.json") }
+    }
+
+    /// Loads the last checkpoint into `vs` and `opt` and returns its run state. The run
+    /// state travels inside the checkpoint, so weights, optimizer and progress always
+    /// come from one atomic write; state.json is its readable copy.
+    pub fn resume(&self, vs: &nn::VarStore, opt: &mut Optimizer) -> Result<RunState> {
+        let rest = load(&self.last, vs)?;
+        opt.load_state(&rest);
+        let text = match rest.iter().find(|(k, _)| k == RUN_STATE) {
+            Some((_, t)) => String::from_utf8(Vec::<u8>::try_from(t)?)
+                .with_context(|| format!("{}: run state is not UTF-8", self.last.display()))?,
+            None => std::fs::read_to_string(&self.state).with_context(|| format!("reading {}", self.state.display()))?,
+        };
+        let state: RunState =
+            serde_json::from_str(&text).with_context(|| format!("{}: not a valid run state", self.last.display()))?;
+        tracing::info!(epoch = state.epoch, "resumed from {}", self.last.display());
+        Ok(state)
+    }
+
+    /// Writes the last checkpoint (weights, optimizer state, run state) and state.json.
+    pub fn save_last(&self, vs: &nn::VarStore, opt: &Optimizer, state: &RunState) -> Result<()> {
+        let json = serde_json::to_string_pretty(state)?;
+        let mut extra = opt.state_tensors();
+        extra.push((RUN_STATE.to_string(), Tensor::from_slice(json.as_bytes())));
+        save(&self.last, vs, &extra)?;
+        shared::atomic::write(&self.state, json.as_bytes()).with_context(|| format!("writing {}", self.state.display()))
+    }
 }
