@@ -138,6 +138,28 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         }
     }
 
+    /// A builder for a kiosk of these stages: everything else has a default
+    /// ([`KioskBuilder`]).
+    pub fn builder(source: S, region: R, engine: Engine, panel: P) -> KioskBuilder<S, R, P> {
+        KioskBuilder {
+            source,
+            region,
+            engine,
+            panel,
+            decoder: None,
+            recovery: RecoveryConfig::default(),
+            stop: None,
+            speaker: None,
+            controls: None,
+            collector: None,
+            models: None,
+            speller: None,
+            lexicon_of: None,
+            max_frames: None,
+            keep_inputs: 0,
+        }
+    }
+
     /// The last drawn screen.
     pub fn screen(&self) -> &FrameBuffer {
         &self.screen
@@ -513,6 +535,135 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     /// Sleeps in small steps; true when stopped meanwhile.
     fn sleep_unless_stopped(&self, d: Duration) -> bool {
         sleep_unless_stopped(&self.stop, d)
+    }
+}
+
+/// Assembles a [`Kiosk`]: the stages it cannot run without, then whatever else it has
+/// (speech, controls, other models, a lexicon, collection, a frame limit).
+///
+/// ```ignore
+/// let kiosk = Kiosk::builder(camera, region, engine, panel)
+///     .decoder_config(cfg.decoder.clone())
+///     .recovery(cfg.recovery.clone())
+///     .stop(stop_flag()?)
+///     .build();
+/// ```
+pub struct KioskBuilder<S, R, P> {
+    source: S,
+    region: R,
+    engine: Engine,
+    panel: P,
+    decoder: Option<Decoder>,
+    recovery: RecoveryConfig,
+    stop: Option<Arc<AtomicBool>>,
+    speaker: Option<Box<dyn Speaker + Send>>,
+    controls: Option<Receiver<Action>>,
+    collector: Option<Collector>,
+    models: Option<ModelSwitcher>,
+    speller: Option<Speller>,
+    lexicon_of: Option<std::path::PathBuf>,
+    max_frames: Option<u64>,
+    keep_inputs: usize,
+}
+
+impl<S: FrameSource, R: HandRegion, P: Panel> KioskBuilder<S, R, P> {
+    /// The decoder (default: [`crate::decode::DecoderConfig::default`] on the model's
+    /// classes).
+    pub fn decoder(mut self, decoder: Decoder) -> Self {
+        self.decoder = Some(decoder);
+        self
+    }
+
+    /// A decoder with `config` on the model's classes.
+    pub fn decoder_config(mut self, config: crate::decode::DecoderConfig) -> Self {
+        self.decoder = Some(Decoder::new(config, self.engine.card().classes.clone()));
+        self
+    }
+
+    /// Lost-camera backoff (default: [`RecoveryConfig::default`]).
+    pub fn recovery(mut self, recovery: RecoveryConfig) -> Self {
+        self.recovery = recovery;
+        self
+    }
+
+    /// The flag that stops the loop (e.g. set by SIGTERM and SIGINT); default: a flag
+    /// of its own, reachable through [`Kiosk::stop`].
+    pub fn stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Speaks each completed word (default: silent).
+    pub fn speaker(mut self, speaker: Box<dyn Speaker + Send>) -> Self {
+        self.speaker = Some(speaker);
+        self
+    }
+
+    /// Button and key presses, applied before each frame.
+    pub fn controls(mut self, controls: Option<Receiver<Action>>) -> Self {
+        self.controls = controls;
+        self
+    }
+
+    /// Collection mode.
+    pub fn collector(mut self, collector: Collector) -> Self {
+        self.collector = Some(collector);
+        self
+    }
+
+    /// Other models and the watch on the config and model files.
+    pub fn models(mut self, models: Option<ModelSwitcher>) -> Self {
+        self.models = models;
+        self
+    }
+
+    /// The word speller (default: letters only, no lexicon).
+    pub fn speller(mut self, speller: Speller) -> Self {
+        self.speller = Some(speller);
+        self
+    }
+
+    /// Word proposals from the decoder config's lexicon and the confusions of `model`
+    /// (the file the engine was loaded from); see [`Kiosk::use_lexicon`].
+    pub fn lexicon_of(mut self, model: &std::path::Path) -> Self {
+        self.lexicon_of = Some(model.to_path_buf());
+        self
+    }
+
+    /// Stop after this many classified frames.
+    pub fn max_frames(mut self, frames: u64) -> Self {
+        self.max_frames = Some(frames);
+        self
+    }
+
+    /// Keep the model inputs of the first `frames` classified frames.
+    pub fn keep_inputs(mut self, frames: usize) -> Self {
+        self.keep_inputs = frames;
+        self
+    }
+
+    /// The kiosk.
+    pub fn build(self) -> Kiosk<S, R, P> {
+        let decoder = self.decoder.unwrap_or_else(|| Decoder::new(Default::default(), self.engine.card().classes.clone()));
+        let mut k = Kiosk::new(self.source, self.region, self.engine, decoder, self.panel, self.recovery);
+        if let Some(stop) = self.stop {
+            k.stop = stop;
+        }
+        if let Some(speaker) = self.speaker {
+            k.speaker = speaker;
+        }
+        k.controls = self.controls;
+        k.collector = self.collector;
+        k.models = self.models;
+        if let Some(speller) = self.speller {
+            k.speller = speller;
+        }
+        if let Some(model) = &self.lexicon_of {
+            k.use_lexicon(model);
+        }
+        k.max_frames = self.max_frames;
+        k.keep_inputs(self.keep_inputs);
+        k
     }
 }
 

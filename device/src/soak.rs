@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::config::RecoveryConfig;
 use crate::controls::Action;
-use crate::decode::{Decoder, DecoderConfig};
 use crate::demo;
 use crate::display::NullPanel;
 use crate::engine::Engine;
@@ -119,12 +118,13 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
     let replay = Replay::new(files, 15.0)?.looped(true);
     // Faults for more frames than the loop can reach (1,000 fps).
     let source = FaultySource::new(replay, faults(cfg.duration.as_secs().max(1) * 1000));
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
     let recovery = RecoveryConfig { initial_backoff_ms: 10, max_backoff_ms: 40, ..RecoveryConfig::default() };
-    let mut kiosk = Kiosk::new(source, GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, recovery);
-    kiosk.models = Some(ModelSwitcher::new(cfg.models.clone(), None));
     let (tx, rx) = channel();
-    kiosk.controls = Some(rx);
+    let mut kiosk = Kiosk::builder(source, GuideBox::default(), engine, NullPanel { size: (240, 240) })
+        .recovery(recovery)
+        .models(Some(ModelSwitcher::new(cfg.models.clone(), None)))
+        .controls(Some(rx))
+        .build();
     let stop: Arc<AtomicBool> = kiosk.stop.clone();
 
     let start = Instant::now();

@@ -7,8 +7,7 @@ use anyhow::{Context, Result};
 
 use super::{default_dataset, default_mediapipe, model_or_default, parse_size};
 use crate::bench;
-use crate::config::RecoveryConfig;
-use crate::decode::{Decoder, DecoderConfig};
+use crate::decode::DecoderConfig;
 use crate::display::CountingPanel;
 use crate::engine::{self, Engine};
 use crate::kiosk::Kiosk;
@@ -68,7 +67,6 @@ pub fn run(a: BenchArgs) -> Result<()> {
     let sources = if a.source.is_empty() { vec![default_dataset()?] } else { a.source };
     let replay = Replay::from_paths(&sources, 30.0)?.looped(true);
     let described = replay.describe();
-    let decoder = Decoder::new(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() }, engine.card().classes.clone());
     let (bytes, quantization, macs) = (engine.file_bytes(), format!("{:?}", engine.card().quantization), engine.macs());
     // A landmark-mask model gets the hand follower anyway; built here so --plan reaches it.
     let hands = a.hands.or_else(|| engine.wants_landmarks().then(default_mediapipe).flatten());
@@ -77,8 +75,10 @@ pub fn run(a: BenchArgs) -> Result<()> {
         ..GuideBox::default()
     };
     let region = Region::for_model(&region, engine.wants_landmarks(), default_mediapipe())?;
-    let mut kiosk = Kiosk::new(replay, region, engine, decoder, CountingPanel::new(a.size), RecoveryConfig::default());
-    kiosk.set_max_frames(Some(20));
+    let mut kiosk = Kiosk::builder(replay, region, engine, CountingPanel::new(a.size))
+        .decoder_config(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() })
+        .max_frames(20)
+        .build();
     kiosk.run()?;
     kiosk.clear_timings();
     kiosk.panel_mut().reset_counts();

@@ -7,8 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use super::{default_mediapipe, model_or_default, stop_flag};
 use crate::collect::{CollectConfig, Collector};
-use crate::config::{KioskConfig, RecoveryConfig};
-use crate::decode::{Decoder, DecoderConfig};
+use crate::config::KioskConfig;
 use crate::demo;
 use crate::display::{self, Panel};
 use crate::engine::Engine;
@@ -106,10 +105,7 @@ pub fn run(a: CollectArgs) -> Result<()> {
     };
     let collector = Collector::new(collect, engine.card(), source.describe())?;
     let region = Region::for_model(&region_cfg, engine.wants_landmarks(), default_mediapipe())?;
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let mut kiosk = Kiosk::new(source, region, engine, decoder, panel, RecoveryConfig::default());
-    kiosk.collector = Some(collector);
-    kiosk.stop = stop_flag()?;
+    let mut kiosk = Kiosk::builder(source, region, engine, panel).collector(collector).stop(stop_flag()?).build();
     let summary = kiosk.run()?;
     let c = kiosk.collector.as_ref().expect("set above");
     println!("{}", c.prompt());

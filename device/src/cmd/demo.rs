@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::{default_dataset, default_mediapipe, model_or_default, parse_size, stop_flag};
-use crate::config::RecoveryConfig;
 use crate::decode::{Decoder, DecoderConfig};
 use crate::demo;
 use crate::display;
@@ -79,9 +78,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         Box::new(Replay::new(files, a.fps)?.paced(a.paced))
     };
     let region = Region::for_model(&GuideBox::default(), engine.wants_landmarks(), default_mediapipe())?;
-    let mut kiosk = Kiosk::new(source, region, engine, decoder, panel, RecoveryConfig::default());
-    kiosk.stop = stop_flag()?;
-    kiosk.use_lexicon(&model);
+    let mut kiosk = Kiosk::builder(source, region, engine, panel).decoder(decoder).stop(stop_flag()?).lexicon_of(&model).build();
     let summary = kiosk.run()?;
     if let Some(p) = kiosk.speller.proposal().filter(|p| p.worth_showing(kiosk.decoder.config().propose_at)) {
         println!("proposed: {} ({:.0}%)", p.word, 100.0 * p.posterior);

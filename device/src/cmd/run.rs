@@ -48,12 +48,15 @@ pub fn run(a: RunArgs) -> Result<()> {
     let region = Region::for_model(&cfg.region, engine.wants_landmarks(), default_mediapipe())
         .with_context(|| format!("[region] in {}", config.display()))?;
     let speaker = crate::speech::from_config(&cfg.speech, &engine.card().classes);
-    let mut kiosk = Kiosk::new(camera, region, engine, decoder, panel, cfg.recovery.clone());
-    kiosk.stop = stop_flag()?;
-    kiosk.speaker = speaker;
-    kiosk.controls = cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?;
-    kiosk.models = (cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config));
-    kiosk.speller = crate::decode::Speller::new(words, cfg.decoder.propose_at);
+    let mut kiosk = Kiosk::builder(camera, region, engine, panel)
+        .decoder(decoder)
+        .recovery(cfg.recovery.clone())
+        .stop(stop_flag()?)
+        .speaker(speaker)
+        .controls(cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?)
+        .models((cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config)))
+        .speller(crate::decode::Speller::new(words, cfg.decoder.propose_at))
+        .build();
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");
     Ok(())

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use device::config::RecoveryConfig;
-use device::decode::{Decoder, DecoderConfig};
+use device::decode::DecoderConfig;
 use device::demo;
 use device::display::{NullPanel, Panel};
 use device::engine::Engine;
@@ -52,9 +52,8 @@ pub fn kiosk<S: FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, Nu
 /// A kiosk with the guide box and default decoding drawing on `panel`; lost cameras are
 /// retried quickly (5 ms, up to 20 ms).
 pub fn kiosk_on<S: FrameSource, P: Panel>(engine: Engine, source: S, panel: P) -> Kiosk<S, GuideBox, P> {
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
     let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20, ..Default::default() };
-    Kiosk::new(source, GuideBox::default(), engine, decoder, panel, recovery)
+    Kiosk::builder(source, GuideBox::default(), engine, panel).decoder_config(DecoderConfig::default()).recovery(recovery).build()
 }
 
 /// A speaker that records what it is asked to say.
