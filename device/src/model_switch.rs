@@ -78,6 +78,17 @@ pub struct ModelSwitcher {
     last_check: Instant,
     loading: Option<(PathBuf, Receiver<Result<Engine>>)>,
     queued: Option<PathBuf>,
+    watch: WatchCounts,
+}
+
+/// What the watch on the files has done so far (for logs and tests: a change that was
+/// not taken is told apart from a watch that never looked).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchCounts {
+    /// Times the config and model files were checked.
+    pub checks: u64,
+    /// Settled changes seen (the config file edited, the model file replaced).
+    pub changes: u64,
 }
 
 impl ModelSwitcher {
@@ -86,7 +97,7 @@ impl ModelSwitcher {
     pub fn new(choices: Vec<PathBuf>, every: Option<Duration>) -> Self {
         assert!(!choices.is_empty(), "at least the running model");
         let running = Watched::new(choices[0].clone());
-        Self { choices, selected: 0, running, config: None, every, last_check: Instant::now(), loading: None, queued: None }
+        Self { choices, selected: 0, running, config: None, every, last_check: Instant::now(), loading: None, queued: None, watch: WatchCounts::default() }
     }
 
     /// The switcher for a kiosk started from `config` (loaded from `path`): its `model`
@@ -106,6 +117,16 @@ impl ModelSwitcher {
     /// The file of the running model.
     pub fn running(&self) -> &Path {
         &self.running.path
+    }
+
+    /// The file being loaded, if any.
+    pub fn loading(&self) -> Option<&Path> {
+        self.loading.as_ref().map(|(p, _)| p.as_path())
+    }
+
+    /// What the watch on the files has done so far.
+    pub fn watch_counts(&self) -> WatchCounts {
+        self.watch
     }
 
     /// The mode button: starts loading the next model in the list.
@@ -152,9 +173,11 @@ impl ModelSwitcher {
     }
 
     fn check_files(&mut self) {
+        self.watch.checks += 1;
         if let Some((watch, applied)) = &mut self.config
             && watch.changed()
         {
+            self.watch.changes += 1;
             match KioskConfig::load(&watch.path) {
                 Err(e) => tracing::error!("{e:#}; the kiosk keeps its settings"),
                 Ok(new) => {
@@ -172,6 +195,7 @@ impl ModelSwitcher {
             }
         }
         if self.running.changed() {
+            self.watch.changes += 1;
             tracing::info!(model = %self.running.path.display(), "model file replaced; checking it");
             self.request(self.running.path.clone());
         }

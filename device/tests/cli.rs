@@ -138,7 +138,7 @@ fn a_short_soak_switches_models_survives_faults_and_reports_memory() {
     let dir = tmp("soak");
     let report = dir.join("soak.json");
     let out = bin()
-        .args(["soak", "--seconds", "8", "--sample-every", "1", "--warm-up", "3", "--switch-every", "2", "--max-growth-mib", "256", "--out"])
+        .args(["soak", "--seconds", "8", "--sample-every", "1", "--warm-up", "3", "--switch-every", "2", "--max-growth-mib", "16", "--out"])
         .arg(&report)
         .output()
         .unwrap();
@@ -182,8 +182,16 @@ fn readme_mask_model_examples_run() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
     assert_eq!(lines.len(), 200, "one line per picture of L");
-    let right = lines.iter().filter(|l| l.split('\t').nth(1).is_some_and(|c| c.starts_with("L "))).count();
-    assert!(right >= 180, "{right} of 200 pictures of L read as L");
+    // Scored only on the pictures of L the model never trained on (its held-out list):
+    // 40 of the 200; all 40 read right when this bound was set.
+    let heldout = device::demo::heldout_list(&root().join("models/asl-alphabet-mask.onnx")).unwrap().expect("the mask model's held-out list");
+    let unseen: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.split('\t').next().and_then(|p| Path::new(p).file_name()).is_some_and(|f| heldout.contains(&format!("L/{}", f.to_string_lossy()))))
+        .collect();
+    assert_eq!(unseen.len(), 40, "the held-out pictures of L");
+    let right = unseen.iter().filter(|l| l.split('\t').nth(1).is_some_and(|c| c.starts_with("L "))).count();
+    assert!(right >= 38, "{right} of {} held-out pictures of L read as L", unseen.len());
     std::fs::remove_dir_all(&out_dir).unwrap();
 }
 
@@ -279,7 +287,28 @@ fn run_retries_a_missing_camera_and_stops_on_sigterm() {
     let dir = tmp("sigterm");
     let cfg = config(&dir, &root().join("models/asl-alphabet.onnx"), "");
     let mut child = bin().arg("run").arg("--config").arg(&cfg).stderr(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Its log, line by line, as it comes.
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let reader = {
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        })
+    };
+    // Wait (up to a generous 60 s) until the loop is backing off from the missing camera:
+    // the signal handler is installed and the kiosk is waiting instead of exiting.
+    let mut err = String::new();
+    let start = Instant::now();
+    while !err.contains("waiting before reopening the camera") {
+        match lines.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => err += &(line + "\n"),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the kiosk exited instead of waiting for the camera: {err}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no camera retry within 60 s: {err}");
+    }
     assert!(child.try_wait().unwrap().is_none(), "the kiosk waits for the camera instead of exiting");
     unsafe { libc_kill(child.id() as i32, 15) };
     let start = Instant::now();
@@ -290,8 +319,8 @@ fn run_retries_a_missing_camera_and_stops_on_sigterm() {
         assert!(start.elapsed() < Duration::from_secs(5), "no exit within 5 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    reader.join().unwrap();
+    err.extend(lines.try_iter().map(|l| l + "\n"));
     assert!(status.success(), "{err}");
     assert!(err.contains("video-signspell-missing") && err.contains("retry"), "{err}");
     assert!(err.contains("kiosk stopped"), "{err}");

@@ -6,48 +6,68 @@ mod common;
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::channel;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use device::controls::keyboard::{self, KeyEvents};
 use device::controls::{Action, Button, spawn_poller};
 
-struct MockPin(Arc<AtomicBool>);
+/// A pin whose level the test sets; counts how often the poller read it.
+struct MockPin(Arc<AtomicBool>, Arc<AtomicU64>);
 
 impl Button for MockPin {
     fn pressed(&mut self) -> anyhow::Result<bool> {
+        self.1.fetch_add(1, Ordering::SeqCst);
         Ok(self.0.load(Ordering::SeqCst))
     }
 }
 
-struct BrokenPin;
+/// A pin that cannot be read; counts the attempts.
+struct BrokenPin(Arc<AtomicU64>);
 
 impl Button for BrokenPin {
     fn pressed(&mut self) -> anyhow::Result<bool> {
+        self.0.fetch_add(1, Ordering::SeqCst);
         anyhow::bail!("GPIO line 6 read failed")
+    }
+}
+
+/// Waits (polling every millisecond, up to 10 s) until the poller has read the pin
+/// counted by `reads` `n` more times.
+fn wait_reads(reads: &AtomicU64, n: u64) {
+    let (from, start) = (reads.load(Ordering::SeqCst), Instant::now());
+    while reads.load(Ordering::SeqCst) < from + n {
+        assert!(start.elapsed() < Duration::from_secs(10), "the poller read the pin {} of {n} times in 10 s", reads.load(Ordering::SeqCst) - from);
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
 #[test]
 fn a_bouncing_press_is_one_action_and_a_broken_pin_none() {
-    let level = Arc::new(AtomicBool::new(false));
+    const DEBOUNCE: Duration = Duration::from_millis(50);
+    let (level, reads, broken_reads) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let (tx, rx) = channel();
     spawn_poller(
-        vec![(Action::Backspace, Box::new(MockPin(level.clone()))), (Action::Speak, Box::new(BrokenPin))],
-        Duration::from_millis(20),
+        vec![(Action::Backspace, Box::new(MockPin(level.clone(), reads.clone()))), (Action::Speak, Box::new(BrokenPin(broken_reads.clone())))],
+        DEBOUNCE,
         Duration::from_millis(1),
         tx,
     );
+    // Ten bounces, each level read by the poller before the next one.
     for i in 0..10 {
         level.store(i % 2 == 0, Ordering::SeqCst);
-        std::thread::sleep(Duration::from_millis(1));
+        wait_reads(&reads, 1);
     }
+    // Held: the press arrives once the level has settled; then released.
     level.store(true, Ordering::SeqCst);
-    std::thread::sleep(Duration::from_millis(150));
-    level.store(false, Ordering::SeqCst);
     assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), Action::Backspace);
-    std::thread::sleep(Duration::from_millis(100));
+    level.store(false, Ordering::SeqCst);
+    // The poller reads on (every 1 ms, so for well over twice the debounce time) and
+    // sends nothing more: not for the press, not for its release, not for the broken pin.
+    let broken_before = broken_reads.load(Ordering::SeqCst);
+    wait_reads(&reads, 2 * DEBOUNCE.as_millis() as u64 + 20);
+    assert!(broken_reads.load(Ordering::SeqCst) > broken_before, "the broken pin is read on as well");
     assert_eq!(rx.try_iter().collect::<Vec<_>>(), [], "one press, one action; the broken pin sends nothing");
 }
 

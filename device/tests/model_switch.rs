@@ -12,7 +12,7 @@ use device::config::KioskConfig;
 use device::controls::Action;
 use device::demo;
 use device::kiosk::Kiosk;
-use device::model_switch::{Loaded, ModelSwitcher};
+use device::model_switch::{Loaded, ModelSwitcher, WatchCounts};
 use device::source::FrameSource;
 use device::source::replay::Replay;
 
@@ -28,16 +28,25 @@ fn wait_loaded(m: &mut ModelSwitcher) -> Loaded {
     }
 }
 
-/// Polls for `d` and says whether anything loaded.
-fn loads_within(m: &mut ModelSwitcher, d: Duration) -> bool {
+/// Polls as the loop does (every 5 ms, up to 60 s) until the watch has checked the
+/// files `checks` more times; says whether a model loaded, or is loading, by then, and
+/// what the watch did meanwhile (so "nothing loaded" cannot hold merely because the
+/// watch never looked).
+fn poll_for_checks(m: &mut ModelSwitcher, checks: u64) -> (bool, WatchCounts) {
+    let before = m.watch_counts();
     let start = Instant::now();
-    while start.elapsed() < d {
-        if m.poll().is_some() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    let mut loaded = false;
+    while m.watch_counts().checks < before.checks + checks {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the watch checked the files {} of {checks} times in 60 s",
+            m.watch_counts().checks - before.checks
+        );
+        loaded |= m.poll().is_some();
+        std::thread::sleep(Duration::from_millis(5));
     }
-    false
+    let now = m.watch_counts();
+    (loaded || m.loading().is_some(), WatchCounts { checks: now.checks - before.checks, changes: now.changes - before.changes })
 }
 
 fn digits_replay(word: &str) -> Replay {
@@ -90,7 +99,9 @@ fn a_replaced_model_file_is_checked_before_it_runs() {
     assert!(err.contains("model.onnx"), "the error names the file: {err}");
     k.take_model(loaded);
     assert_eq!(k.engine.card().classes.name, shared::ClassTable::asl_alphabet().name);
-    assert!(!loads_within(k.models.as_mut().unwrap(), Duration::from_millis(200)), "a refused file is not retried until it changes");
+    let (loaded, watch) = poll_for_checks(k.models.as_mut().unwrap(), 5);
+    assert!(watch.checks >= 5, "the watch ran: {watch:?}");
+    assert!(!loaded && watch.changes == 0, "a refused file is not retried until it changes: {watch:?}");
 
     // The whole file, written beside it and renamed over it: checked, then run.
     std::fs::write(dir.join("model.onnx.tmp"), &bytes).unwrap();
@@ -119,7 +130,9 @@ fn an_edited_config_switches_the_model_and_a_broken_one_changes_nothing() {
     assert_eq!(m.choices().len(), 2);
 
     std::fs::write(&config, "model = 3\n").unwrap();
-    assert!(!loads_within(&mut m, Duration::from_millis(300)), "a config that does not parse changes nothing");
+    let (loaded, watch) = poll_for_checks(&mut m, 5);
+    assert_eq!(watch.changes, 1, "the watch noticed the edit: {watch:?}");
+    assert!(!loaded, "a config that does not parse changes nothing");
     assert_eq!(m.choices().len(), 2);
 
     write("asl-alphabet.onnx", "");
@@ -140,7 +153,13 @@ fn a_mask_model_is_refused_where_no_landmarks_are_found() {
     k.models = Some(ModelSwitcher::new(vec![alphabet.clone(), common::model("asl-alphabet-mask-int8.onnx")], None));
     k.apply(Action::Mode);
     take(&mut k);
-    assert_eq!(k.engine.card().classes.name, shared::ClassTable::asl_alphabet().name, "the guide box finds no landmarks: the picture model stays");
+    // Both models read the ASL alphabet (the same class table, even the same card name):
+    // what tells them apart is their input, the picture or the hand's landmark mask.
+    let card = |f: &str| shared::ModelCard::read_onnx(&common::model(f)).unwrap().0;
+    let (picture, mask) = (card("asl-alphabet-int8.onnx"), card("asl-alphabet-mask-int8.onnx"));
+    assert_ne!(picture.input, mask.input, "the two models' inputs differ");
+    assert_eq!(k.engine.card().input, picture.input, "the guide box finds no landmarks: the picture model stays");
+    assert!(!k.engine.wants_landmarks(), "the running model reads pictures");
     assert_eq!(k.models.as_ref().unwrap().running(), alphabet);
     assert_eq!(k.run().unwrap().text, "A", "and keeps spelling");
 }
