@@ -43,6 +43,8 @@ pub mod depthwise;
 #[cfg(feature = "tract")]
 pub mod hands;
 #[cfg(feature = "tract")]
+pub mod onnx_builder;
+#[cfg(feature = "tract")]
 pub mod tract_model;
 
 pub use card::{CardError, ModelCard};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
+use shared::onnx_builder::{attr_int as int, attr_ints as ints, f32_tensor, model, node, value_info};
 use shared::card::{Architecture, DatasetInfo, OutputKind, Producer, Quantization, SplitInfo, SplitKind};
 use shared::{ClassTable, ModelCard, PreprocessSpec, Preprocessor};
 use tract_onnx::pb;
@@ -24,44 +25,6 @@ fn weights(n: usize, seed: u64) -> Vec<f32> {
             ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
         })
         .collect()
-}
-
-fn tensor(name: &str, dims: &[i64], data: Vec<f32>) -> pb::TensorProto {
-    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type: 1, float_data: data, ..Default::default() }
-}
-
-fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
-    use pb::tensor_shape_proto::{dimension::Value, Dimension};
-    let shape = pb::TensorShapeProto {
-        dim: dims.iter().map(|d| Dimension { value: Some(Value::DimValue(*d)), ..Default::default() }).collect(),
-    };
-    pb::ValueInfoProto {
-        name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn node(op: &str, inputs: &[&str], output: &str, attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
-    pb::NodeProto {
-        op_type: op.into(),
-        name: output.into(),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec![output.into()],
-        attribute: attrs,
-        ..Default::default()
-    }
-}
-
-fn ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: pb::attribute_proto::AttributeType::Ints as i32, ints: v.to_vec(), ..Default::default() }
-}
-
-fn int(name: &str, v: i64) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: pb::attribute_proto::AttributeType::Int as i32, i: v, ..Default::default() }
 }
 
 struct Net {
@@ -96,23 +59,16 @@ impl Net {
                 node("Gemm", &["flat", "fc_w", "fc_b"], "logits", vec![int("transB", 1)]),
             ],
             initializer: vec![
-                tensor("conv_w", &[FILTERS as i64, 3, 3, 3], self.conv_w.clone()),
-                tensor("conv_b", &[FILTERS as i64], self.conv_b.clone()),
-                tensor("fc_w", &[self.classes as i64, FILTERS as i64], self.fc_w.clone()),
-                tensor("fc_b", &[self.classes as i64], self.fc_b.clone()),
+                f32_tensor("conv_w", &[FILTERS as i64, 3, 3, 3], &self.conv_w),
+                f32_tensor("conv_b", &[FILTERS as i64], &self.conv_b),
+                f32_tensor("fc_w", &[self.classes as i64, FILTERS as i64], &self.fc_w),
+                f32_tensor("fc_b", &[self.classes as i64], &self.fc_b),
             ],
             input: vec![value_info("input", &[1, 3, s, s])],
             output: vec![value_info("logits", &[1, self.classes as i64])],
             ..Default::default()
         };
-        pb::ModelProto {
-            ir_version: 8,
-            opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }],
-            producer_name: "signspell-e2e".into(),
-            graph: Some(graph),
-            ..Default::default()
-        }
-        .encode_to_vec()
+        model(graph, 13, "signspell-e2e", "").encode_to_vec()
     }
 
     /// The same network computed directly.

@@ -72,12 +72,7 @@ impl Emitter<'_> {
                 let qn = self.g.constant_i8(&format!("{hint}_q"), dims, &q);
                 let sn = self.g.constant(&format!("{hint}_scale"), &[dims[0]], scales);
                 let zn = self.g.constant_i8(&format!("{hint}_zero"), &[dims[0]], &vec![0i8; dims[0] as usize]);
-                let axis = pb::AttributeProto {
-                    name: "axis".into(),
-                    r#type: pb::attribute_proto::AttributeType::Int as i32,
-                    i: 0,
-                    ..Default::default()
-                };
+                let axis = shared::onnx_builder::attr_int("axis", 0);
                 self.g.node("DequantizeLinear", &[&qn, &sn, &zn], vec![axis])
             }
         }

@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
+use shared::onnx_builder::{self as onnx, attr_int, attr_ints};
 use tract_onnx::pb;
-use tract_onnx::pb::attribute_proto::AttributeType;
-use tract_onnx::pb::tensor_shape_proto::{Dimension, dimension::Value};
 
 /// ONNX opset the exporter writes.
 pub const OPSET: i64 = 13;
@@ -20,28 +19,6 @@ pub struct Graph {
     counter: usize,
 }
 
-fn attr_ints(name: &str, v: &[i64]) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::Ints as i32, ints: v.to_vec(), ..Default::default() }
-}
-
-fn attr_int(name: &str, v: i64) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i: v, ..Default::default() }
-}
-
-fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
-    let shape = pb::TensorShapeProto {
-        dim: dims.iter().map(|d| Dimension { value: Some(Value::DimValue(*d)), ..Default::default() }).collect(),
-    };
-    pb::ValueInfoProto {
-        name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: Some(shape) })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
 impl Graph {
     fn fresh(&mut self, hint: &str) -> String {
         self.counter += 1;
@@ -51,53 +28,28 @@ impl Graph {
     /// Adds a node with one output and returns the output's name.
     pub fn node(&mut self, op: &str, inputs: &[&str], attrs: Vec<pb::AttributeProto>) -> String {
         let out = self.fresh(&op.to_ascii_lowercase());
-        self.nodes.push(pb::NodeProto {
-            op_type: op.into(),
-            name: out.clone(),
-            input: inputs.iter().map(|s| s.to_string()).collect(),
-            output: vec![out.clone()],
-            attribute: attrs,
-            ..Default::default()
-        });
+        self.nodes.push(onnx::node(op, inputs, &out, attrs));
         out
     }
 
     /// Adds a float constant and returns its name.
     pub fn constant(&mut self, hint: &str, dims: &[i64], data: Vec<f32>) -> String {
         let name = self.fresh(hint);
-        self.initializers.push(pb::TensorProto {
-            name: name.clone(),
-            dims: dims.to_vec(),
-            data_type: 1,
-            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ..Default::default()
-        });
+        self.initializers.push(onnx::f32_tensor(&name, dims, &data));
         name
     }
 
     /// Adds an int8 constant and returns its name.
     pub fn constant_i8(&mut self, hint: &str, dims: &[i64], data: &[i8]) -> String {
         let name = self.fresh(hint);
-        self.initializers.push(pb::TensorProto {
-            name: name.clone(),
-            dims: dims.to_vec(),
-            data_type: 3,
-            raw_data: data.iter().map(|v| *v as u8).collect(),
-            ..Default::default()
-        });
+        self.initializers.push(onnx::i8_tensor(&name, dims, data));
         name
     }
 
     /// Adds an int64 constant (shapes, axes) and returns its name.
     pub fn constant_i64(&mut self, hint: &str, dims: &[i64], data: &[i64]) -> String {
         let name = self.fresh(hint);
-        self.initializers.push(pb::TensorProto {
-            name: name.clone(),
-            dims: dims.to_vec(),
-            data_type: 7,
-            raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ..Default::default()
-        });
+        self.initializers.push(onnx::i64_tensor(&name, dims, data));
         name
     }
 
@@ -168,12 +120,7 @@ impl Graph {
     /// weights `w` `[2, 4H, in]`, `r` `[2, 4H, H]` and biases `b` `[2, 8H]`; returns `Y`,
     /// `[T, 2, N, H]`.
     pub fn lstm_bidirectional(&mut self, x: &str, w: &str, r: &str, b: &str, hidden: i64) -> String {
-        let direction = pb::AttributeProto {
-            name: "direction".into(),
-            r#type: AttributeType::String as i32,
-            s: b"bidirectional".to_vec(),
-            ..Default::default()
-        };
+        let direction = onnx::attr_string("direction", "bidirectional");
         self.node("LSTM", &[x, w, r, b], vec![attr_int("hidden_size", hidden), direction])
     }
 
@@ -191,27 +138,15 @@ impl Graph {
     pub fn into_model(self, input: &str, input_dims: &[i64], output: &str, output_dims: &[i64]) -> pb::ModelProto {
         let mut nodes = self.nodes;
         // Name the graph output "logits" through an Identity.
-        nodes.push(pb::NodeProto {
-            op_type: "Identity".into(),
-            name: "logits".into(),
-            input: vec![output.into()],
-            output: vec!["logits".into()],
+        nodes.push(onnx::node("Identity", &[output], "logits", vec![]));
+        let graph = pb::GraphProto {
+            name: "signspell".into(),
+            node: nodes,
+            initializer: self.initializers,
+            input: vec![onnx::value_info(input, input_dims)],
+            output: vec![onnx::value_info("logits", output_dims)],
             ..Default::default()
-        });
-        pb::ModelProto {
-            ir_version: 8,
-            opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: OPSET }],
-            producer_name: "host-train".into(),
-            producer_version: env!("CARGO_PKG_VERSION").into(),
-            graph: Some(pb::GraphProto {
-                name: "signspell".into(),
-                node: nodes,
-                initializer: self.initializers,
-                input: vec![value_info(input, input_dims)],
-                output: vec![value_info("logits", output_dims)],
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
+        };
+        onnx::model(graph, OPSET, "host-train", env!("CARGO_PKG_VERSION"))
     }
 }

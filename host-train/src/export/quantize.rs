@@ -24,7 +24,7 @@ use std::io::Cursor;
 use anyhow::{bail, Context, Result};
 use prost::Message;
 use tract_onnx::pb;
-use tract_onnx::pb::attribute_proto::AttributeType;
+use shared::onnx_builder::{FLOAT, INT8, INT32, UINT8, attr_int, f32_tensor, f32s, node, tensor};
 use tract_onnx::prelude::*;
 
 /// A static (calibrated) int8 form.
@@ -52,48 +52,12 @@ impl StaticForm {
 /// Observed `(min, max)` of each calibrated tensor.
 pub type Ranges = HashMap<String, (f32, f32)>;
 
-const FLOAT: i32 = 1;
-const UINT8: i32 = 2;
-const INT8: i32 = 3;
-const INT32: i32 = 6;
-
-fn f32s(t: &pb::TensorProto) -> Vec<f32> {
-    if t.raw_data.is_empty() {
-        t.float_data.clone()
-    } else {
-        t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-    }
-}
-
-fn tensor(name: &str, dims: &[i64], data_type: i32, raw_data: Vec<u8>) -> pb::TensorProto {
-    pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type, raw_data, ..Default::default() }
-}
-
-fn f32_tensor(name: &str, dims: &[i64], v: &[f32]) -> pb::TensorProto {
-    tensor(name, dims, FLOAT, v.iter().flat_map(|x| x.to_le_bytes()).collect())
-}
-
-fn attr_int(name: &str, i: i64) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::Int as i32, i, ..Default::default() }
-}
-
 fn get_int(node: &pb::NodeProto, name: &str) -> Option<i64> {
     node.attribute.iter().find(|a| a.name == name).map(|a| a.i)
 }
 
 fn get_float(node: &pb::NodeProto, name: &str) -> Option<f32> {
     node.attribute.iter().find(|a| a.name == name).map(|a| a.f)
-}
-
-fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<pb::AttributeProto>) -> pb::NodeProto {
-    pb::NodeProto {
-        op_type: op.into(),
-        name: output.into(),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec![output.into()],
-        attribute,
-        ..Default::default()
-    }
 }
 
 /// Whether `n` is an op the rewrite quantizes: `Conv`, `Gemm` (no `transA`, alpha and
