@@ -6,7 +6,7 @@
 //! Re-record after replacing the model: `SIGNSPELL_RECORD_GOLDEN=1 cargo test -p device
 //! --test aarch64_parity` on x86_64.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use shared::tract_model::TractModel;
 use shared::Preprocessor;
@@ -14,14 +14,14 @@ use shared::Preprocessor;
 const TOLERANCE: f32 = 1e-4;
 const IMAGES: [&str; 6] = ["A/", "G/", "M/", "S/", "del/", "space/"];
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
+
+use common::root;
 
 #[test]
 fn logits_match_the_x86_64_recording() {
     let golden_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/asl-alphabet-logits.json");
-    let data = shared::paths::shared_dir_from(&root()).expect("../shared is needed").join("data/asl-alphabet");
+    let data = common::shared_dir().join("data/asl-alphabet");
     let heldout = std::fs::read_to_string(root().join("models/asl-alphabet.heldout.txt")).unwrap();
     let mut results = serde_json::Map::new();
     for name in ["asl-alphabet.onnx", "asl-alphabet-int8.onnx"] {

@@ -7,20 +7,13 @@ use std::time::{Duration, Instant};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_device"));
-    c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    c.current_dir(root());
     c
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("signspell-device-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{root, scratch, shared_dir};
 
 /// Runs the binary with `args`, which must succeed, and parses its JSON output.
 fn json_of(args: &[&str]) -> serde_json::Value {
@@ -31,7 +24,7 @@ fn json_of(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn classify_json_names_each_image_and_its_class() {
-    let data = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet");
+    let data = shared_dir().join("data/asl-alphabet");
     let heldout = std::fs::read_to_string(root().join("models/asl-alphabet.heldout.txt")).unwrap();
     let files: Vec<PathBuf> = ["B/", "L/", "Y/"]
         .iter()
@@ -54,9 +47,9 @@ fn classify_json_names_each_image_and_its_class() {
 
 #[test]
 fn classify_names_a_corrupt_image() {
-    let dir = tmp("corrupt");
+    let dir = scratch("corrupt");
     let bad = dir.join("broken.jpg");
-    let data = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet/A");
+    let data = shared_dir().join("data/asl-alphabet/A");
     let good = std::fs::read_dir(&data).unwrap().next().unwrap().unwrap().path();
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
@@ -102,7 +95,7 @@ fn bench_of_the_default_model_follows_the_hand() {
 
 #[test]
 fn bench_saves_the_model_inputs_it_ran() {
-    let path = tmp("inputs").join("inputs.f32");
+    let path = scratch("inputs").join("inputs.f32");
     let out = bin().args(["bench", "--frames", "5", "--json", "--model", "models/asl-alphabet.onnx", "--save-inputs"]).arg(&path).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&path).unwrap();
@@ -135,7 +128,7 @@ fn profile_names_the_operators_of_the_kiosk_plan_and_of_the_hand_models() {
 
 #[test]
 fn a_short_soak_switches_models_survives_faults_and_reports_memory() {
-    let dir = tmp("soak");
+    let dir = scratch("soak");
     let report = dir.join("soak.json");
     let out = bin()
         .args(["soak", "--seconds", "8", "--sample-every", "1", "--warm-up", "3", "--switch-every", "2", "--max-growth-mib", "16", "--out"])
@@ -155,7 +148,7 @@ fn a_short_soak_switches_models_survives_faults_and_reports_memory() {
 
 #[test]
 fn demo_spells_and_writes_screens() {
-    let out_dir = tmp("demo");
+    let out_dir = scratch("demo");
     let out = bin().args(["demo", "--word", "HI", "--out"]).arg(&out_dir).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "spelled: HI");
@@ -169,7 +162,7 @@ fn demo_spells_and_writes_screens() {
 fn readme_mask_model_examples_run() {
     // The README's lines (../shared found as the other tests find it): the landmark-mask model gets the hand stage by
     // itself, spells from held-out frames, and classifies a folder of pictures.
-    let out_dir = tmp("demo-mask");
+    let out_dir = scratch("demo-mask");
     let out = bin()
         .args(["demo", "--model", "models/asl-alphabet-mask-int8.onnx", "--word", "CAB", "--out"])
         .arg(&out_dir)
@@ -177,7 +170,7 @@ fn readme_mask_model_examples_run() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "spelled: CAB");
-    let letter_l = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet/L");
+    let letter_l = shared_dir().join("data/asl-alphabet/L");
     let out = bin().args(["classify", "--model", "models/asl-alphabet-mask.onnx"]).arg(letter_l).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
@@ -212,8 +205,8 @@ fn readme_spell_bench_runs() {
 
 #[test]
 fn readme_collect_rehearsal_runs() {
-    let out = tmp("collect");
-    let frames = shared::paths::shared_dir_from(&root()).unwrap().join("data/asl-alphabet");
+    let out = scratch("collect");
+    let frames = shared_dir().join("data/asl-alphabet");
     let run = bin()
         .args(["collect", "--signer", "ana", "--letters", "AB", "--per-letter", "3", "--frames"])
         .arg(&frames)
@@ -259,7 +252,7 @@ fn config(dir: &Path, model: &Path, extra: &str) -> PathBuf {
 
 #[test]
 fn run_fails_at_start_naming_a_corrupt_model() {
-    let dir = tmp("corrupt-model");
+    let dir = scratch("corrupt-model");
     let model = dir.join("bad.onnx");
     let bytes = std::fs::read(root().join("models/asl-alphabet.onnx")).unwrap();
     std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
@@ -271,7 +264,7 @@ fn run_fails_at_start_naming_a_corrupt_model() {
 
 #[test]
 fn run_fails_at_start_naming_a_bad_config() {
-    let dir = tmp("bad-config");
+    let dir = scratch("bad-config");
     let model = root().join("models/asl-alphabet.onnx");
     let out = bin().arg("run").arg("--config").arg(config(&dir, &model, "[decoder]\nthreshold = 3.0\n")).output().unwrap();
     assert!(!out.status.success());
@@ -284,7 +277,7 @@ fn run_fails_at_start_naming_a_bad_config() {
 
 #[test]
 fn run_retries_a_missing_camera_and_stops_on_sigterm() {
-    let dir = tmp("sigterm");
+    let dir = scratch("sigterm");
     let cfg = config(&dir, &root().join("models/asl-alphabet.onnx"), "");
     let mut child = bin().arg("run").arg("--config").arg(&cfg).stderr(Stdio::piped()).spawn().unwrap();
     // Its log, line by line, as it comes.
@@ -366,8 +359,8 @@ fn packaged_config_loads_and_names_only_packaged_models() {
 
 #[test]
 fn hands_json_gives_box_points_and_scores_per_image() {
-    let data = shared::paths::shared_dir_from(&root()).unwrap().join("data");
-    let corrupt = tmp("hands").join("broken.jpg");
+    let data = shared_dir().join("data");
+    let corrupt = scratch("hands").join("broken.jpg");
     std::fs::write(&corrupt, b"\xff\xd8\xff not a jpeg").unwrap();
     let files = [data.join("asl-alphabet/A/A1008.jpg"), data.join("sign-language-digits/5/IMG_1123.JPG"), data.join("asl-alphabet/nothing/nothing1001.jpg")];
     let out = bin().arg("hands").arg("--json").args(&files).output().unwrap();

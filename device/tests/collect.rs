@@ -15,18 +15,12 @@ use device::kiosk::{Ended, Kiosk};
 use device::region::{GuideBox, HandRegion, Region};
 use device::source::replay::Replay;
 
-fn shared_dir() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("../shared is needed")
-}
+mod common;
+
+use common::{scratch, shared_dir};
 
 fn model() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/asl-alphabet-int8.onnx")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("signspell-collect-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::model("asl-alphabet-int8.onnx")
 }
 
 /// Runs collection of `letters` into `out` on replayed frames of those letters.
@@ -144,7 +138,7 @@ fn a_folder_it_cannot_write_stops_collection_and_says_where() {
 #[test]
 fn bad_settings_are_refused_before_anything_is_written() {
     let engine = Engine::load(&model()).unwrap();
-    let out = scratch("refused");
+    let out = scratch("refused").join("dataset");
     let base = CollectConfig { out: out.clone(), ..CollectConfig::default() };
     let err = Collector::new(CollectConfig { signer: "ana/../x".into(), ..base.clone() }, engine.card(), String::new()).unwrap_err();
     assert!(err.to_string().contains("signer id"), "{err}");

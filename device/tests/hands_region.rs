@@ -1,13 +1,10 @@
 //! The hand-following region stage on real frames, and the kiosk loop running with it.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::shared_dir;
 use device::region::{GuideBox, HandRegion, HandsConfig, Region};
 use shared::{Frame, PixelFormat};
-
-fn shared_dir() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("../shared beside the checkout")
-}
 
 fn config() -> GuideBox {
     GuideBox { hands: Some(HandsConfig { models: shared_dir().join("models/mediapipe"), detect_every: 5, margin: 0.25, plan: None }), ..GuideBox::default() }
@@ -40,9 +37,8 @@ fn the_box_follows_the_hand_and_there_is_none_without_one() {
 
 #[test]
 fn a_config_names_the_mediapipe_folder_relative_to_itself() {
-    let dir = std::env::temp_dir().join(format!("signspell-hands-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/asl-alphabet.onnx");
+    let dir = common::scratch("hands-config");
+    let model = common::model("asl-alphabet.onnx");
     let cfg = dir.join("kiosk.toml");
     std::fs::write(&cfg, format!("model = {:?}\n[region.hands]\nmodels = \"mediapipe\"\ndetect_every = 3\n", model.display().to_string())).unwrap();
     let loaded = device::config::KioskConfig::load(&cfg).unwrap();

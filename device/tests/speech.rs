@@ -24,9 +24,7 @@ fn the_kiosk_speaks_each_completed_word() {
 
 #[test]
 fn espeak_runs_the_program_with_the_voice_off_the_callers_thread() {
-    let dir = std::env::temp_dir().join(format!("signspell-speech-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("speech");
     let (release, out) = (dir.join("release"), dir.join("said.txt"));
     // A stand-in for espeak-ng that waits until the test lets it go: if `say` waited
     // for the program, the test would never reach the line that releases it.

@@ -16,19 +16,29 @@ use device::source::FrameSource;
 use device::source::replay::Replay;
 use device::speech::Speaker;
 
+/// The workspace root (the checkout).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 /// A shipped model in ../models.
 pub fn model(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../models").join(name)
+    root().join("models").join(name)
 }
 
-/// ../shared (data and pretrained models).
+/// The shared data and pretrained models: `$SIGNSPELL_SHARED` when set, else the
+/// `shared/` beside the checkout (`shared::paths::shared_dir_from`, as the binary finds
+/// it). Every device test finds ../shared through here.
 pub fn shared_dir() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("../shared is needed for the device tests")
+    shared::paths::shared_dir_from(&root()).expect("../shared (or $SIGNSPELL_SHARED) is needed for the device tests")
 }
 
-/// An empty folder of its own for a test.
+/// An empty folder of its own for a test: unique to this process and this call, so
+/// tests running in parallel never share one (`name` only makes it readable).
 pub fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("signspell-device-{}-{name}", std::process::id()));
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("signspell-device-{}-{n}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
