@@ -107,10 +107,7 @@ fn key_presses_are_actions_and_repeats_releases_and_letters_are_not() {
 
 #[test]
 fn actions_edit_and_speak_the_kiosk_text() {
-    let (engine, replay) = common::held_out_word(&common::model("asl-alphabet-int8.onnx"), "HI");
-    let mut kiosk = common::kiosk(engine, replay);
-    let said = common::Said::default();
-    kiosk.speaker = Box::new(said.clone());
+    let (mut kiosk, said) = common::speaking_kiosk("asl-alphabet-int8.onnx", "HI");
     assert_eq!(kiosk.run().unwrap().text, "HI");
     kiosk.apply(Action::Backspace);
     assert_eq!(kiosk.decoder.text(), "H");

@@ -12,10 +12,7 @@ use shared::ClassTable;
 
 #[test]
 fn the_kiosk_speaks_each_completed_word() {
-    let (engine, replay) = common::held_out_word(&common::model("asl-alphabet-int8.onnx"), "HI A");
-    let mut kiosk = common::kiosk(engine, replay);
-    let said = common::Said::default();
-    kiosk.speaker = Box::new(said.clone());
+    let (mut kiosk, said) = common::speaking_kiosk("asl-alphabet-int8.onnx", "HI A");
     let summary = kiosk.run().unwrap();
     assert_eq!(summary.text, "HI A");
     // "HI" was completed by the space; "A" is still being spelled.

@@ -62,8 +62,24 @@ pub fn kiosk<S: FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, Nu
 /// A kiosk with the guide box and default decoding drawing on `panel`; lost cameras are
 /// retried quickly (5 ms, up to 20 ms).
 pub fn kiosk_on<S: FrameSource, P: Panel>(engine: Engine, source: S, panel: P) -> Kiosk<S, GuideBox, P> {
-    let recovery = RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20, ..Default::default() };
-    Kiosk::builder(source, GuideBox::default(), engine, panel).decoder_config(DecoderConfig::default()).recovery(recovery).build()
+    Kiosk::builder(source, GuideBox::default(), engine, panel).decoder_config(DecoderConfig::default()).recovery(quick_recovery()).build()
+}
+
+/// Lost cameras retried quickly in tests: 5 ms, doubling up to 20 ms.
+pub fn quick_recovery() -> RecoveryConfig {
+    RecoveryConfig { initial_backoff_ms: 5, max_backoff_ms: 20, ..Default::default() }
+}
+
+/// A kiosk (as [`kiosk`]) replaying `word` from the held-out pictures of the shipped
+/// model `name`, with a speaker that records what it says.
+pub fn speaking_kiosk(name: &str, word: &str) -> (Kiosk<Replay, GuideBox, NullPanel>, Said) {
+    let (engine, replay) = held_out_word(&model(name), word);
+    let said = Said::default();
+    let kiosk = Kiosk::builder(replay, GuideBox::default(), engine, NullPanel { size: (240, 240) })
+        .recovery(quick_recovery())
+        .speaker(Box::new(said.clone()))
+        .build();
+    (kiosk, said)
 }
 
 /// A speaker that records what it is asked to say.
