@@ -3,6 +3,8 @@
 //! samples, laid out as the kiosk's collection mode writes them, with the original data
 //! mixed in, and reads that signer better afterwards.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -13,10 +15,6 @@ use tch::nn::ModuleT;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn data(rel: &str) -> PathBuf {
-    shared::paths::shared_dir_from(&root()).expect("../shared not found (set SIGNSPELL_SHARED)").join("data").join(rel)
 }
 
 /// A config as `train --init` makes it: the card's network, the checkpoint beside it.
@@ -38,7 +36,7 @@ fn config_for(model: &Path) -> TrainConfig {
 
 #[test]
 fn each_shipped_checkpoint_is_its_shipped_model() {
-    let picture = image::open(data("asl-alphabet/A/A1008.jpg")).unwrap();
+    let picture = image::open(common::data("asl-alphabet/A/A1008.jpg")).unwrap();
     for name in ["asl-alphabet", "asl-alphabet-mask", "sign-language-digits", "arsl2018"] {
         let onnx = root().join(format!("models/{name}.onnx"));
         let cfg = config_for(&onnx);
@@ -79,7 +77,7 @@ fn a_missing_checkpoint_or_a_mask_model_without_masks_is_named() {
 /// `n` pictures per letter of sign-mnist's training file (other people's hands) written
 /// as the kiosk's collection mode lays them out: `<dir>/<letter>/<signer>-NNNN.png`.
 fn collected_from_sign_mnist(dir: &Path, n: usize) {
-    let ds = data::load(&data("sign-mnist/sign_mnist_train.csv.gz"), &LoadOptions { limit_per_class: Some(n), ..LoadOptions::default() })
+    let ds = data::load(&common::data("sign-mnist/sign_mnist_train.csv.gz"), &LoadOptions { limit_per_class: Some(n), ..LoadOptions::default() })
         .unwrap();
     let mut count = std::collections::HashMap::new();
     for s in &ds.samples {
@@ -89,20 +87,6 @@ fn collected_from_sign_mnist(dir: &Path, n: usize) {
         s.image.save(dir.join(letter).join(format!("smnist-{k:04}.png"))).unwrap();
         *k += 1;
     }
-}
-
-/// `text` without its terminal colour codes.
-fn plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            chars.by_ref().find(|c| c.is_ascii_alphabetic());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[test]
@@ -121,7 +105,7 @@ fn adapting_the_shipped_model_reads_the_new_signer_better() {
             .output()
             .unwrap()
     };
-    let asl = data("asl-alphabet");
+    let asl = common::data("asl-alphabet");
     let out = ht(&[
         "train",
         "--init",
@@ -144,7 +128,7 @@ fn adapting_the_shipped_model_reads_the_new_signer_better() {
         "--out",
         run.to_str().unwrap(),
     ]);
-    let log = plain(&String::from_utf8_lossy(&out.stderr));
+    let log = common::plain(&String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{log}");
     assert!(log.contains("added=58"), "2 of each of the 29 classes mixed in: {log}");
     let config = std::fs::read_to_string(run.join("config.toml")).unwrap();

@@ -10,17 +10,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{data_dir, real_csv_lines};
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("signspell-bad-inputs-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{data_dir, real_csv_lines, scratch};
 
 /// `host-train train --dataset <dataset>` must fail; its stderr, with the error line
-/// printed for the table.
+/// printed for the table. Each call writes its run into a folder of its own.
 fn train_fails(row: &str, dataset: &Path, extra: &[&str]) -> String {
     let out_dir = scratch("run");
     let out = Command::new(env!("CARGO_BIN_EXE_host-train"))
@@ -155,4 +148,14 @@ fn an_image_folder_with_files_that_are_not_pictures() {
     std::fs::write(dir.join("B/readme.jpg"), "a text file named like a picture").unwrap();
     let err = train_fails("image folder with a text file named .jpg", &dir, &[]);
     assert_says(&err, &["readme.jpg", "skip-bad"]);
+}
+
+/// The tests here run side by side and each writes runs: no two get one folder, even
+/// for the same name (`train_fails` asks for "run" every time).
+#[test]
+fn every_scratch_folder_is_its_own() {
+    let (a, b) = (scratch("run"), scratch("run"));
+    assert_ne!(a, b, "two tests would share {}", a.display());
+    std::fs::write(a.join("mine"), b"a").unwrap();
+    assert!(a.join("mine").is_file() && !b.join("mine").exists());
 }

@@ -2,31 +2,11 @@
 //! float and int8 ONNX files that pass the tract parity gate, carry a card that
 //! `shared` validates against the graph, and load in tract on their own.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
-fn data(rel: &str) -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .expect("../shared not found beside the checkout; set SIGNSPELL_SHARED")
-        .join("data")
-        .join(rel)
-}
+use std::path::Path;
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("signspell-export-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn host_train(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_host-train"))
-        .args(["--threads", "1"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+use common::{DIGIT_CNN, data, host_train, scratch};
 
 /// Trains `arch` briefly on `dataset`, exports float and int8, and checks both files.
 fn train_and_export(name: &str, dataset: &Path, epochs: usize, extra: &[&str]) {
@@ -133,20 +113,7 @@ fn custom_cnn_exports() {
         "cnn",
         &data("ahdd1-test"),
         6,
-        &[
-            "--arch",
-            "custom-cnn",
-            "--width",
-            "0.25",
-            "--input-size",
-            "28",
-            "--color",
-            "gray",
-            "--limit-per-class",
-            "100",
-            "--lr",
-            "3e-3",
-        ],
+        &[&DIGIT_CNN[..], &["--limit-per-class", "100", "--lr", "3e-3"]].concat(),
     );
 }
 

@@ -4,29 +4,14 @@
 //! standard ONNX ops that tract loads and runs, or fails the gate loudly with nothing
 //! written.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use common::{DIGIT_CNN, data, host_train, scratch};
 use prost::Message;
 use shared::card::Quantization;
-
-fn data(rel: &str) -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .expect("../shared not found beside the checkout; set SIGNSPELL_SHARED")
-        .join("data")
-        .join(rel)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("signspell-int8-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn host_train(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_host-train")).args(["--threads", "1"]).args(args).stdin(Stdio::null()).output().unwrap()
-}
 
 #[test]
 fn static_int8_forms_export_or_fail_the_gate_cleanly() {
@@ -35,27 +20,9 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
     // The CustomCNN of export_parity.rs, trained a little longer on more images: at 6
     // epochs x 100 per class (91% accuracy) 2 of 100 top-1 decisions are near-ties that
     // any int8 form flips, and every static form fails the 99% gate.
-    let out = host_train(&[
-        "train",
-        "--dataset",
-        data("ahdd1-test").to_str().unwrap(),
-        "--epochs",
-        "10",
-        "--out",
-        run.to_str().unwrap(),
-        "--arch",
-        "custom-cnn",
-        "--width",
-        "0.25",
-        "--input-size",
-        "28",
-        "--color",
-        "gray",
-        "--limit-per-class",
-        "150",
-        "--lr",
-        "3e-3",
-    ]);
+    let (dataset, run_arg) = (data("ahdd1-test"), run.to_str().unwrap().to_string());
+    let train = ["train", "--dataset", dataset.to_str().unwrap(), "--epochs", "10", "--out", &run_arg];
+    let out = host_train(&[&train[..], &DIGIT_CNN, &["--limit-per-class", "150", "--lr", "3e-3"]].concat());
     assert!(out.status.success(), "training failed: {}", String::from_utf8_lossy(&out.stderr));
 
     let mut passed = Vec::new();
@@ -134,23 +101,72 @@ fn static_int8_forms_export_or_fail_the_gate_cleanly() {
     // At least one static QDQ form passes on this model.
     assert!(passed.iter().any(|f| f.starts_with("qdq")), "no QDQ form passed the gate: {passed:?}");
 
-    // `--calibration DATASET` calibrates on another dataset; a missing one is named.
-    let file = dir.join("calibrated-elsewhere.onnx");
-    let export_with = |calibration: &str| {
+    // `--calibration DATASET` calibrates on another dataset instead of the run's training
+    // split: two sets of digit pictures the run never loaded (ahdd1-test files outside
+    // its split), of 40 and 20 pictures, each with --calib-images 100. The card counts
+    // the set's pictures (the training split would give 100 for both), and the two sets
+    // give different activation scales (the training split would give the same).
+    let form = *passed.iter().find(|f| f.starts_with("qdq")).unwrap();
+    let (set_a, set_b) = unseen_calibration_sets(&run, &dir);
+    let export_with = |calibration: &str, file: &Path| {
         host_train(&[
-            "export", "--run", run.to_str().unwrap(), "--out", file.to_str().unwrap(), "--int8-form", "qdq-tensor",
-            "--calibration", calibration, "--calib-images", "30", "--parity-images", "100",
+            "export", "--run", run.to_str().unwrap(), "--out", file.to_str().unwrap(), "--int8-form", form,
+            "--calibration", calibration, "--calib-images", "100", "--parity-images", "100",
         ])
     };
-    let out = export_with(data("ahdd1-test").to_str().unwrap());
-    if out.status.success() {
+    let mut scales = Vec::new();
+    for (set, pictures) in [(&set_a, 40u64), (&set_b, 20)] {
+        let file = dir.join(format!("calibrated-on-{pictures}.onnx"));
+        let out = export_with(set.to_str().unwrap(), &file);
+        assert!(out.status.success(), "{form} calibrated on {}: {}", set.display(), String::from_utf8_lossy(&out.stderr));
         let (card, _) = shared::ModelCard::read_onnx(&file).unwrap();
-        assert_eq!(card.quantization, Quantization::Int8 { form: "qdq-per-tensor".into(), calibration_images: 30 });
-    } else {
-        assert!(String::from_utf8_lossy(&out.stderr).contains("parity gate failed"), "{}", String::from_utf8_lossy(&out.stderr));
+        let card_form = if form == "qdq-tensor" { "qdq-per-tensor" } else { "qdq-per-channel" };
+        assert_eq!(card.quantization, Quantization::Int8 { form: card_form.into(), calibration_images: pictures }, "{}", set.display());
+        scales.push(scalar_scales(&file));
     }
-    let out = export_with("/nonexistent/calibration-set");
+    assert_ne!(scales[0], scales[1], "two calibration sets gave the same quantization scales: --calibration is not used");
+    let out = export_with("/nonexistent/calibration-set", &dir.join("calibrated-nowhere.onnx"));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/calibration-set"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Two folders of ahdd1-test pictures outside the run's split (every part), 4 and 2 of
+/// each digit: calibration sets the run never saw.
+fn unseen_calibration_sets(run: &Path, dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let mut in_run = HashSet::new();
+    for part in ["train", "val", "test"] {
+        let out = host_train(&["split-files", "--run", run.to_str().unwrap(), "--part", part]);
+        assert!(out.status.success(), "split-files: {}", String::from_utf8_lossy(&out.stderr));
+        in_run.extend(String::from_utf8(out.stdout).unwrap().lines().map(str::to_string));
+    }
+    assert!(in_run.len() >= 1000, "the run's split lists {} files", in_run.len());
+    let root = data("ahdd1-test");
+    let mut by_digit: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    for name in names.into_iter().filter(|n| n.ends_with(".png") && !in_run.contains(n)) {
+        let digit = name.rsplit_once("_label_").unwrap().1.trim_end_matches(".png").to_string();
+        by_digit.entry(digit).or_default().push(name);
+    }
+    assert_eq!(by_digit.len(), 10, "unseen pictures of every digit");
+    let (a, b) = (dir.join("calibration-a"), dir.join("calibration-b"));
+    for (set, range) in [(&a, 0..4), (&b, 4..6)] {
+        std::fs::create_dir_all(set).unwrap();
+        for names in by_digit.values() {
+            for name in &names[range.clone()] {
+                std::fs::copy(root.join(name), set.join(name)).unwrap();
+            }
+        }
+    }
+    (a, b)
+}
+
+/// The scalar float initializers of an ONNX file in graph order: per-tensor weight
+/// scales and the activation scales calibration sets.
+fn scalar_scales(file: &Path) -> Vec<f32> {
+    let proto = tract_onnx::pb::ModelProto::decode(&std::fs::read(file).unwrap()[..]).unwrap();
+    let graph = proto.graph.unwrap();
+    graph.initializer.iter().filter(|t| t.dims.is_empty() && t.data_type == 1).flat_map(shared::onnx_builder::f32s).collect()
 }

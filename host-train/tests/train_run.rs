@@ -1,21 +1,18 @@
 //! Training end to end on real data with the real binary: a short run must beat chance
-//! by a wide margin and write every run-directory file; a run killed at a random moment
-//! and resumed must finish exactly like an uninterrupted one (CPU, same seed).
+//! by a wide margin and write every run-directory file; a run killed after its first
+//! checkpoint and resumed must resume from that checkpoint's epoch and finish exactly like
+//! an uninterrupted one (CPU, same seed).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::scratch;
 
 fn digits() -> PathBuf {
-    shared::paths::shared_dir_from(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .expect("../shared not found beside the checkout; set SIGNSPELL_SHARED")
-        .join("data/sign-language-digits")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("signspell-train-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    common::data("sign-language-digits")
 }
 
 /// A small, quick configuration: CustomCNN at width 0.5 and 32 px on sign-language
@@ -82,30 +79,25 @@ fn short_run_beats_chance_and_writes_the_run_dir() {
 fn killed_run_resumes_to_the_same_result() {
     let whole = scratch("whole");
     assert!(train_cmd(&whole, 3, Some(80)).status().unwrap().success());
-    let metrics = std::fs::read_to_string(whole.join("metrics.jsonl")).unwrap();
-    let first: serde_json::Value = serde_json::from_str(metrics.lines().next().unwrap()).unwrap();
-    let epoch_secs = first["seconds"].as_f64().unwrap();
 
-    // Killed at a random moment of the second or third epoch: in a training step, while
-    // evaluating, or while a checkpoint is being written.
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let delay = Duration::from_secs_f64(epoch_secs * 2.0 * (seed % 1000) as f64 / 1000.0);
+    // Killed as soon as the first epoch's checkpoint is there: found by a bounded poll,
+    // with the run still going (two epochs left), so the resume below has work to do.
     let broken = scratch("broken");
     let mut child = train_cmd(&broken, 3, Some(80)).spawn().unwrap();
     let state = broken.join("checkpoints/state.json");
-    let start = Instant::now();
-    loop {
-        if std::fs::read_to_string(&state).ok().and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()).is_some_and(|v| v["epoch"] == 1) {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(600), "no checkpoint after 10 minutes");
-        assert!(child.try_wait().unwrap().is_none(), "run ended before it could be killed");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(delay);
-    eprintln!("killing {delay:?} after the first epoch's checkpoint (epochs take {epoch_secs:.1} s)");
+    let epoch_of = |path: &Path| -> Option<u64> {
+        std::fs::read_to_string(path).ok().and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()).and_then(|v| v["epoch"].as_u64())
+    };
+    common::poll_until("the first epoch's checkpoint", Duration::from_secs(600), || {
+        assert!(child.try_wait().unwrap().is_none(), "run ended before its first checkpoint was seen");
+        epoch_of(&state) == Some(1)
+    });
+    assert!(child.try_wait().unwrap().is_none(), "run finished before it was killed");
     child.kill().unwrap();
     child.wait().unwrap();
+    let done = epoch_of(&state).unwrap();
+    assert!(done < 3, "the killed run had finished all 3 epochs");
+    eprintln!("killed after epoch {done}'s checkpoint");
     // Whatever the moment, the checkpoint under the real name is a whole one.
     let last = std::fs::read(broken.join("checkpoints/last.safetensors")).unwrap();
     let header = u64::from_le_bytes(last[..8].try_into().unwrap()) as usize;
@@ -113,9 +105,21 @@ fn killed_run_resumes_to_the_same_result() {
     // The run's state travels inside that checkpoint: a kill between writing it and
     // writing state.json (here: state.json gone) still resumes from a matching pair.
     std::fs::remove_file(broken.join("checkpoints/state.json")).unwrap();
-    let mut resume = Command::new(env!("CARGO_BIN_EXE_host-train"));
-    resume.args(["--threads", "1", "train", "--resume", "--out"]).arg(&broken).stdout(Stdio::null()).stderr(Stdio::null());
-    assert!(resume.status().unwrap().success());
+    let resume = Command::new(env!("CARGO_BIN_EXE_host-train"))
+        .args(["--threads", "1", "train", "--resume", "--out"])
+        .arg(&broken)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let log = common::plain(&String::from_utf8_lossy(&resume.stderr));
+    assert!(resume.status.success(), "resume failed: {log}");
+    // It really resumed: from the checkpoint's epoch, training only the epochs after it.
+    assert!(log.contains("resumed from") && log.contains(&format!("epoch={done}")), "the run did not resume from epoch {done}:\n{log}");
+    for e in 1..=3 {
+        let trained = log.contains(&format!("epoch {e}/3: train loss"));
+        assert_eq!(trained, e as u64 > done, "epoch {e} after resuming from epoch {done}:\n{log}");
+    }
 
     let lines = |d: &Path| -> Vec<serde_json::Value> {
         std::fs::read_to_string(d.join("metrics.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
