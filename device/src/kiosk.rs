@@ -69,38 +69,38 @@ pub struct RunSummary {
 /// The kiosk: owns every stage.
 pub struct Kiosk<S, R, P> {
     /// Frames in.
-    pub source: S,
+    source: S,
     /// The guide box or hand detector.
-    pub region: R,
+    region: R,
     /// The model.
-    pub engine: Engine,
+    engine: Engine,
     /// Letters.
-    pub decoder: Decoder,
+    decoder: Decoder,
     /// Movements (J, Z, double letters) and the lexicon's word proposals.
-    pub speller: Speller,
+    speller: Speller,
     /// Screens out.
-    pub panel: P,
+    panel: P,
     /// Lost-camera backoff.
-    pub recovery: RecoveryConfig,
+    recovery: RecoveryConfig,
     /// Set to stop the loop (signal handlers set it).
-    pub stop: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
     /// Stage timings of every classified frame.
-    pub timings: Timings,
+    timings: Timings,
     /// Stop after this many classified frames.
-    pub max_frames: Option<u64>,
+    max_frames: Option<u64>,
     /// Model inputs kept for `device bench --save-inputs`: (frames to keep, their
     /// tensors one after another).
-    pub kept_inputs: Option<(usize, Vec<f32>)>,
+    kept_inputs: Option<(usize, Vec<f32>)>,
     /// When the first frame was pushed to the panel (startup time).
-    pub first_frame_at: Option<Instant>,
+    first_frame_at: Option<Instant>,
     /// Speaks each completed word (silent unless set).
-    pub speaker: Box<dyn Speaker + Send>,
+    speaker: Box<dyn Speaker + Send>,
     /// Button presses ([`crate::controls`]), applied before each frame.
-    pub controls: Option<Receiver<Action>>,
+    controls: Option<Receiver<Action>>,
     /// Collection mode: prompts letters and records the hand region.
-    pub collector: Option<Collector>,
+    collector: Option<Collector>,
     /// Other models (the mode button) and the watch on the config and model files.
-    pub models: Option<ModelSwitcher>,
+    models: Option<ModelSwitcher>,
     /// A message shown for a few seconds (model switched or refused).
     notice: Option<(String, Instant)>,
     screen: FrameBuffer,
@@ -163,6 +163,51 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     /// The last drawn screen.
     pub fn screen(&self) -> &FrameBuffer {
         &self.screen
+    }
+
+    /// Frames in.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// Frames in, to replace or inspect.
+    pub fn source_mut(&mut self) -> &mut S {
+        &mut self.source
+    }
+
+    /// The running model.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Letters, and the text so far.
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    /// Movements and word proposals.
+    pub fn speller(&self) -> &Speller {
+        &self.speller
+    }
+
+    /// The flag that stops the loop (set it from another thread).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Collection mode, when on.
+    pub fn collector(&self) -> Option<&Collector> {
+        self.collector.as_ref()
+    }
+
+    /// Other models and the watch on the files, when on.
+    pub fn models(&self) -> Option<&ModelSwitcher> {
+        self.models.as_ref()
+    }
+
+    /// Other models and the watch on the files, to poll them.
+    pub fn models_mut(&mut self) -> Option<&mut ModelSwitcher> {
+        self.models.as_mut()
     }
 
     /// Stage timings of every frame classified so far.
@@ -587,7 +632,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> KioskBuilder<S, R, P> {
     }
 
     /// The flag that stops the loop (e.g. set by SIGTERM and SIGINT); default: a flag
-    /// of its own, reachable through [`Kiosk::stop`].
+    /// of its own, reachable through [`Kiosk::stop_flag`].
     pub fn stop(mut self, stop: Arc<AtomicBool>) -> Self {
         self.stop = Some(stop);
         self

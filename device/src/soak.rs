@@ -125,7 +125,7 @@ pub fn soak(cfg: &SoakConfig) -> Result<SoakReport> {
         .models(Some(ModelSwitcher::new(cfg.models.clone(), None)))
         .controls(Some(rx))
         .build();
-    let stop: Arc<AtomicBool> = kiosk.stop.clone();
+    let stop: Arc<AtomicBool> = kiosk.stop_flag();
 
     let start = Instant::now();
     let samples = Arc::new(Mutex::new(Vec::new()));

@@ -6,8 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use device::collect::{CollectConfig, Collector};
-use device::config::RecoveryConfig;
-use device::decode::{Decoder, DecoderConfig};
 use device::demo;
 use device::display::NullPanel;
 use device::engine::Engine;
@@ -39,10 +37,7 @@ fn collect<R: HandRegion>(out: &Path, letters: &str, per_letter: usize, region: 
     let replay = Replay::new(files, 30.0).unwrap();
     let collector = Collector::new(cfg, engine.card(), "replay".into()).unwrap();
     assert_eq!(collector.prompt(), format!("Sign {}: 0/{per_letter}", &letters[..1]));
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let mut kiosk = Kiosk::new(replay, region, engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
-    kiosk.collector = Some(collector);
-    kiosk
+    Kiosk::builder(replay, region, engine, NullPanel { size: (240, 240) }).collector(collector).build()
 }
 
 fn files(dir: &Path, ext: &str) -> Vec<String> {
@@ -61,7 +56,7 @@ fn letters_are_prompted_and_written_as_an_image_folder_with_a_manifest() {
     let mut kiosk = collect(&out, "AB", 4, GuideBox::default());
     let summary = kiosk.run().unwrap();
     assert_eq!(summary.ended, Ended::Collected);
-    let c = kiosk.collector.as_ref().unwrap();
+    let c = kiosk.collector().unwrap();
     assert!(c.finished() && !c.failed());
     assert_eq!(c.prompt(), format!("Done: 8 samples in {}", out.display()));
     for letter in ["A", "B"] {
@@ -127,7 +122,7 @@ fn a_folder_it_cannot_write_stops_collection_and_says_where() {
     std::fs::write(out.join("B"), b"in the way").unwrap();
     let mut kiosk = collect(&out, "AB", 2, GuideBox::default());
     assert_eq!(kiosk.run().unwrap().ended, Ended::Collected);
-    let c = kiosk.collector.as_ref().unwrap();
+    let c = kiosk.collector().unwrap();
     assert!(c.failed() && !c.finished());
     assert!(c.prompt().starts_with("Collection stopped") && c.prompt().contains(&out.join("B").display().to_string()), "{}", c.prompt());
     assert_eq!(files(&out.join("A"), ".png").len(), 2, "what was written stays");

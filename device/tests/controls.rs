@@ -110,12 +110,12 @@ fn actions_edit_and_speak_the_kiosk_text() {
     let (mut kiosk, said) = common::speaking_kiosk("asl-alphabet-int8.onnx", "HI");
     assert_eq!(kiosk.run().unwrap().text, "HI");
     kiosk.apply(Action::Backspace);
-    assert_eq!(kiosk.decoder.text(), "H");
+    assert_eq!(kiosk.decoder().text(), "H");
     kiosk.apply(Action::Speak);
     kiosk.apply(Action::Clear);
-    assert_eq!(kiosk.decoder.text(), "");
+    assert_eq!(kiosk.decoder().text(), "");
     kiosk.apply(Action::Speak);
     assert_eq!(said.all(), ["H"], "speak says the text, and nothing when it is empty");
     kiosk.apply(Action::Mode);
-    assert_eq!(kiosk.engine.card().classes.name, shared::ClassTable::asl_alphabet().name, "mode without other models keeps the model");
+    assert_eq!(kiosk.engine().card().classes.name, shared::ClassTable::asl_alphabet().name, "mode without other models keeps the model");
 }

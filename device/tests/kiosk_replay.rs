@@ -57,7 +57,7 @@ fn held_out_frames_spell_hello_float_and_int8() {
         assert_eq!(summary.ended, Ended::Finished);
         assert_eq!(summary.text, "HELLO", "{name}");
         assert_eq!(summary.frames, frames);
-        assert_eq!(k.panel.screens.len() as u64, frames, "one screen a frame");
+        assert_eq!(k.panel().screens.len() as u64, frames, "one screen a frame");
         let letters: Vec<&Edit> = summary.edits.iter().collect();
         assert_eq!(letters.len(), 5, "{name}: exactly five commits, no stray letters: {letters:?}");
     }
@@ -73,11 +73,11 @@ fn kiosk_recovers_from_bad_frames_stalls_and_a_lost_camera() {
     assert_eq!(summary.ended, Ended::Finished);
     assert_eq!(summary.lost, 1);
     assert_eq!(summary.dropped, 2);
-    assert_eq!(k.source.reopen_attempts, 3, "two failed reopens, then the camera is back");
+    assert_eq!(k.source().reopen_attempts, 3, "two failed reopens, then the camera is back");
     assert_eq!(summary.frames, frames - 2, "every frame but the bad and the stalled one is classified");
     // While the camera was gone the kiosk kept drawing: one status screen per stall and
     // per reopen attempt.
-    assert_eq!(k.panel.screens.len() as u64, summary.frames + 1 + 3);
+    assert_eq!(k.panel().screens.len() as u64, summary.frames + 1 + 3);
     assert_eq!(summary.text, "HI");
 }
 
@@ -100,9 +100,9 @@ fn camera_gone_for_ten_seconds_comes_back_and_the_word_goes_on() {
     assert!(took >= gone, "the kiosk waited the outage out ({took:?})");
     // Backoff 0.25, 0.5, 1, 2, 2, ... s: the tenth second is reached on the 8th attempt,
     // and the kiosk shows it is retrying each time.
-    let attempts = k.source.reopen_attempts;
+    let attempts = k.source().reopen_attempts;
     assert!((7..=9).contains(&attempts), "{attempts} reopen attempts for a 10 s outage");
-    assert_eq!(k.panel.screens.len() as u64, frames + attempts as u64);
+    assert_eq!(k.panel().screens.len() as u64, frames + attempts as u64);
 }
 
 #[test]
@@ -116,18 +116,18 @@ fn frames_that_stop_get_the_camera_reopened() {
     let stalls = RecoveryConfig::default().stalls_before_reopen as u64;
     assert_eq!(summary.dropped, stalls, "the stalls before the reopen");
     assert_eq!(summary.lost, 1, "stopped frames count as a lost camera once");
-    assert_eq!(k.source.reopen_attempts, 1);
+    assert_eq!(k.source().reopen_attempts, 1);
     assert_eq!(summary.frames, frames);
     assert_eq!(summary.text, "HI");
     // A status screen for each stall but the last, then one for the reopen.
-    assert_eq!(k.panel.screens.len() as u64, frames + stalls);
+    assert_eq!(k.panel().screens.len() as u64, frames + stalls);
 }
 
 #[test]
 fn stop_flag_ends_the_loop_before_the_next_frame() {
     let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "A");
     let mut k = kiosk(engine, replay);
-    k.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    k.stop_flag().store(true, std::sync::atomic::Ordering::Relaxed);
     let summary = k.run().unwrap();
     assert_eq!((summary.ended, summary.frames), (Ended::Stopped, 0));
 }
@@ -171,7 +171,7 @@ fn display_errors_do_not_stop_the_kiosk() {
     let summary = k.run().unwrap();
     assert_eq!(summary.ended, Ended::Finished);
     assert_eq!(summary.display_errors, 10);
-    assert_eq!(k.panel.shown, frames - 10, "the panel shows screens again once the bus works");
+    assert_eq!(k.panel().shown, frames - 10, "the panel shows screens again once the bus works");
     assert_eq!(summary.text, "HI", "spelling goes on while the screen is failing");
 }
 

@@ -56,7 +56,7 @@ fn digits_replay(word: &str) -> Replay {
 }
 
 fn take<S: FrameSource, R: device::region::HandRegion, P: device::display::Panel>(k: &mut Kiosk<S, R, P>) {
-    let loaded = wait_loaded(k.models.as_mut().unwrap());
+    let loaded = wait_loaded(k.models_mut().unwrap());
     k.take_model(loaded);
 }
 
@@ -64,21 +64,20 @@ fn take<S: FrameSource, R: device::region::HandRegion, P: device::display::Panel
 fn the_mode_action_switches_models_and_the_text_stays() {
     let (alphabet, digits) = (common::model("asl-alphabet-int8.onnx"), common::model("sign-language-digits-int8.onnx"));
     let (engine, replay) = common::held_out_word(&alphabet, "HI");
-    let mut k = common::kiosk(engine, replay);
-    k.models = Some(ModelSwitcher::new(vec![alphabet.clone(), digits.clone()], None));
+    let mut k = common::builder(engine, replay).models(Some(ModelSwitcher::new(vec![alphabet.clone(), digits.clone()], None))).build();
     assert_eq!(k.run().unwrap().text, "HI");
 
     k.apply(Action::Mode);
-    assert_eq!(k.engine.card().classes.name, shared::ClassTable::asl_alphabet().name, "the running model classifies while the next one loads");
+    assert_eq!(k.engine().card().classes.name, shared::ClassTable::asl_alphabet().name, "the running model classifies while the next one loads");
     take(&mut k);
-    assert_eq!(k.engine.card().classes.name, shared::ClassTable::asl_digits().name);
-    assert_eq!(k.models.as_ref().unwrap().running(), digits);
-    k.source = digits_replay("42");
+    assert_eq!(k.engine().card().classes.name, shared::ClassTable::asl_digits().name);
+    assert_eq!(k.models().unwrap().running(), digits);
+    *k.source_mut() = digits_replay("42");
     assert_eq!(k.run().unwrap().text, "HI42", "the digits model spells digits after the letters");
 
     k.apply(Action::Mode);
     take(&mut k);
-    assert_eq!(k.engine.card().classes.name, shared::ClassTable::asl_alphabet().name, "mode wraps around to the first model");
+    assert_eq!(k.engine().card().classes.name, shared::ClassTable::asl_alphabet().name, "mode wraps around to the first model");
 }
 
 #[test]
@@ -87,19 +86,18 @@ fn a_replaced_model_file_is_checked_before_it_runs() {
     let path = dir.join("model.onnx");
     std::fs::copy(common::model("asl-alphabet-int8.onnx"), &path).unwrap();
     let (engine, replay) = common::held_out_word(&common::model("asl-alphabet-int8.onnx"), "HI");
-    let mut k = common::kiosk(engine, replay);
-    k.models = Some(ModelSwitcher::new(vec![path.clone()], Some(Duration::from_millis(20))));
+    let mut k = common::builder(engine, replay).models(Some(ModelSwitcher::new(vec![path.clone()], Some(Duration::from_millis(20))))).build();
     assert_eq!(k.run().unwrap().text, "HI");
 
     // Half a file (a copy cut short by a full disk): refused, the running model stays.
     let bytes = std::fs::read(common::model("sign-language-digits-int8.onnx")).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    let loaded = wait_loaded(k.models.as_mut().unwrap());
+    let loaded = wait_loaded(k.models_mut().unwrap());
     let err = format!("{:#}", loaded.engine.as_ref().err().expect("half a model must not load"));
     assert!(err.contains("model.onnx"), "the error names the file: {err}");
     k.take_model(loaded);
-    assert_eq!(k.engine.card().classes.name, shared::ClassTable::asl_alphabet().name);
-    let (loaded, watch) = poll_for_checks(k.models.as_mut().unwrap(), 5);
+    assert_eq!(k.engine().card().classes.name, shared::ClassTable::asl_alphabet().name);
+    let (loaded, watch) = poll_for_checks(k.models_mut().unwrap(), 5);
     assert!(watch.checks >= 5, "the watch ran: {watch:?}");
     assert!(!loaded && watch.changes == 0, "a refused file is not retried until it changes: {watch:?}");
 
@@ -107,8 +105,8 @@ fn a_replaced_model_file_is_checked_before_it_runs() {
     std::fs::write(dir.join("model.onnx.tmp"), &bytes).unwrap();
     std::fs::rename(dir.join("model.onnx.tmp"), &path).unwrap();
     take(&mut k);
-    assert_eq!(k.engine.card().classes.name, shared::ClassTable::asl_digits().name);
-    assert_eq!(k.decoder.text(), "HI", "the text stays across the switch");
+    assert_eq!(k.engine().card().classes.name, shared::ClassTable::asl_digits().name);
+    assert_eq!(k.decoder().text(), "HI", "the text stays across the switch");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -149,8 +147,7 @@ fn an_edited_config_switches_the_model_and_a_broken_one_changes_nothing() {
 fn a_mask_model_is_refused_where_no_landmarks_are_found() {
     let alphabet = common::model("asl-alphabet-int8.onnx");
     let (engine, replay) = common::held_out_word(&alphabet, "A");
-    let mut k = common::kiosk(engine, replay);
-    k.models = Some(ModelSwitcher::new(vec![alphabet.clone(), common::model("asl-alphabet-mask-int8.onnx")], None));
+    let mut k = common::builder(engine, replay).models(Some(ModelSwitcher::new(vec![alphabet.clone(), common::model("asl-alphabet-mask-int8.onnx")], None))).build();
     k.apply(Action::Mode);
     take(&mut k);
     // Both models read the ASL alphabet (the same class table, even the same card name):
@@ -158,8 +155,8 @@ fn a_mask_model_is_refused_where_no_landmarks_are_found() {
     let card = |f: &str| shared::ModelCard::read_onnx(&common::model(f)).unwrap().0;
     let (picture, mask) = (card("asl-alphabet-int8.onnx"), card("asl-alphabet-mask-int8.onnx"));
     assert_ne!(picture.input, mask.input, "the two models' inputs differ");
-    assert_eq!(k.engine.card().input, picture.input, "the guide box finds no landmarks: the picture model stays");
-    assert!(!k.engine.wants_landmarks(), "the running model reads pictures");
-    assert_eq!(k.models.as_ref().unwrap().running(), alphabet);
+    assert_eq!(k.engine().card().input, picture.input, "the guide box finds no landmarks: the picture model stays");
+    assert!(!k.engine().wants_landmarks(), "the running model reads pictures");
+    assert_eq!(k.models().unwrap().running(), alphabet);
     assert_eq!(k.run().unwrap().text, "A", "and keeps spelling");
 }

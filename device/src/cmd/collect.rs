@@ -107,7 +107,7 @@ pub fn run(a: CollectArgs) -> Result<()> {
     let region = Region::for_model(&region_cfg, engine.wants_landmarks(), default_mediapipe())?;
     let mut kiosk = Kiosk::builder(source, region, engine, panel).collector(collector).stop(stop_flag()?).build();
     let summary = kiosk.run()?;
-    let c = kiosk.collector.as_ref().expect("set above");
+    let c = kiosk.collector().expect("set above");
     println!("{}", c.prompt());
     if !c.finished() {
         bail!("collection ended early ({:?}): {}", summary.ended, c.prompt());

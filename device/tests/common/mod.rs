@@ -10,7 +10,7 @@ use device::decode::DecoderConfig;
 use device::demo;
 use device::display::{NullPanel, Panel};
 use device::engine::Engine;
-use device::kiosk::Kiosk;
+use device::kiosk::{Kiosk, KioskBuilder};
 use device::region::GuideBox;
 use device::source::FrameSource;
 use device::source::replay::Replay;
@@ -57,6 +57,12 @@ pub fn held_out_word(path: &Path, word: &str) -> (Engine, Replay) {
 /// A kiosk with the guide box, default decoding and no screen.
 pub fn kiosk<S: FrameSource>(engine: Engine, source: S) -> Kiosk<S, GuideBox, NullPanel> {
     kiosk_on(engine, source, NullPanel { size: (240, 240) })
+}
+
+/// A kiosk builder with the guide box, default decoding, no screen and quick retries
+/// (as [`kiosk`]), for a test to add what it needs.
+pub fn builder<S: FrameSource>(engine: Engine, source: S) -> KioskBuilder<S, GuideBox, NullPanel> {
+    Kiosk::builder(source, GuideBox::default(), engine, NullPanel { size: (240, 240) }).recovery(quick_recovery())
 }
 
 /// A kiosk with the guide box and default decoding drawing on `panel`; lost cameras are
