@@ -57,6 +57,8 @@ pub struct RunSummary {
     pub lost: u64,
     /// Screens the panel refused (the loop goes on; the next screen tries again).
     pub display_errors: u64,
+    /// Frames on which the hand-region stage failed (logged; classified without a box).
+    pub region_errors: u64,
     /// The spelled text.
     pub text: String,
     /// The committed edits, in order: all of them up to [`EDITS_KEPT`], then at least the
@@ -264,7 +266,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     /// Runs until stopped, the replay ends or the frame limit.
     pub fn run(&mut self) -> Result<RunSummary> {
         let mut summary =
-            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, text: String::new(), edits: Vec::new(), committed: 0 };
+            RunSummary { ended: Ended::Stopped, frames: 0, dropped: 0, lost: 0, display_errors: 0, region_errors: 0, text: String::new(), edits: Vec::new(), committed: 0 };
         if self.engine.wants_landmarks() && !self.region.finds_landmarks() {
             bail!(
                 "model '{}' reads hand landmarks (landmark masks or features), but the hand-region stage finds no landmarks: \
@@ -339,7 +341,15 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let frame = captured.frame().with_context(|| format!("{}: malformed frame", captured.origin))?;
 
             let t = Instant::now();
-            let roi = self.region.locate(&frame);
+            let roi = match self.region.locate(&frame) {
+                Ok(roi) => roi,
+                Err(e) => {
+                    // The frame is still classified and shown, as one without a hand box.
+                    summary.region_errors += 1;
+                    tracing::warn!("{e:#}");
+                    None
+                }
+            };
             let t_region = t.elapsed();
             // Collection writes files: not part of the region stage's time.
             if let Some(c) = &mut self.collector

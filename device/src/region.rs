@@ -1,7 +1,9 @@
 //! Where the hand is in a frame: a fixed guide box that the screen shows and the user
 //! puts their hand in ([`GuideBox`]), or a box that follows the hand, found by
 //! MediaPipe's palm detector and landmark model ([`HandsRegion`], `[region.hands]` in
-//! the kiosk config).
+//! the kiosk config). Both are [`HandRegion`]s; [`for_model`] and [`from_config`] pick
+//! one for a kiosk. A stage that fails on a frame says so ([`HandRegion::locate`]
+//! returns the error) and the kiosk decides what to do with it.
 
 use std::path::PathBuf;
 
@@ -10,9 +12,11 @@ use shared::hands::{Hand, HandTracker, TrackerConfig};
 use shared::{Frame, Roi};
 
 /// Finds the region of a frame the classifier looks at.
-pub trait HandRegion {
-    /// The region for `frame`, or `None` when there is no hand to classify.
-    fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi>;
+pub trait HandRegion: std::fmt::Debug {
+    /// The region for `frame`, or `None` when there is no hand to classify; an error
+    /// when the stage could not look (the frame could not be converted, a hand model
+    /// failed). After an error the stage has no landmarks for the frame.
+    fn locate(&mut self, frame: &Frame<'_>) -> anyhow::Result<Option<Roi>>;
 
     /// The hand's 21 landmarks in the last located frame, when the stage finds them.
     fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
@@ -23,6 +27,33 @@ pub trait HandRegion {
     /// does).
     fn finds_landmarks(&self) -> bool {
         false
+    }
+
+    /// The hand models' timings since [`HandRegion::restart_hand_stats`] and the frames
+    /// in which a hand was found (`device bench`); `None` for a stage without them.
+    fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
+        None
+    }
+
+    /// Zeroes the counts and starts timing the hand models (after a warm-up).
+    fn restart_hand_stats(&mut self) {}
+}
+
+impl<H: HandRegion + ?Sized> HandRegion for Box<H> {
+    fn locate(&mut self, frame: &Frame<'_>) -> anyhow::Result<Option<Roi>> {
+        (**self).locate(frame)
+    }
+    fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
+        (**self).landmarks()
+    }
+    fn finds_landmarks(&self) -> bool {
+        (**self).finds_landmarks()
+    }
+    fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
+        (**self).hand_stats()
+    }
+    fn restart_hand_stats(&mut self) {
+        (**self).restart_hand_stats()
     }
 }
 
@@ -112,8 +143,8 @@ impl GuideBox {
 }
 
 impl HandRegion for GuideBox {
-    fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi> {
-        Some(self.roi(frame.width, frame.height))
+    fn locate(&mut self, frame: &Frame<'_>) -> anyhow::Result<Option<Roi>> {
+        Ok(Some(self.roi(frame.width, frame.height)))
     }
 }
 
@@ -152,23 +183,19 @@ impl HandsRegion {
 }
 
 impl HandRegion for HandsRegion {
-    fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi> {
-        if let Err(e) = frame.to_rgb(&mut self.rgb) {
-            tracing::warn!("hand region: {e}");
-            return None;
-        }
-        let img = image::RgbImage::from_raw(frame.width, frame.height, std::mem::take(&mut self.rgb))?;
+    fn locate(&mut self, frame: &Frame<'_>) -> anyhow::Result<Option<Roi>> {
+        use anyhow::Context;
+        self.last = None;
+        frame.to_rgb(&mut self.rgb).context("hand region")?;
+        let Some(img) = image::RgbImage::from_raw(frame.width, frame.height, std::mem::take(&mut self.rgb)) else {
+            return Ok(None);
+        };
         let found = self.tracker.track(&img);
         self.rgb = img.into_raw();
-        self.last = match found {
-            Ok(hand) => hand,
-            Err(e) => {
-                tracing::warn!("hand region: {e}");
-                None
-            }
-        };
-        self.counts = (self.counts.0 + 1, self.counts.1 + u64::from(self.last.is_some()));
-        self.last.as_ref().map(|h| self.roi_for(h, frame.width, frame.height))
+        self.counts.0 += 1;
+        self.last = found.context("hand region")?;
+        self.counts.1 += u64::from(self.last.is_some());
+        Ok(self.last.as_ref().map(|h| self.roi_for(h, frame.width, frame.height)))
     }
 
     fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
@@ -178,81 +205,40 @@ impl HandRegion for HandsRegion {
     fn finds_landmarks(&self) -> bool {
         true
     }
-}
 
-/// The region stage a config asks for.
-#[derive(Debug)]
-pub enum Region {
-    /// A fixed box.
-    Guide(GuideBox),
-    /// A box following the hand.
-    Hands(Box<HandsRegion>),
-}
-
-impl Region {
-    /// The stage for `config`: the hand follower when `[region.hands]` is given.
-    pub fn from_config(config: &GuideBox) -> Result<Self, shared::hands::HandsError> {
-        Ok(match &config.hands {
-            Some(h) => Region::Hands(Box::new(HandsRegion::load(h)?)),
-            None => Region::Guide(config.clone()),
-        })
+    fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
+        Some((self.tracker.timings.clone().unwrap_or_default(), self.counts.1))
     }
 
-    /// The stage `config` describes, for a model that `wants_landmarks` (a landmark-mask
-    /// model): such a model gets the hand follower even where the config has only the
-    /// guide box, with MediaPipe's models from `default_models`.
-    pub fn for_model(config: &GuideBox, wants_landmarks: bool, default_models: Option<PathBuf>) -> anyhow::Result<Self> {
-        use anyhow::Context;
-        if !wants_landmarks || config.hands.is_some() {
-            return Ok(Self::from_config(config)?);
-        }
-        let models = default_models.context(
-            "the model reads hand landmarks (landmark masks or features) and needs MediaPipe's hand models: set [region.hands] models = DIR",
-        )?;
-        let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin(), plan: None };
-        Self::from_config(&GuideBox { hands: Some(hands), ..config.clone() })
-            .context("the model reads hand landmarks (landmark masks or features) and needs MediaPipe's hand models")
+    fn restart_hand_stats(&mut self) {
+        self.tracker.timings = Some(Default::default());
+        self.counts = (0, 0);
     }
 }
 
-impl Region {
-    /// Zeroes the hand follower's counts and starts timing its palm and landmark models
-    /// (`device bench`, after the warm-up); nothing for the guide box.
-    pub fn restart_hand_stats(&mut self) {
-        if let Region::Hands(h) = self {
-            h.tracker.timings = Some(Default::default());
-            h.counts = (0, 0);
-        }
-    }
-
-    /// The hand follower's model timings since [`Region::restart_hand_stats`] and the
-    /// frames in which it found a hand; `None` for the guide box.
-    pub fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
-        match self {
-            Region::Guide(_) => None,
-            Region::Hands(h) => Some((h.tracker.timings.clone().unwrap_or_default(), h.counts.1)),
-        }
-    }
+/// The stage for `config`: the hand follower when `[region.hands]` is given, else the
+/// guide box.
+pub fn from_config(config: &GuideBox) -> Result<Box<dyn HandRegion>, shared::hands::HandsError> {
+    Ok(match &config.hands {
+        Some(h) => Box::new(HandsRegion::load(h)?),
+        None => Box::new(config.clone()),
+    })
 }
 
-impl HandRegion for Region {
-    fn locate(&mut self, frame: &Frame<'_>) -> Option<Roi> {
-        match self {
-            Region::Guide(g) => g.locate(frame),
-            Region::Hands(h) => h.locate(frame),
-        }
+/// The stage `config` describes, for a model that `wants_landmarks` (a landmark-mask
+/// or landmark-feature model): such a model gets the hand follower even where the
+/// config has only the guide box, with MediaPipe's models from `default_models`.
+pub fn for_model(config: &GuideBox, wants_landmarks: bool, default_models: Option<PathBuf>) -> anyhow::Result<Box<dyn HandRegion>> {
+    use anyhow::Context;
+    if !wants_landmarks || config.hands.is_some() {
+        return Ok(from_config(config)?);
     }
-
-    fn landmarks(&self) -> Option<&[shared::hands::Point; 21]> {
-        match self {
-            Region::Guide(_) => None,
-            Region::Hands(h) => h.landmarks(),
-        }
-    }
-
-    fn finds_landmarks(&self) -> bool {
-        matches!(self, Region::Hands(_))
-    }
+    let models = default_models.context(
+        "the model reads hand landmarks (landmark masks or features) and needs MediaPipe's hand models: set [region.hands] models = DIR",
+    )?;
+    let hands = HandsConfig { models, detect_every: default_detect_every(), margin: default_margin(), plan: None };
+    from_config(&GuideBox { hands: Some(hands), ..config.clone() })
+        .context("the model reads hand landmarks (landmark masks or features) and needs MediaPipe's hand models")
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use device::demo;
 use device::display::NullPanel;
 use device::engine::Engine;
 use device::kiosk::{Ended, Kiosk};
-use device::region::{GuideBox, HandRegion, Region};
+use device::region::{self, GuideBox, HandRegion};
 use device::source::replay::Replay;
 
 mod common;
@@ -83,7 +83,7 @@ fn letters_are_prompted_and_written_as_an_image_folder_with_a_manifest() {
 fn with_the_hand_follower_each_picture_has_its_landmarks() {
     let out = scratch("landmarks");
     let hands = device::region::HandsConfig { models: shared_dir().join("models/mediapipe"), detect_every: 10, margin: 0.25, plan: None };
-    let region = Region::from_config(&GuideBox { hands: Some(hands), ..GuideBox::default() }).unwrap();
+    let region = region::from_config(&GuideBox { hands: Some(hands), ..GuideBox::default() }).unwrap();
     let mut kiosk = collect(&out, "L", 3, region);
     assert_eq!(kiosk.run().unwrap().ended, Ended::Collected);
     let pngs = files(&out.join("L"), ".png");

@@ -3,7 +3,7 @@
 mod common;
 
 use common::shared_dir;
-use device::region::{GuideBox, HandRegion, HandsConfig, Region};
+use device::region::{self, GuideBox, HandRegion, HandsConfig, HandsRegion};
 use shared::{Frame, PixelFormat};
 
 fn config() -> GuideBox {
@@ -12,12 +12,12 @@ fn config() -> GuideBox {
 
 #[test]
 fn the_box_follows_the_hand_and_there_is_none_without_one() {
-    let Region::Hands(mut region) = Region::from_config(&config()).unwrap() else { panic!("expected the hand follower") };
+    let mut region = HandsRegion::load(config().hands.as_ref().unwrap()).unwrap();
     for (file, hand) in [("asl-alphabet/A/A1008.jpg", true), ("asl-alphabet/L/L102.jpg", true), ("asl-alphabet/nothing/nothing1001.jpg", false)] {
         let img = shared::image_io::decode_file(&shared_dir().join("data").join(file)).unwrap().to_rgb8();
         let frame = Frame::packed(img.as_raw(), img.width(), img.height(), PixelFormat::Rgb24).unwrap();
         region.tracker.reset();
-        let roi = region.locate(&frame);
+        let roi = region.locate(&frame).unwrap();
         assert_eq!(roi.is_some(), hand, "{file}");
         if let Some(roi) = roi {
             // A square inside the frame around every landmark.
@@ -45,7 +45,7 @@ fn a_config_names_the_mediapipe_folder_relative_to_itself() {
     let hands = loaded.region.hands.unwrap();
     assert_eq!((hands.models, hands.detect_every, hands.margin), (dir.join("mediapipe"), 3, 0.25));
     // A missing folder is named when the stage is built.
-    let err = Region::from_config(&device::region::GuideBox { hands: Some(HandsConfig { models: dir.join("mediapipe"), detect_every: 3, margin: 0.25, plan: None }), ..GuideBox::default() })
+    let err = region::from_config(&device::region::GuideBox { hands: Some(HandsConfig { models: dir.join("mediapipe"), detect_every: 3, margin: 0.25, plan: None }), ..GuideBox::default() })
         .err()
         .unwrap()
         .to_string();

@@ -188,3 +188,34 @@ fn a_long_word_reuses_held_out_frames_instead_of_failing() {
     assert_eq!(nothing[40], nothing[0], "the 41st `nothing` frame is the first again");
     assert!(files.iter().all(|f| heldout.contains(&f.strip_prefix(dataset()).unwrap().to_string_lossy().to_string())));
 }
+
+/// The guide box, except that every `fail_every`-th frame the stage cannot look.
+#[derive(Debug)]
+struct FailingRegion {
+    located: u64,
+    fail_every: u64,
+}
+
+impl device::region::HandRegion for FailingRegion {
+    fn locate(&mut self, frame: &shared::Frame<'_>) -> anyhow::Result<Option<shared::Roi>> {
+        self.located += 1;
+        if self.located % self.fail_every == 0 {
+            anyhow::bail!("hand model failed on frame {}", self.located);
+        }
+        Ok(Some(GuideBox::default().roi(frame.width, frame.height)))
+    }
+}
+
+#[test]
+fn hand_region_errors_are_counted_and_the_kiosk_goes_on() {
+    let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
+    let frames = replay.files().len() as u64;
+    let region = FailingRegion { located: 0, fail_every: 10 };
+    let mut k = Kiosk::builder(replay, region, engine, Recorder::default()).build();
+    let summary = k.run().unwrap();
+    assert_eq!(summary.ended, Ended::Finished);
+    assert_eq!(summary.region_errors, frames / 10, "each failed frame is counted");
+    assert_eq!(summary.frames, frames, "and still classified and shown");
+    assert_eq!(k.panel().screens.len() as u64, frames);
+    assert_eq!(summary.text, "HI", "spelling goes on around the failed frames");
+}

@@ -10,7 +10,7 @@ use device::demo;
 use device::display::NullPanel;
 use device::engine::Engine;
 use device::kiosk::Kiosk;
-use device::region::{GuideBox, Region};
+use device::region::{self, GuideBox};
 use device::source::replay::Replay;
 use shared::ClassKind;
 use shared::card::InputSource;
@@ -52,7 +52,7 @@ fn the_kiosk_spells_held_out_words_with_the_default_model() {
         let heldout = demo::heldout_list(&path).unwrap().expect("held-out list");
         let files =
             demo::word_frames(&common::shared_dir().join("data/asl-alphabet"), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
-        let region = Region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(common::mediapipe())).unwrap();
+        let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(common::mediapipe())).unwrap();
         let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
         let mut kiosk =
             Kiosk::new(Replay::new(files, 10.0).unwrap(), region, engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());

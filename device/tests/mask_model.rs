@@ -13,7 +13,7 @@ use device::demo;
 use device::display::NullPanel;
 use device::engine::Engine;
 use device::kiosk::Kiosk;
-use device::region::{GuideBox, Region};
+use device::region::{self, GuideBox, HandRegion};
 use device::source::replay::Replay;
 use shared::ClassKind;
 use common::{mediapipe, model, shared_dir};
@@ -52,8 +52,8 @@ fn the_kiosk_spells_with_the_mask_model_and_the_hand_follower() {
     let files =
         demo::word_frames(&shared_dir().join("data/asl-alphabet"), &engine.card().classes, "CAB", 15, 6, Some(&heldout)).unwrap();
     // The config has only the guide box: the mask model gets the hand follower anyway.
-    let region = Region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(mediapipe())).unwrap();
-    assert!(matches!(region, Region::Hands(_)));
+    let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(mediapipe())).unwrap();
+    assert!(region.finds_landmarks(), "the hand follower: {region:?}");
     let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
     let mut kiosk =
         Kiosk::new(Replay::new(files, 10.0).unwrap(), region, engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
@@ -65,9 +65,9 @@ fn the_kiosk_spells_with_the_mask_model_and_the_hand_follower() {
 fn a_mask_model_without_a_landmark_stage_is_refused() {
     let path = model("asl-alphabet-mask-int8.onnx");
     let engine = Engine::load(&path).unwrap();
-    let err = format!("{:#}", Region::for_model(&GuideBox::default(), true, None).unwrap_err());
+    let err = format!("{:#}", region::for_model(&GuideBox::default(), true, None).unwrap_err());
     assert!(err.contains("[region.hands]"), "{err}");
-    let err = format!("{:#}", Region::for_model(&GuideBox::default(), true, Some(PathBuf::from("/nowhere"))).unwrap_err());
+    let err = format!("{:#}", region::for_model(&GuideBox::default(), true, Some(PathBuf::from("/nowhere"))).unwrap_err());
     assert!(err.contains("/nowhere") && err.contains("hand models"), "{err}");
 
     // A kiosk put together by hand with only the guide box stops at once and says why.

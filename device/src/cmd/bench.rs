@@ -11,7 +11,7 @@ use crate::decode::DecoderConfig;
 use crate::display::CountingPanel;
 use crate::engine::{self, Engine};
 use crate::kiosk::Kiosk;
-use crate::region::{GuideBox, HandsConfig, Region};
+use crate::region::{self, GuideBox, HandsConfig};
 use crate::source::FrameSource;
 use crate::source::replay::Replay;
 
@@ -74,7 +74,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         hands: hands.map(|models| HandsConfig { models, detect_every: a.detect_every, margin: 0.25, plan: a.plan }),
         ..GuideBox::default()
     };
-    let region = Region::for_model(&region, engine.wants_landmarks(), default_mediapipe())?;
+    let region = region::for_model(&region, engine.wants_landmarks(), default_mediapipe())?;
     let mut kiosk = Kiosk::builder(replay, region, engine, CountingPanel::new(a.size))
         .decoder_config(DecoderConfig { mirrored: a.mirrored, ..DecoderConfig::default() })
         .max_frames(20)

@@ -12,7 +12,7 @@ use crate::demo;
 use crate::display::{self, Panel};
 use crate::engine::Engine;
 use crate::kiosk::Kiosk;
-use crate::region::{GuideBox, Region};
+use crate::region::{self, GuideBox};
 use crate::source::FrameSource;
 use crate::source::camera::{Camera, CameraConfig};
 use crate::source::replay::Replay;
@@ -104,7 +104,7 @@ pub fn run(a: CollectArgs) -> Result<()> {
         }
     };
     let collector = Collector::new(collect, engine.card(), source.describe())?;
-    let region = Region::for_model(&region_cfg, engine.wants_landmarks(), default_mediapipe())?;
+    let region = region::for_model(&region_cfg, engine.wants_landmarks(), default_mediapipe())?;
     let mut kiosk = Kiosk::builder(source, region, engine, panel).collector(collector).stop(stop_flag()?).build();
     let summary = kiosk.run()?;
     let c = kiosk.collector().expect("set above");

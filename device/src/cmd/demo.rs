@@ -11,7 +11,7 @@ use crate::demo;
 use crate::display;
 use crate::engine::Engine;
 use crate::kiosk::Kiosk;
-use crate::region::{GuideBox, Region};
+use crate::region::{self, GuideBox};
 use crate::source::FrameSource;
 use crate::source::camera::{Camera, CameraConfig};
 use crate::source::replay::Replay;
@@ -77,7 +77,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         tracing::info!(word = %a.word, frames = files.len(), root = %root.display(), held_out_only = heldout.is_some(), "replaying");
         Box::new(Replay::new(files, a.fps)?.paced(a.paced))
     };
-    let region = Region::for_model(&GuideBox::default(), engine.wants_landmarks(), default_mediapipe())?;
+    let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), default_mediapipe())?;
     let mut kiosk = Kiosk::builder(source, region, engine, panel).decoder(decoder).stop(stop_flag()?).lexicon_of(&model).build();
     let summary = kiosk.run()?;
     if let Some(p) = kiosk.speller().proposal().filter(|p| p.worth_showing(kiosk.decoder().config().propose_at)) {

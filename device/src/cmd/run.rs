@@ -12,7 +12,7 @@ use crate::display;
 use crate::engine::{self, Engine};
 use crate::kiosk::Kiosk;
 use crate::model_switch::ModelSwitcher;
-use crate::region::Region;
+use crate::region;
 use crate::source::FrameSource;
 use crate::source::camera::Camera;
 
@@ -45,7 +45,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         Err(e @ crate::source::SourceError::Unusable { .. }) => return Err(e).with_context(|| format!("camera in {}", config.display())),
         Err(e) => tracing::warn!("{e}; the kiosk will retry"),
     }
-    let region = Region::for_model(&cfg.region, engine.wants_landmarks(), default_mediapipe())
+    let region = region::for_model(&cfg.region, engine.wants_landmarks(), default_mediapipe())
         .with_context(|| format!("[region] in {}", config.display()))?;
     let speaker = crate::speech::from_config(&cfg.speech, &engine.card().classes);
     let mut kiosk = Kiosk::builder(camera, region, engine, panel)
