@@ -112,8 +112,8 @@ pub struct Kiosk<S, R, P> {
 }
 
 impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
-    /// A kiosk from its parts.
-    pub fn new(source: S, region: R, engine: Engine, decoder: Decoder, panel: P, recovery: RecoveryConfig) -> Self {
+    /// A kiosk from its parts ([`Kiosk::builder`] is the way in).
+    fn new(source: S, region: R, engine: Engine, decoder: Decoder, panel: P, recovery: RecoveryConfig) -> Self {
         let (w, h) = panel.size();
         Self {
             source,

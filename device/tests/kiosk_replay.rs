@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use device::config::RecoveryConfig;
-use device::decode::{Decoder, DecoderConfig, Edit};
+use device::decode::{DecoderConfig, Edit};
 use device::demo;
 use device::display::{FrameBuffer, Panel};
 use device::engine::Engine;
@@ -86,10 +86,9 @@ fn camera_gone_for_ten_seconds_comes_back_and_the_word_goes_on() {
     let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
     let frames = replay.files().len() as u64;
     let gone = Duration::from_secs(10);
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
     let recovery = RecoveryConfig { initial_backoff_ms: 250, max_backoff_ms: 2000, ..Default::default() };
     let source = FaultySource::new(replay, [(frames / 2, Fault::Gone(gone))]);
-    let mut k = Kiosk::new(source, GuideBox::default(), engine, decoder, Recorder::default(), recovery);
+    let mut k = Kiosk::builder(source, GuideBox::default(), engine, Recorder::default()).recovery(recovery).build();
     let start = std::time::Instant::now();
     let summary = k.run().unwrap();
     let took = start.elapsed();
@@ -135,8 +134,9 @@ fn stop_flag_ends_the_loop_before_the_next_frame() {
 #[test]
 fn mirrored_inference_still_spells() {
     let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "LO");
-    let decoder = Decoder::new(DecoderConfig { mirrored: true, ..Default::default() }, engine.card().classes.clone());
-    let mut k = Kiosk::new(replay, GuideBox::default(), engine, decoder, Recorder::default(), RecoveryConfig::default());
+    let mut k = Kiosk::builder(replay, GuideBox::default(), engine, Recorder::default())
+        .decoder_config(DecoderConfig { mirrored: true, ..Default::default() })
+        .build();
     assert_eq!(k.run().unwrap().text, "LO");
 }
 
@@ -165,9 +165,8 @@ impl Panel for Flaky {
 fn display_errors_do_not_stop_the_kiosk() {
     let (engine, replay) = word_replay(&model("asl-alphabet.onnx"), "HI");
     let frames = replay.files().len() as u64;
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
     let panel = Flaky { pushes: 0, failing: 5..15, shown: 0 };
-    let mut k = Kiosk::new(replay, GuideBox::default(), engine, decoder, panel, RecoveryConfig::default());
+    let mut k = Kiosk::builder(replay, GuideBox::default(), engine, panel).build();
     let summary = k.run().unwrap();
     assert_eq!(summary.ended, Ended::Finished);
     assert_eq!(summary.display_errors, 10);

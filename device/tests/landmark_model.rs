@@ -4,8 +4,6 @@
 
 mod common;
 
-use device::config::RecoveryConfig;
-use device::decode::{Decoder, DecoderConfig};
 use device::demo;
 use device::display::NullPanel;
 use device::engine::Engine;
@@ -53,9 +51,7 @@ fn the_kiosk_spells_held_out_words_with_the_default_model() {
         let files =
             demo::word_frames(&common::shared_dir().join("data/asl-alphabet"), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
         let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(common::mediapipe())).unwrap();
-        let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-        let mut kiosk =
-            Kiosk::new(Replay::new(files, 10.0).unwrap(), region, engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
+        let mut kiosk = Kiosk::builder(Replay::new(files, 10.0).unwrap(), region, engine, NullPanel { size: (240, 240) }).build();
         assert_eq!(kiosk.run().unwrap().text, word);
     }
 }

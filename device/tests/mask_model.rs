@@ -7,8 +7,6 @@ mod common;
 
 use std::path::PathBuf;
 
-use device::config::RecoveryConfig;
-use device::decode::{Decoder, DecoderConfig};
 use device::demo;
 use device::display::NullPanel;
 use device::engine::Engine;
@@ -54,9 +52,7 @@ fn the_kiosk_spells_with_the_mask_model_and_the_hand_follower() {
     // The config has only the guide box: the mask model gets the hand follower anyway.
     let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(mediapipe())).unwrap();
     assert!(region.finds_landmarks(), "the hand follower: {region:?}");
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let mut kiosk =
-        Kiosk::new(Replay::new(files, 10.0).unwrap(), region, engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
+    let mut kiosk = Kiosk::builder(Replay::new(files, 10.0).unwrap(), region, engine, NullPanel { size: (240, 240) }).build();
     let summary = kiosk.run().unwrap();
     assert_eq!(summary.text, "CAB", "{summary:?}");
 }
@@ -72,9 +68,7 @@ fn a_mask_model_without_a_landmark_stage_is_refused() {
 
     // A kiosk put together by hand with only the guide box stops at once and says why.
     let files = vec![shared_dir().join("data/asl-alphabet/A/A1008.jpg")];
-    let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let mut kiosk =
-        Kiosk::new(Replay::new(files, 10.0).unwrap(), GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
+    let mut kiosk = Kiosk::builder(Replay::new(files, 10.0).unwrap(), GuideBox::default(), engine, NullPanel { size: (240, 240) }).build();
     let err = kiosk.run().unwrap_err().to_string();
     assert!(err.contains("landmark masks") && err.contains("[region.hands]"), "{err}");
 }
