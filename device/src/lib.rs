@@ -5,7 +5,7 @@
 //! (tract inference on the `shared` preprocessing, driven by the model card) ->
 //! [`decode`] (letters and words) -> [`ui`] (the screen, drawn with `embedded-graphics`)
 //! -> [`display`] (SPI panel, PNG files or nothing). [`kiosk`] runs the loop, [`demo`]
-//! replays a word from a dataset, [`bench`] times every stage, [`spell_bench`] scores the decoders on words, [`profile`] every node of the model, [`config`] reads the
+//! replays a word from a dataset, [`bench`](mod@bench) times every stage, [`spell_bench`] scores the decoders on words, [`profile`] every node of the model, [`config`] reads the
 //! kiosk's TOML, [`controls`] turns buttons and keys into actions, [`model_switch`]
 //! swaps models while running, [`speech`] speaks words and [`collect`] records a
 //! signer's own samples.
