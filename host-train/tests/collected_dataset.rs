@@ -37,9 +37,11 @@ fn host_train_loads_what_the_kiosk_collected() {
     let files = device::demo::word_frames(&shared.join("data/asl-alphabet"), &engine.card().classes, "WY", n, 0, None).unwrap();
     let collector = Collector::new(cfg, engine.card(), "replay".into()).unwrap();
     let decoder = Decoder::new(DecoderConfig::default(), engine.card().classes.clone());
-    let mut kiosk =
-        Kiosk::new(Replay::new(files, 30.0).unwrap(), GuideBox::default(), engine, decoder, NullPanel { size: (240, 240) }, RecoveryConfig::default());
-    kiosk.collector = Some(collector);
+    let mut kiosk = Kiosk::builder(Replay::new(files, 30.0).unwrap(), GuideBox::default(), engine, NullPanel { size: (240, 240) })
+        .decoder(decoder)
+        .recovery(RecoveryConfig::default())
+        .collector(collector)
+        .build();
     assert_eq!(kiosk.run().unwrap().ended, Ended::Collected);
 
     // A write a power cut interrupted: the temporary file shared::atomic leaves.
