@@ -6,17 +6,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use shared::card::CARD_KEY;
 use shared::onnx::set_metadata;
 use shared::ModelCard;
 
-use common::{model, scratch, shared_dir};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_device"))
-}
+use common::{bin, model, scratch, shared_dir};
 
 /// Runs `device args...`, which must fail, and returns its stderr; prints the last line
 /// (the whole error chain) for the table.

@@ -2,18 +2,18 @@
 //! clearly on bad models and configs and stopping cleanly on SIGTERM.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_device"));
-    c.current_dir(root());
-    c
-}
 
 mod common;
 
-use common::{root, scratch, shared_dir};
+use common::{bin, root, scratch, shared_dir};
+
+/// The JSON lines a successful run printed.
+fn json_lines(out: std::process::Output) -> Vec<serde_json::Value> {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
 
 /// Runs the binary with `args`, which must succeed, and parses its JSON output.
 fn json_of(args: &[&str]) -> serde_json::Value {
@@ -31,9 +31,7 @@ fn classify_json_names_each_image_and_its_class() {
         .map(|p| data.join(heldout.lines().find(|l| l.starts_with(p)).unwrap()))
         .collect();
     let out = bin().arg("classify").arg("--json").args(&files).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines = json_lines(out);
     assert_eq!(lines.len(), 3);
     for (line, want) in lines.iter().zip(["B", "L", "Y"]) {
         assert_eq!(line["label"], want, "{line}");
@@ -364,9 +362,7 @@ fn hands_json_gives_box_points_and_scores_per_image() {
     std::fs::write(&corrupt, b"\xff\xd8\xff not a jpeg").unwrap();
     let files = [data.join("asl-alphabet/A/A1008.jpg"), data.join("sign-language-digits/5/IMG_1123.JPG"), data.join("asl-alphabet/nothing/nothing1001.jpg")];
     let out = bin().arg("hands").arg("--json").args(&files).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines = json_lines(out);
     assert_eq!(lines.len(), 3);
     for (line, (file, want)) in lines.iter().zip(files.iter().zip([true, true, false])) {
         assert_eq!(line["path"], file.display().to_string());

@@ -21,6 +21,13 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The `device` binary, run from the workspace root as the README runs it.
+pub fn bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_device"));
+    c.current_dir(root());
+    c
+}
+
 /// A shipped model in ../models.
 pub fn model(name: &str) -> PathBuf {
     root().join("models").join(name)
