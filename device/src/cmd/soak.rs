@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use super::{default_dataset, model_or_default};
+use super::default_dataset;
 use crate::demo;
 
 /// Arguments of `device soak`.
@@ -46,7 +46,9 @@ pub struct SoakArgs {
 /// Runs `device soak` and prints its table and summary.
 pub fn run(a: SoakArgs) -> Result<()> {
     let models = if a.model.is_empty() {
-        vec![demo::shipped_model("asl-alphabet-int8.onnx"), model_or_default(None)]
+        // Both picture models: the soak's kiosk has the fixed guide box, on which the
+        // default landmark classifier would be refused at every switch.
+        vec![demo::shipped_model("asl-alphabet-int8.onnx"), demo::shipped_model("asl-alphabet.onnx")]
     } else {
         a.model.clone()
     };
