@@ -159,3 +159,44 @@ fn the_lexicon_spells_more_words_than_letters_alone_for_strangers() {
     let e = format!("{:#}", spell_bench::run(&bad, &lexicon_dir(), 0, 0.3).unwrap_err());
     assert!(e.contains("m.loso.json"), "{e}");
 }
+
+/// The kiosk on held-out frames spelling `word` with the default model, the hand stage
+/// and the shipped lexicon.
+fn kiosk_spelling(word: &str) -> device::kiosk::Kiosk<device::source::replay::Replay, Box<dyn device::region::HandRegion>, device::display::NullPanel> {
+    use device::{demo, display::NullPanel, kiosk::Kiosk, region, region::GuideBox, source::replay::Replay};
+    let path = common::model(demo::DEFAULT_MODEL);
+    let engine = Engine::load(&path).unwrap();
+    let heldout = demo::heldout_list(&path).unwrap().expect("held-out list");
+    let files = demo::word_frames(&common::shared_dir().join("data/asl-alphabet"), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
+    let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(common::mediapipe())).unwrap();
+    let cfg = DecoderConfig { lexicon: Some(lexicon_dir()), ..DecoderConfig::default() };
+    Kiosk::builder(Replay::new(files, 10.0).unwrap(), region, engine, NullPanel { size: (240, 240) }).decoder_config(cfg).lexicon_of(&path).build()
+}
+
+#[test]
+fn the_kiosk_proposes_the_word_and_the_accept_key_takes_it() {
+    use device::controls::Action;
+    use device::decode::Edit;
+    // HELLO signed with one L (no bounce): the kiosk proposes HELLO.
+    let mut kiosk = kiosk_spelling("HELO");
+    let summary = kiosk.run().unwrap();
+    assert_eq!(summary.text, "HELO");
+    assert_eq!(kiosk.speller().shown().map(|p| p.word.as_str()), Some("HELLO"), "{:?}", kiosk.speller().proposal());
+    assert!(kiosk.decoder().proposing());
+    kiosk.apply(Action::Accept);
+    assert_eq!(kiosk.decoder().text(), "HELLO ");
+    assert!(kiosk.speller().shown().is_none());
+
+    // Backspace dismisses the proposal; the letters stay, and the next one deletes.
+    let mut kiosk = kiosk_spelling("HELO");
+    kiosk.run().unwrap();
+    kiosk.apply(Action::Backspace);
+    assert_eq!(kiosk.decoder().text(), "HELO");
+    assert!(kiosk.speller().shown().is_none() && !kiosk.decoder().proposing());
+    kiosk.apply(Action::Backspace);
+    assert_eq!(kiosk.decoder().text(), "HEL");
+    kiosk.apply(Action::Accept);
+    assert_eq!(kiosk.decoder().text(), "HEL ", "without a proposal, accept ends the word");
+    // Every committed edit of the run is a letter.
+    assert!(summary.edits.iter().all(|e| matches!(e, Edit::Appended(s) if s.len() == 1)));
+}
