@@ -391,7 +391,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let rgb = if packed_rgb { &captured.data[..frame.stride * frame.height as usize] } else { &self.preview[..] };
             let class = step.current.and_then(|c| self.engine.card().classes.get(c)).filter(|c| c.kind != ClassKind::Nothing);
             let letter = class.map(|c| c.arabic.as_deref().unwrap_or(&c.display));
-            let status = self.status_line();
+            let status = self.collector.as_ref().map(Collector::prompt).or(self.notice.as_ref().map(|(n, _)| n.as_str()));
             let view = View {
                 preview: Some(Preview { rgb, width: frame.width, height: frame.height }),
                 guide: roi,
@@ -401,7 +401,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 confidence: if step.current.is_some() { prediction.confidence } else { 0.0 },
                 text: self.decoder.text(),
                 fps: self.fps,
-                status: status.as_deref(),
+                status: status.or(self.speller.status_line()),
             };
             ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
             let t_draw = t.elapsed();
@@ -442,15 +442,6 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         }
     }
 
-    /// The status line: collection prompt, notice, or the proposed word.
-    fn status_line(&self) -> Option<String> {
-        self.collector
-            .as_ref()
-            .map(|c| c.prompt().to_string())
-            .or(self.notice.as_ref().map(|(n, _)| n.clone()))
-            .or(self.speller.shown().map(|p| format!("{}? space: yes, del: no", p.word)))
-    }
-
     /// Proposes words from now on, with the config's lexicon and `model`'s confusions
     /// (`model` is the file the engine was loaded from).
     pub fn use_lexicon(&mut self, model: &std::path::Path) {
@@ -463,10 +454,15 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     }
 
     /// The lexicon decoder for `model` (its classes and confusions), when the config
-    /// names a lexicon; errors are logged and the kiosk spells letters only.
+    /// names a lexicon; errors are logged and the kiosk spells letters only. The word
+    /// lists already loaded are reused (the config's lexicon changes only at a restart).
     pub fn words_for(&self, model: &std::path::Path, classes: &shared::ClassTable) -> Option<WordDecoder> {
         let dir = self.decoder.config().lexicon.as_ref()?;
-        WordDecoder::for_model(dir, model, classes).unwrap_or_else(|e| {
+        let words = match self.speller.words() {
+            Some(w) => WordDecoder::with_lexicon(w.lexicon().clone(), model, classes),
+            None => WordDecoder::for_model(dir, model, classes),
+        };
+        words.unwrap_or_else(|e| {
             tracing::error!("no word proposals: {e:#}");
             None
         })

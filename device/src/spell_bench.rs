@@ -148,18 +148,18 @@ pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<Spe
     if out.classes != classes.labels() {
         bail!("{}: its classes are not the ASL alphabet's 29", loso.display());
     }
-    let lexicon = Lexicon::load(lexicon).with_context(|| format!("loading the lexicon in {}", lexicon.display()))?;
+    let lexicon = std::sync::Arc::new(Lexicon::load(lexicon).with_context(|| format!("loading the lexicon in {}", lexicon.display()))?);
     let mut rows: Vec<Row> = PACES
         .iter()
         .flat_map(|p| ["plain", "lexicon"].map(|d| Row { pace: p.name, decoder: d, words: 0, exact: 0, letters: 0, letter_errors: 0, names: 0, names_rewritten: 0, names_misread_to_words: 0 }))
         .collect();
     let mut sources = Vec::new();
     let mut details = Vec::new();
+    let nothing = classes.by_label("nothing").map_or(0, |c| c.index as usize);
     for fold in &out.folds {
         let channel = Channel::from_confusion(&classes, &out.confusion(Some(&fold.source)), ALPHA).context("confusions")?;
         let words = WordDecoder::new(lexicon.clone(), channel);
         let mut by_class: HashMap<usize, Vec<Vec<f32>>> = HashMap::new();
-        let nothing = classes.by_label("nothing").map_or(0, |c| c.index as usize);
         for f in &fold.frames {
             let p = f.probabilities(classes.len()).unwrap_or_else(|| one_hot(classes.len(), nothing));
             by_class.entry(f.truth as usize).or_default().push(p);
@@ -177,7 +177,7 @@ pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<Spe
             let is_name = NAMES.contains(word);
             for (pi, pace) in PACES.iter().enumerate() {
                 let mut rng = SplitMix(seed ^ hash(&fold.source) ^ ((k as u64) << 32) ^ pi as u64);
-                let frames = stream(&letters, &by_class, pace.frames, classes.len(), &mut rng);
+                let frames = stream(&letters, &by_class, pace.frames, classes.len(), nothing, &mut rng);
                 let (plain, lexical) = spell(&frames, pace, threshold, &classes, &words);
                 details.push([fold.source.clone(), pace.name.to_string(), word.to_string(), plain.clone(), lexical.clone()]);
                 for (row, got) in rows[2 * pi..2 * pi + 2].iter_mut().zip([&plain, &lexical]) {
@@ -204,7 +204,7 @@ pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<Spe
 /// other), then two frames of motion; a second of no hand at the end. A frame marked
 /// `true` ends the bounce of a double letter (the kiosk reads it from the hand's track,
 /// [`crate::decode::motion`]; pictures have no track, so the benchmark marks it).
-fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_letter: usize, n: usize, rng: &mut SplitMix) -> Vec<(Vec<f32>, bool)> {
+fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_letter: usize, n: usize, nothing: usize, rng: &mut SplitMix) -> Vec<(Vec<f32>, bool)> {
     let motion = vec![1.0 / n as f32; n];
     let mut frames = Vec::new();
     for (i, l) in letters.iter().enumerate() {
@@ -214,7 +214,6 @@ fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_lette
         frames.extend((0..per_letter).map(|k| (if k % 4 == 3 { b.clone() } else { a.clone() }, again && k == 0)));
         frames.extend([(motion.clone(), false), (motion.clone(), false)]);
     }
-    let nothing = ClassTable::asl_alphabet().by_label("nothing").map_or(0, |c| c.index as usize);
     frames.extend(std::iter::repeat_n((one_hot(n, nothing), false), FPS as usize));
     frames
 }
@@ -240,7 +239,7 @@ fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, classes: &Cla
 }
 
 /// Mean time of a proposal for each listed word, read with certainty.
-fn time_proposals(lexicon: &Lexicon, classes: &ClassTable) -> f64 {
+fn time_proposals(lexicon: &std::sync::Arc<Lexicon>, classes: &ClassTable) -> f64 {
     let words = WordDecoder::new(lexicon.clone(), Channel::uniform(classes, 0.8).expect("ASL letters"));
     let list: Vec<(&str, Vec<Vec<f32>>)> = WORDS
         .iter()

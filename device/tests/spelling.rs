@@ -47,21 +47,21 @@ fn drawn(hand: &[Point; 21], tip: usize, template: &[(f32, f32)], scale: f32, mi
 fn j_and_z_are_read_from_real_hands_moving_and_only_from_them() {
     for hand in common::real_hands("I", 3) {
         for mirror in [false, true] {
-            let got = read(&drawn(&hand, 20, motion::template(Movement::J), 1.5, mirror));
+            let got = read(&drawn(&hand, 20, motion::template(Movement::J).unwrap(), 1.5, mirror));
             assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [Movement::J], "I hand drawing J (mirror {mirror})");
-            let got = read(&drawn(&hand, 20, motion::template(Movement::Z), 1.0, mirror));
+            let got = read(&drawn(&hand, 20, motion::template(Movement::Z).unwrap(), 1.0, mirror));
             assert!(got.iter().all(|g| g.1 != Movement::J && g.1 != Movement::Z), "an I hand drawing Z is not a letter: {got:?}");
         }
     }
     for hand in common::real_hands("D", 3) {
         for mirror in [false, true] {
-            let got = read(&drawn(&hand, 8, motion::template(Movement::Z), 1.0, mirror));
+            let got = read(&drawn(&hand, 8, motion::template(Movement::Z).unwrap(), 1.0, mirror));
             assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [Movement::Z], "index hand drawing Z (mirror {mirror})");
         }
     }
     // A fist drawing Z is no Z.
     for hand in common::real_hands("A", 2) {
-        let got = read(&drawn(&hand, 8, motion::template(Movement::Z), 1.0, false));
+        let got = read(&drawn(&hand, 8, motion::template(Movement::Z).unwrap(), 1.0, false));
         assert!(got.iter().all(|g| g.1 != Movement::Z && g.1 != Movement::J), "{got:?}");
     }
 }

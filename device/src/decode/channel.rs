@@ -13,8 +13,6 @@ pub const LETTERS: usize = 26;
 pub struct Channel {
     /// Row per letter, column per class of the model.
     read_as: Vec<Vec<f32>>,
-    /// The model's class index of A..Z.
-    letter_class: [usize; LETTERS],
     /// `P(read as no letter at all | l)`: `nothing`, `space`, `del` (a letter that
     /// never commits).
     unread: [f32; LETTERS],
@@ -66,18 +64,13 @@ impl Channel {
         for (u, row) in unread.iter_mut().zip(&read_as) {
             *u = row.iter().enumerate().filter(|(c, _)| !letter_class.contains(c)).map(|(_, p)| p).sum();
         }
-        Self { read_as, letter_class, unread }
+        Self { read_as, unread }
     }
 
     /// Probability that letter `l` (0 = A) is read as no letter (`nothing`, `space`,
     /// `del`), so that it is never committed.
     pub fn unread(&self, l: usize) -> f32 {
         self.unread[l]
-    }
-
-    /// The class index of letter `l` (0 = A).
-    pub fn class_of(&self, l: usize) -> usize {
-        self.letter_class[l]
     }
 
     /// `ln` of how likely an observation (the model's mean probabilities over a letter's

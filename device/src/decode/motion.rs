@@ -249,10 +249,12 @@ pub fn stroke(corners: &[(f32, f32)], points: usize, scale: f32, origin: (f32, f
     out
 }
 
-/// The J and Z templates (for tests and the collection mode's prompts).
-pub fn template(m: Movement) -> &'static [(f32, f32)] {
+/// The path a movement letter's tip draws (the templates it is matched against); a
+/// double letter has none.
+pub fn template(m: Movement) -> Option<&'static [(f32, f32)]> {
     match m {
-        Movement::J => &J_PATH,
-        Movement::Z | Movement::Again => &Z_PATH,
+        Movement::J => Some(&J_PATH),
+        Movement::Z => Some(&Z_PATH),
+        Movement::Again => None,
     }
 }

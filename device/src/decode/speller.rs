@@ -18,12 +18,14 @@ pub struct Speller {
     proposal: Option<Proposal>,
     /// Posterior a proposal needs to be shown.
     propose_at: f32,
+    /// The status line of the shown proposal, made once when it changes (not per frame).
+    line: Option<String>,
 }
 
 impl Speller {
     /// A speller; without `words`, letters only.
     pub fn new(words: Option<WordDecoder>, propose_at: f32) -> Self {
-        Self { words, motion: MotionReader::new(), proposal: None, propose_at }
+        Self { words, motion: MotionReader::new(), proposal: None, propose_at, line: None }
     }
 
     /// The lexicon decoder, if any.
@@ -34,7 +36,12 @@ impl Speller {
     /// Replaces the lexicon decoder (another model: its confusions differ).
     pub fn set_words(&mut self, words: Option<WordDecoder>) {
         self.words = words;
-        self.proposal = None;
+        self.set_proposal(None);
+    }
+
+    /// The status line asking about the shown proposal (`HELLO? space: yes, del: no`).
+    pub fn status_line(&self) -> Option<&str> {
+        self.line.as_deref()
     }
 
     /// The word proposed on screen, if one is.
@@ -72,7 +79,7 @@ impl Speller {
     /// Accepts the shown proposal now (the accept key): the word and a space.
     pub fn accept(&mut self, decoder: &mut Decoder) -> Option<Edit> {
         let word = self.shown()?.word.clone();
-        self.proposal = None;
+        self.set_proposal(None);
         Some(decoder.accept_word(&word))
     }
 
@@ -80,7 +87,7 @@ impl Speller {
     /// renews it.
     pub fn refresh(&mut self, decoder: &mut Decoder) {
         if self.shown().is_some() && !decoder.proposing() {
-            self.proposal = None;
+            self.set_proposal(None);
             return;
         }
         self.propose(decoder);
@@ -88,7 +95,7 @@ impl Speller {
 
     /// Forgets the proposal (the text was cleared).
     pub fn clear(&mut self) {
-        self.proposal = None;
+        self.set_proposal(None);
         self.motion.clear();
     }
 
@@ -102,7 +109,7 @@ impl Speller {
             Edit::Rejected => {
                 // Dismissed: the letters stay as signed and no proposal is shown until
                 // the next letter.
-                self.proposal = None;
+                self.set_proposal(None);
                 decoder.set_proposing(false);
                 return Edit::Rejected;
             }
@@ -114,8 +121,14 @@ impl Speller {
 
     /// Renews the proposal for the word being spelled.
     fn propose(&mut self, decoder: &mut Decoder) {
-        self.proposal = self.words.as_ref().and_then(|w| w.propose(decoder.current_word(), decoder.word_evidence()));
+        let proposal = self.words.as_ref().and_then(|w| w.propose(decoder.current_word(), decoder.word_evidence()));
+        self.set_proposal(proposal);
         decoder.set_proposing(self.shown().is_some());
+    }
+
+    fn set_proposal(&mut self, proposal: Option<Proposal>) {
+        self.proposal = proposal;
+        self.line = self.shown().map(|p| format!("{}? space: yes, del: no", p.word));
     }
 }
 

@@ -7,6 +7,7 @@
 //! rewritten.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use shared::ClassTable;
@@ -45,25 +46,34 @@ impl Proposal {
     }
 }
 
-/// Lexicon plus channel.
+/// Lexicon plus channel. The lexicon is shared: decoders for other models (or other
+/// held-out sources) reuse the one loaded.
 #[derive(Debug, Clone)]
 pub struct WordDecoder {
-    lexicon: Lexicon,
+    lexicon: Arc<Lexicon>,
     channel: Channel,
 }
 
 impl WordDecoder {
     /// A decoder from its parts.
-    pub fn new(lexicon: Lexicon, channel: Channel) -> Self {
-        Self { lexicon, channel }
+    pub fn new(lexicon: impl Into<Arc<Lexicon>>, channel: Channel) -> Self {
+        Self { lexicon: lexicon.into(), channel }
     }
 
     /// The lexicon in `dir` and the channel of `model`'s `NAME.loso.json` (all folds),
     /// or a uniform channel when the model has none. `None` when the model's classes
     /// lack a letter of A..Z (the lexicon is English).
     pub fn for_model(dir: &Path, model: &Path, classes: &ClassTable) -> Result<Option<Self>> {
+        if Channel::letter_classes(classes).is_none() {
+            return Ok(None);
+        }
+        let lexicon = Lexicon::load(dir).with_context(|| format!("loading the lexicon in {}", dir.display()))?;
+        Self::with_lexicon(Arc::new(lexicon), model, classes)
+    }
+
+    /// As [`WordDecoder::for_model`], with a lexicon already loaded.
+    pub fn with_lexicon(lexicon: Arc<Lexicon>, model: &Path, classes: &ClassTable) -> Result<Option<Self>> {
         Channel::letter_classes(classes).map_or(Ok(None), |_| {
-            let lexicon = Lexicon::load(dir).with_context(|| format!("loading the lexicon in {}", dir.display()))?;
             let loso = LosoOutputs::path_for(model);
             let channel = if loso.exists() {
                 let out = LosoOutputs::load(&loso)?;
@@ -78,7 +88,7 @@ impl WordDecoder {
     }
 
     /// The lexicon.
-    pub fn lexicon(&self) -> &Lexicon {
+    pub fn lexicon(&self) -> &Arc<Lexicon> {
         &self.lexicon
     }
 
