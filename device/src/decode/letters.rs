@@ -134,16 +134,16 @@ impl Decoder {
     /// committed within `window` (the still shape the movement started from, e.g. I
     /// for J), otherwise appends it; nothing when the last letter already is it.
     pub fn movement_letter(&mut self, class: usize, t: Duration, window: Duration) -> Option<Edit> {
-        let info = self.classes.get(class)?.clone();
+        let now = self.classes.get(class)?.text().to_string();
         let recent = self.last_commit.is_some_and(|last| t.saturating_sub(last) <= window);
         let last = self.text.chars().last().filter(|c| *c != ' ');
         if recent && let Some(was) = last {
-            if was.to_string() == info.text() {
+            if was.to_string() == now {
                 return None;
             }
             self.pop_char();
             self.append_letter(class, t);
-            return Some(Edit::Replaced { was: was.to_string(), now: info.text().to_string() });
+            return Some(Edit::Replaced { was: was.to_string(), now });
         }
         self.append_letter(class, t)
     }
