@@ -44,6 +44,18 @@ pub struct BenchReport {
     pub frame_ms: Summary,
     /// Frames a second through the whole loop (1000 / mean frame ms).
     pub end_to_end_fps: f64,
+    /// Whether capture, palm detection and the panel ran on threads of their own.
+    pub pipelined: bool,
+    /// Frames a second over the timed run's wall time: the frame period is 1000 / this.
+    /// With the pipeline, frames overlap, so it can exceed `end_to_end_fps`.
+    pub throughput_fps: f64,
+    /// From the source having a frame to its screen sent, per frame (ms).
+    pub latency_ms: Summary,
+    /// How busy each thread was over the timed run.
+    pub thread_busy: Vec<ThreadLine>,
+    /// Frames a second the busiest thread could take, its work a frame as measured:
+    /// the kiosk's capacity (equal to the throughput when nothing waits).
+    pub capacity_fps: f64,
     /// Frames a second of the model alone (1000 / mean inference ms).
     pub model_fps: f64,
     /// Share of frame time spent outside inference.
@@ -67,6 +79,17 @@ pub struct BenchReport {
     pub spi_bytes_per_frame: f64,
     /// A whole screen in SPI bytes (what every frame cost before bands).
     pub spi_bytes_full_screen: f64,
+}
+
+/// One thread's work over the timed run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThreadLine {
+    /// `kiosk` (the loop), `palm`, `capture` or `panel`.
+    pub thread: &'static str,
+    /// Milliseconds it worked.
+    pub busy_ms: f64,
+    /// Its work over the run's wall time (1.0: never idle).
+    pub share: f64,
 }
 
 /// What the hand-region stage spends in MediaPipe's two models.
@@ -119,6 +142,11 @@ impl BenchReport {
             stages,
             frame_ms,
             end_to_end_fps: if frame_ms.mean > 0.0 { 1000.0 / frame_ms.mean } else { 0.0 },
+            pipelined: false,
+            throughput_fps: timings.throughput_fps(),
+            latency_ms: timings.latencies(),
+            thread_busy: Vec::new(),
+            capacity_fps: 0.0,
             model_fps: if inference > 0.0 { 1000.0 / inference } else { 0.0 },
             non_inference_share: if frame_ms.mean > 0.0 { 1.0 - inference / frame_ms.mean } else { 0.0 },
             model_load_ms,
@@ -158,6 +186,22 @@ impl BenchReport {
                 h.detect_every, h.frames_with_hand, self.frames
             );
         }
+        s += &format!(
+            "{}: {:.1} frames a second (frame period {:.2} ms); latency frame to screen p50 {:.2} ms, p99 {:.2} ms\n",
+            if self.pipelined { "pipelined" } else { "one thread" },
+            self.throughput_fps,
+            if self.throughput_fps > 0.0 { 1000.0 / self.throughput_fps } else { 0.0 },
+            self.latency_ms.p50,
+            self.latency_ms.p99
+        );
+        for t in &self.thread_busy {
+            s += &format!("  thread {:<8} busy {:>5.1}% ({:.0} ms, {:.2} ms a frame)\n", t.thread, t.share * 100.0, t.busy_ms, t.busy_ms / self.frames.max(1) as f64);
+        }
+        s += &format!(
+            "capacity {:.1} frames a second (period {:.2} ms): the busiest thread's work a frame\n",
+            self.capacity_fps,
+            if self.capacity_fps > 0.0 { 1000.0 / self.capacity_fps } else { 0.0 }
+        );
         s += &format!(
             "end-to-end {:.1} fps, model only {:.1} fps, {:.0}% of frame time outside inference\n",
             self.end_to_end_fps,

@@ -58,11 +58,30 @@ pub struct EngineConfig {
     /// 0: never); a new `model` or a replaced file is loaded and checked while the old
     /// one keeps running.
     pub watch_ms: u64,
+    /// Capture, palm detection and the panel on threads of their own, so the kiosk's
+    /// frames overlap across cores and palm detection never stalls a frame; `false` runs
+    /// every stage in one thread, one frame after another (`device bench --pipelined`
+    /// compares them).
+    pub pipelined: bool,
+    /// With `pipelined` and the hand-following region: threads that run the landmark
+    /// model on frames in turn, so frames overlap across cores (each hand is then drawn
+    /// one frame late per extra thread). 0: one for every two cores (a Pi 4 or 5: two).
+    pub landmark_threads: usize,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { threads: 1, watch_ms: 2000 }
+        Self { threads: 1, watch_ms: 2000, pipelined: true, landmark_threads: 0 }
+    }
+}
+
+impl EngineConfig {
+    /// The landmark threads to run: `landmark_threads`, or one for every two cores.
+    pub fn landmark_threads(&self) -> usize {
+        match self.landmark_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            n => n,
+        }
     }
 }
 

@@ -338,6 +338,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             };
             stalls = 0;
             let t_capture = start.elapsed();
+            let read_at = captured.read_at;
             let frame = captured.frame().with_context(|| format!("{}: malformed frame", captured.origin))?;
 
             let t = Instant::now();
@@ -407,16 +408,21 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let t_draw = t.elapsed();
 
             let t = Instant::now();
-            if !self.push_screen() {
+            if !self.push_screen(read_at) {
                 summary.display_errors += 1;
             }
             let t_push = t.elapsed();
+            match self.panel.shown_latencies() {
+                Some(shown) => shown.into_iter().for_each(|ms| self.timings.latency(ms)),
+                None => self.timings.latency(read_at.elapsed().as_secs_f64() * 1000.0),
+            }
             self.first_frame_at.get_or_insert_with(Instant::now);
 
             for (stage, d) in Stage::ALL.into_iter().zip([t_capture, t_region, t_pre, t_infer, t_decode, t_draw, t_push]) {
                 self.timings.record(stage, d);
             }
             self.timings.frame(start.elapsed());
+            self.timings.span(start, Instant::now());
             let dt = last.elapsed().as_secs_f32();
             last = Instant::now();
             if dt > 0.0 {
@@ -565,13 +571,13 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
     fn show_status(&mut self, status: &str) {
         let view = View { text: self.decoder.text(), status: Some(status), fps: self.fps, ..View::default() };
         ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
-        self.push_screen();
+        self.push_screen(Instant::now());
     }
 
     /// Sends the screen to the panel; a failure is logged (the first, then every 100th)
     /// and the kiosk keeps running: the next screen tries again. False on failure.
-    fn push_screen(&mut self) -> bool {
-        match self.panel.push(&self.screen) {
+    fn push_screen(&mut self, captured: Instant) -> bool {
+        match self.panel.push_captured(&self.screen, captured) {
             Ok(()) => true,
             Err(e) => {
                 self.display_failures += 1;

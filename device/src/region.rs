@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use serde::Deserialize;
-use shared::hands::{Hand, HandTracker, TrackerConfig};
+use shared::hands::{Hand, HandTimings, HandTracker, HandsError, PipelinedTracker, TrackerConfig};
 use shared::{Frame, Roi};
 
 /// Finds the region of a frame the classifier looks at.
@@ -68,11 +68,21 @@ pub struct GuideBox {
     pub rect: Option<[f32; 4]>,
     /// Follow the hand with MediaPipe instead (`[region.hands]`).
     pub hands: Option<HandsConfig>,
+    /// Run the palm detector on a thread of its own, so that it never stalls a frame
+    /// ([`PipelinedTracker`]): set by `[engine] pipelined` for the camera kiosk; off for
+    /// replays, whose results then do not depend on how fast the threads run.
+    #[serde(skip)]
+    pub palm_thread: bool,
+    /// With `palm_thread`: landmark threads taking frames in turn (frames overlap across
+    /// cores; each answer comes a frame late per extra thread); 1 runs the landmark model
+    /// in the kiosk's thread. Set by `[engine] landmark_threads`.
+    #[serde(skip)]
+    pub landmark_threads: usize,
 }
 
 impl Default for GuideBox {
     fn default() -> Self {
-        Self { square: 1.0, rect: None, hands: None }
+        Self { square: 1.0, rect: None, hands: None, palm_thread: false, landmark_threads: 1 }
     }
 }
 
@@ -148,13 +158,56 @@ impl HandRegion for GuideBox {
     }
 }
 
+/// The hand tracker of a [`HandsRegion`]: the palm detector inline, or on its own thread.
+#[derive(Debug)]
+pub enum Tracker {
+    /// Palm detection in the frame that is due (one thread; replays and tests).
+    Inline(HandTracker),
+    /// Palm detection on its own thread, never stalling a frame (the live kiosk).
+    PalmThread(PipelinedTracker),
+}
+
+impl Tracker {
+    /// The hand in the next frame.
+    pub fn track(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
+        match self {
+            Tracker::Inline(t) => t.track(img),
+            Tracker::PalmThread(t) => t.track(img),
+        }
+    }
+
+    /// Forgets the tracked hand.
+    pub fn reset(&mut self) {
+        match self {
+            Tracker::Inline(t) => t.reset(),
+            Tracker::PalmThread(t) => t.reset(),
+        }
+    }
+
+    /// The hand models' timings, when kept.
+    pub fn timings_mut(&mut self) -> &mut Option<HandTimings> {
+        match self {
+            Tracker::Inline(t) => &mut t.timings,
+            Tracker::PalmThread(t) => &mut t.timings,
+        }
+    }
+
+    /// The hand models' timings, when kept.
+    pub fn timings(&self) -> Option<&HandTimings> {
+        match self {
+            Tracker::Inline(t) => t.timings.as_ref(),
+            Tracker::PalmThread(t) => t.timings.as_ref(),
+        }
+    }
+}
+
 /// A box that follows the hand: MediaPipe palm detection every `detect_every` frames,
 /// landmark tracking in between; the box around the 21 points plus a margin, made
 /// square and kept inside the frame. No hand: no box (the classifier sees the frame).
 #[derive(Debug)]
 pub struct HandsRegion {
     /// Palm detector and landmark model.
-    pub tracker: HandTracker,
+    pub tracker: Tracker,
     margin: f32,
     rgb: Vec<u8>,
     /// The hand found in the last frame (the screen draws its landmarks).
@@ -164,10 +217,15 @@ pub struct HandsRegion {
 }
 
 impl HandsRegion {
-    /// Loads MediaPipe's models as `config` says.
-    pub fn load(config: &HandsConfig) -> Result<Self, shared::hands::HandsError> {
-        let tracker =
-            HandTracker::load(&config.models, TrackerConfig { detect_every: config.detect_every, plan: config.plan, ..TrackerConfig::default() })?;
+    /// Loads MediaPipe's models as `config` says, the palm detector on its own thread
+    /// when `palm_thread`, with `landmark_threads` landmark threads then.
+    pub fn load(config: &HandsConfig, palm_thread: bool, landmark_threads: usize) -> Result<Self, HandsError> {
+        let tc = TrackerConfig { detect_every: config.detect_every, plan: config.plan, ..TrackerConfig::default() };
+        let tracker = if palm_thread {
+            Tracker::PalmThread(PipelinedTracker::load(&config.models, tc, landmark_threads)?)
+        } else {
+            Tracker::Inline(HandTracker::load(&config.models, tc)?)
+        };
         Ok(Self { tracker, margin: config.margin, rgb: Vec::new(), last: None, counts: (0, 0) })
     }
 
@@ -207,20 +265,20 @@ impl HandRegion for HandsRegion {
     }
 
     fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
-        Some((self.tracker.timings.clone().unwrap_or_default(), self.counts.1))
+        Some((self.tracker.timings().cloned().unwrap_or_default(), self.counts.1))
     }
 
     fn restart_hand_stats(&mut self) {
-        self.tracker.timings = Some(Default::default());
+        *self.tracker.timings_mut() = Some(Default::default());
         self.counts = (0, 0);
     }
 }
 
 /// The stage for `config`: the hand follower when `[region.hands]` is given, else the
 /// guide box.
-pub fn from_config(config: &GuideBox) -> Result<Box<dyn HandRegion>, shared::hands::HandsError> {
+pub fn from_config(config: &GuideBox) -> Result<Box<dyn HandRegion>, HandsError> {
     Ok(match &config.hands {
-        Some(h) => Box::new(HandsRegion::load(h)?),
+        Some(h) => Box::new(HandsRegion::load(h, config.palm_thread, config.landmark_threads)?),
         None => Box::new(config.clone()),
     })
 }

@@ -1,6 +1,6 @@
 //! Per-stage timings of the kiosk loop, for `device bench` and the fps on screen.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -49,6 +49,10 @@ impl Stage {
 pub struct Timings {
     stages: [Window; 7],
     frames: Window,
+    /// Frame read to pixels out, per frame.
+    latency: Window,
+    /// When the first timed frame started and the last one ended (throughput).
+    span: Option<(Instant, Instant, u64)>,
 }
 
 /// The last [`Timings::KEPT`] values of a series, in a ring.
@@ -110,6 +114,36 @@ impl Timings {
         self.frames.push(d.as_secs_f64() * 1000.0);
     }
 
+    /// Records a frame's latency: from the source having it to its screen out.
+    pub fn latency(&mut self, ms: f64) {
+        self.latency.push(ms);
+    }
+
+    /// Records that a frame started at `start` and ended at `end` (for throughput).
+    pub fn span(&mut self, start: Instant, end: Instant) {
+        let (first, _, n) = self.span.unwrap_or((start, end, 0));
+        self.span = Some((first, end, n + 1));
+    }
+
+    /// Frames a second from the first timed frame's start to the last one's end (frames
+    /// overlap in the pipelined kiosk, so this is not 1000 / mean frame ms).
+    pub fn throughput_fps(&self) -> f64 {
+        match self.span {
+            Some((a, b, n)) if b > a => n as f64 / b.duration_since(a).as_secs_f64(),
+            _ => 0.0,
+        }
+    }
+
+    /// Seconds from the first timed frame's start to the last one's end.
+    pub fn wall_s(&self) -> f64 {
+        self.span.map_or(0.0, |(a, b, _)| b.duration_since(a).as_secs_f64())
+    }
+
+    /// Summary of the latencies (the last [`Timings::KEPT`]).
+    pub fn latencies(&self) -> Summary {
+        Summary::of(&self.latency.values)
+    }
+
     /// Summary of a stage (its last [`Timings::KEPT`] values).
     pub fn stage(&self, stage: Stage) -> Summary {
         Summary::of(&self.stages[stage as usize].values)
@@ -123,6 +157,28 @@ impl Timings {
     /// Forgets everything (after warm-up).
     pub fn clear(&mut self) {
         *self = Self::default();
+    }
+}
+
+/// How long a pipeline thread has worked (capture, panel), shared with whoever reports
+/// it: busy time over the run's wall time is how loaded the thread is.
+#[derive(Debug, Default)]
+pub struct ThreadBusy(std::sync::atomic::AtomicU64);
+
+impl ThreadBusy {
+    /// Adds a stretch of work.
+    pub fn add(&self, d: Duration) {
+        self.0.fetch_add(d.as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Milliseconds worked since the start or the last [`ThreadBusy::reset`].
+    pub fn ms(&self) -> f64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
+    }
+
+    /// Starts counting again (after a warm-up).
+    pub fn reset(&self) {
+        self.0.store(0, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{data, fixture, model};
-use shared::hands::{HandLandmarker, HandTracker, PalmDetector, TrackerConfig};
+use shared::hands::{HandLandmarker, HandTracker, PalmDetector, PipelinedTracker, TrackerConfig};
 
 fn mediapipe() -> PathBuf {
     model("mediapipe")
@@ -109,3 +109,55 @@ fn tracking_runs_the_detector_only_every_k_frames() {
     }
     assert_eq!(detected, [true, false, false, false, true, false, false, false]);
 }
+
+/// Feeds `img` to the pipelined tracker until it answers with a hand (the palm thread's
+/// answer takes a few frames), at most 10 s; the frames it took.
+fn frames_until_found(tracker: &mut PipelinedTracker, img: &image::RgbImage) -> (usize, shared::hands::Hand) {
+    let start = std::time::Instant::now();
+    for n in 1.. {
+        if let Some(hand) = tracker.track(img).unwrap() {
+            return (n, hand);
+        }
+        assert!(start.elapsed().as_secs() < 10, "no hand after {n} frames");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    unreachable!()
+}
+
+#[test]
+fn the_pipelined_tracker_never_waits_for_the_palm_detector_and_finds_the_same_hand() {
+    let config = TrackerConfig { detect_every: 4, ..TrackerConfig::default() };
+    let mut inline = HandTracker::load(&mediapipe(), config).unwrap();
+    let mut piped = PipelinedTracker::load(&mediapipe(), config, 1).unwrap();
+    let frames: Vec<PathBuf> = asl_pictures("B", 1).into_iter().take(12).collect();
+    let first = rgb(&frames[0]);
+    // Nothing is tracked yet: the first frame goes to the palm thread and the tracker
+    // answers at once, without a hand, instead of waiting for the detector.
+    assert!(piped.track(&first).unwrap().is_none());
+    assert!(piped.detecting(), "the first frame was handed to the palm thread");
+    let (_, hand) = frames_until_found(&mut piped, &first);
+    let want = inline.find(&first).unwrap().expect("a hand in the first B");
+    // Landmarks from the palm's crop of the same picture: the same hand, within 3% of its size.
+    let size = want.bbox.width().max(want.bbox.height());
+    for (a, b) in hand.landmarks.points.iter().zip(&want.landmarks.points) {
+        assert!((a.x - b.x).hypot(a.y - b.y) < 0.03 * size, "{a:?} vs {b:?}");
+    }
+    // Then the hand is tracked in every following frame; the palm thread is asked again
+    // every `detect_every` frames and its answers never cost a frame.
+    for f in &frames[1..] {
+        assert!(piped.track(&rgb(f)).unwrap().is_some(), "lost the hand in {}", f.display());
+    }
+    // An empty room: the tracked hand is gone at once, and stays gone after the palm
+    // thread has answered for the empty frames.
+    let empty = rgb(&asl_pictures("nothing", 10)[0]);
+    assert!(piped.track(&empty).unwrap().is_none());
+    let start = std::time::Instant::now();
+    while piped.detecting() && start.elapsed().as_secs() < 10 {
+        assert!(piped.track(&empty).unwrap().is_none());
+    }
+    assert!(piped.track(&empty).unwrap().is_none());
+    // And the hand is found again when it comes back.
+    let (frames_taken, _) = frames_until_found(&mut piped, &first);
+    assert!(frames_taken >= 1);
+}
+

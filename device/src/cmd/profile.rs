@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::{default_dataset, mediapipe_dir, model_or_default};
 use crate::engine::{self, Engine};
@@ -39,6 +39,10 @@ pub struct ProfileArgs {
     /// Print JSON (every node) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Write the profiled input tensor here, little-endian f32 (for timing another
+    /// engine on the same input: scripts/bench_onnxruntime.py).
+    #[arg(long)]
+    pub save_input: Option<PathBuf>,
 }
 
 /// Runs `device profile`.
@@ -51,15 +55,19 @@ pub fn run(a: ProfileArgs) -> Result<()> {
     };
     let picture = shared::image_io::decode_file(&image)?;
     let runs = a.runs.max(1);
-    let (model, run_ms, nodes) = match a.hands {
+    let (model, run_ms, nodes, input) = match a.hands {
         Some(which) => profile_hands(&which, picture.to_rgb8(), a.plan, runs)?,
         None => {
             let mut engine = Engine::load_as(&model, a.plan.unwrap_or_default())?;
             engine.preprocess_image(&picture)?;
             let run_ms = mean_ms(runs, || engine.infer(false).map(drop))?;
-            (model, run_ms, engine.profile(runs)?)
+            (model, run_ms, engine.profile(runs)?, engine.input().to_vec())
         }
     };
+    if let Some(path) = &a.save_input {
+        let bytes: Vec<u8> = input.iter().flat_map(|v| v.to_le_bytes()).collect();
+        shared::atomic::write(path, &bytes).with_context(|| format!("cannot write the input to {}", path.display()))?;
+    }
     let report = crate::profile::ProfileReport::new(model, image, a.threads, runs, run_ms, nodes);
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -80,20 +88,21 @@ fn mean_ms(runs: usize, mut run: impl FnMut() -> Result<()>) -> Result<f64> {
 
 /// `device profile --hands`: one of MediaPipe's models on the picture (the palm
 /// detector's letterboxed input, or the landmark model's crop of the centred square):
-/// the model file, the mean ms of an ordinary run, and every node's time.
+/// the model file, the mean ms of an ordinary run, every node's time and the input.
 fn profile_hands(
     which: &str,
     rgb: image::RgbImage,
     plan: Option<shared::tract_model::PlanForm>,
     runs: usize,
-) -> Result<(PathBuf, f64, Vec<shared::tract_model::NodeTime>)> {
+) -> Result<(PathBuf, f64, Vec<shared::tract_model::NodeTime>, Vec<f32>)> {
     let dir = mediapipe_dir(None)?;
     if which == "palm" {
         let path = dir.join(shared::hands::PALM_MODEL);
         let mut palm = shared::hands::PalmDetector::load_as(&path, plan.unwrap_or(shared::hands::palm::PLAN))?;
         let input = palm.input_tensor(&rgb, 0.5).to_vec();
         let run_ms = mean_ms(runs, || palm.run_raw(&input).map(drop).map_err(Into::into))?;
-        return Ok((path, run_ms, palm.profile(&input, runs)?));
+        let nodes = palm.profile(&input, runs)?;
+        return Ok((path, run_ms, nodes, input));
     }
     let path = dir.join(shared::hands::LANDMARK_MODEL);
     let mut landmarks = shared::hands::HandLandmarker::load_as(&path, plan.unwrap_or(shared::hands::landmarks::PLAN))?;
@@ -107,5 +116,6 @@ fn profile_hands(
     };
     let input = landmarks.input_tensor(&rgb, &rect).to_vec();
     let run_ms = mean_ms(runs, || landmarks.run_raw(&input).map(drop).map_err(Into::into))?;
-    Ok((path, run_ms, landmarks.profile(&input, runs)?))
+    let nodes = landmarks.profile(&input, runs)?;
+    Ok((path, run_ms, nodes, input))
 }

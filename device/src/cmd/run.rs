@@ -14,7 +14,9 @@ use crate::kiosk::Kiosk;
 use crate::model_switch::ModelSwitcher;
 use crate::region;
 use crate::source::FrameSource;
+use crate::display::pipelined::PanelThread;
 use crate::source::camera::Camera;
+use crate::source::prefetch::{Handoff, Prefetch};
 
 /// Arguments of `device run`.
 #[derive(clap::Args, Debug)]
@@ -45,9 +47,19 @@ pub fn run(a: RunArgs) -> Result<()> {
         Err(e @ crate::source::SourceError::Unusable { .. }) => return Err(e).with_context(|| format!("camera in {}", config.display())),
         Err(e) => tracing::warn!("{e}; the kiosk will retry"),
     }
-    let region = region::for_model(&cfg.region, engine.wants_landmarks(), default_mediapipe())
+    // Pipelined: capture, palm detection and the panel each get a thread of their own.
+    let pipelined = cfg.engine.pipelined;
+    let landmark_threads = if pipelined { cfg.engine.landmark_threads() } else { 1 };
+    let region_cfg = region::GuideBox { palm_thread: pipelined, landmark_threads, ..cfg.region.clone() };
+    let region = region::for_model(&region_cfg, engine.wants_landmarks(), default_mediapipe())
         .with_context(|| format!("[region] in {}", config.display()))?;
     let speaker = crate::speech::from_config(&cfg.speech, &engine.card().classes);
+    let (camera, panel): (Box<dyn FrameSource + Send>, Box<dyn crate::display::Panel + Send>) = if pipelined {
+        let camera = Prefetch::start(camera, Handoff::Latest).context("cannot start the capture thread")?;
+        (Box::new(camera), Box::new(PanelThread::start(panel).context("cannot start the panel thread")?))
+    } else {
+        (Box::new(camera), panel)
+    };
     let mut kiosk = Kiosk::builder(camera, region, engine, panel)
         .decoder(decoder)
         .recovery(cfg.recovery.clone())

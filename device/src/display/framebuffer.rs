@@ -17,6 +17,13 @@ impl FrameBuffer {
         Self { width, height, pixels: vec![Rgb565::BLACK; (width * height) as usize] }
     }
 
+    /// Becomes a copy of `other` (its size too), reusing this buffer's memory.
+    pub fn copy_from(&mut self, other: &FrameBuffer) {
+        (self.width, self.height) = (other.width, other.height);
+        self.pixels.clear();
+        self.pixels.extend_from_slice(&other.pixels);
+    }
+
     /// Width in pixels.
     pub fn width(&self) -> u32 {
         self.width

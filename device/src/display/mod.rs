@@ -8,6 +8,7 @@
 //!   SPI panel would have sent (benchmarks).
 
 mod framebuffer;
+pub mod pipelined;
 pub mod png;
 pub mod spi;
 
@@ -17,7 +18,7 @@ use crate::config::{DisplayConfig, DisplayKind};
 
 /// The panel `config` describes: the SPI panel, PNG files in `png_dir`, or nothing, at
 /// `size` (SPI panels know theirs). The one place a kiosk's screen is built.
-pub fn open(config: &DisplayConfig) -> anyhow::Result<Box<dyn Panel>> {
+pub fn open(config: &DisplayConfig) -> anyhow::Result<Box<dyn Panel + Send>> {
     let [w, h] = config.size;
     Ok(match config.kind {
         DisplayKind::Spi => Box::new(spi::SpiPanel::open(&config.spi)?),
@@ -28,7 +29,7 @@ pub fn open(config: &DisplayConfig) -> anyhow::Result<Box<dyn Panel>> {
 
 /// PNG files in `dir` when given, else nothing, at `size`: the screens of a run that has
 /// no kiosk config (`device demo`, a collection rehearsal).
-pub fn png_or_none(dir: Option<&std::path::Path>, size: (u32, u32)) -> anyhow::Result<Box<dyn Panel>> {
+pub fn png_or_none(dir: Option<&std::path::Path>, size: (u32, u32)) -> anyhow::Result<Box<dyn Panel + Send>> {
     let config = DisplayConfig {
         kind: if dir.is_some() { DisplayKind::Png } else { DisplayKind::None },
         png_dir: dir.map(std::path::Path::to_path_buf).unwrap_or_default(),
@@ -42,6 +43,17 @@ pub fn png_or_none(dir: Option<&std::path::Path>, size: (u32, u32)) -> anyhow::R
 pub trait Panel {
     /// Shows `frame` (the same size as [`Panel::size`]).
     fn push(&mut self, frame: &FrameBuffer) -> anyhow::Result<()>;
+    /// Shows `frame`, whose camera frame was captured at `captured`; a panel that sends
+    /// on another thread times the screen from there ([`Panel::shown_latencies`]).
+    fn push_captured(&mut self, frame: &FrameBuffer, _captured: std::time::Instant) -> anyhow::Result<()> {
+        self.push(frame)
+    }
+    /// Capture-to-pixels milliseconds of the screens sent since the last call, for a
+    /// panel that sends on its own thread ([`pipelined::PanelThread`]); `None` for one
+    /// whose push returns once the pixels are out (the kiosk times those itself).
+    fn shown_latencies(&mut self) -> Option<Vec<f64>> {
+        None
+    }
     /// Width and height in pixels.
     fn size(&self) -> (u32, u32);
 }
@@ -122,7 +134,24 @@ impl<P: Panel + ?Sized> Panel for Box<P> {
     fn push(&mut self, frame: &FrameBuffer) -> anyhow::Result<()> {
         (**self).push(frame)
     }
+    fn push_captured(&mut self, frame: &FrameBuffer, captured: std::time::Instant) -> anyhow::Result<()> {
+        (**self).push_captured(frame, captured)
+    }
+    fn shown_latencies(&mut self) -> Option<Vec<f64>> {
+        (**self).shown_latencies()
+    }
     fn size(&self) -> (u32, u32) {
         (**self).size()
+    }
+}
+
+/// A panel shared with whoever else holds the `Arc` (a benchmark reads a
+/// [`CountingPanel`]'s counts while the kiosk, or its panel thread, pushes).
+impl<P: Panel> Panel for std::sync::Arc<std::sync::Mutex<P>> {
+    fn push(&mut self, frame: &FrameBuffer) -> anyhow::Result<()> {
+        self.lock().map_err(|_| anyhow::anyhow!("the panel's lock is poisoned"))?.push(frame)
+    }
+    fn size(&self) -> (u32, u32) {
+        self.lock().map_or((0, 0), |p| p.size())
     }
 }

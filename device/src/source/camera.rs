@@ -126,12 +126,13 @@ impl FrameSource for Camera {
         };
         let used = (meta.bytesused as usize).min(buf.len());
         let timestamp = self.started.elapsed();
+        let read_at = Instant::now();
         let (width, height) = (fmt.width, fmt.height);
         if &fmt.fourcc.repr == b"MJPG" {
             let image = shared::image_io::decode_bytes(&buf[..used], &self.cfg.device)
                 .map_err(|e| SourceError::BadFrame { origin: origin.clone(), reason: e.to_string() })?
                 .into_rgb8();
-            return Ok(CapturedFrame::from_rgb(image, timestamp, meta.sequence as u64, origin));
+            return Ok(CapturedFrame { read_at, ..CapturedFrame::from_rgb(image, timestamp, meta.sequence as u64, origin) });
         }
         let stride = (fmt.stride as usize).max(width as usize * 2);
         if used < stride * height as usize {
@@ -146,6 +147,7 @@ impl FrameSource for Camera {
             timestamp,
             sequence: meta.sequence as u64,
             origin,
+            read_at,
         })
     }
 

@@ -4,6 +4,7 @@
 
 pub mod camera;
 pub mod fault;
+pub mod prefetch;
 pub mod replay;
 
 use std::time::Duration;
@@ -29,13 +30,18 @@ pub struct CapturedFrame {
     pub sequence: u64,
     /// Where the frame came from (a file for replays, the device for cameras).
     pub origin: String,
+    /// When the source had the frame (a camera: the buffer dequeued; a replay: the file
+    /// about to be read), before decoding it: the kiosk's latency, frame to pixels, is
+    /// timed from here, and the source's work on the frame is what follows.
+    pub read_at: std::time::Instant,
 }
 
 impl CapturedFrame {
     /// A frame from a decoded picture.
     pub fn from_rgb(image: image::RgbImage, timestamp: Duration, sequence: u64, origin: String) -> Self {
         let (width, height) = image.dimensions();
-        Self { data: image.into_raw(), width, height, stride: width as usize * 3, format: PixelFormat::Rgb24, timestamp, sequence, origin }
+        let read_at = std::time::Instant::now();
+        Self { data: image.into_raw(), width, height, stride: width as usize * 3, format: PixelFormat::Rgb24, timestamp, sequence, origin, read_at }
     }
 
     /// A borrowed, checked view for preprocessing.

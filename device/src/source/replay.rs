@@ -109,10 +109,12 @@ impl FrameSource for Replay {
             }
         }
         let origin = path.display().to_string();
+        // A camera has the frame now: reading and decoding it is the source's work.
+        let read_at = Instant::now();
         let image = shared::image_io::decode_file(&path)
             .map_err(|e| SourceError::BadFrame { origin: origin.clone(), reason: e.to_string() })?
             .into_rgb8();
-        Ok(CapturedFrame::from_rgb(image, timestamp, index, origin))
+        Ok(CapturedFrame { read_at, ..CapturedFrame::from_rgb(image, timestamp, index, origin) })
     }
 
     fn reopen(&mut self) -> Result<(), SourceError> {

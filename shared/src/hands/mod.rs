@@ -20,6 +20,7 @@ pub mod anchors;
 pub mod landmarks;
 pub mod mask;
 pub mod palm;
+mod pipelined;
 pub mod rect;
 mod tracker;
 
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 pub use landmarks::{HandLandmarker, Landmarks};
 pub use palm::{Palm, PalmDetector};
+pub use pipelined::PipelinedTracker;
 pub use rect::RotatedRect;
 pub use tracker::{Hand, HandTimings, HandTracker, TrackerConfig};
 

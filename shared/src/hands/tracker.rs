@@ -56,6 +56,13 @@ pub struct Hand {
     pub palm_score: Option<f32>,
 }
 
+/// The centred square of the frame's longer side: where a kiosk frames the signer's
+/// hand, asked about when the palm detector finds none.
+pub(crate) fn centre_square(img: &image::RgbImage) -> RotatedRect {
+    let side = img.width().max(img.height()) as f32;
+    RotatedRect { cx: img.width() as f32 / 2.0, cy: img.height() as f32 / 2.0, w: side, h: side, rotation: 0.0 }
+}
+
 /// Palm detector and landmark model together.
 #[derive(Debug)]
 pub struct HandTracker {
@@ -115,9 +122,7 @@ impl HandTracker {
             }
         }
         if c.centre_fallback {
-            let side = img.width().max(img.height()) as f32;
-            let rect = RotatedRect { cx: img.width() as f32 / 2.0, cy: img.height() as f32 / 2.0, w: side, h: side, rotation: 0.0 };
-            return self.landmarks_in(img, rect, None);
+            return self.landmarks_in(img, centre_square(img), None);
         }
         Ok(None)
     }
@@ -145,14 +150,27 @@ impl HandTracker {
     }
 
     fn landmarks_in(&mut self, img: &image::RgbImage, rect: RotatedRect, palm_score: Option<f32>) -> Result<Option<Hand>, HandsError> {
-        let t = std::time::Instant::now();
-        let landmarks = self.landmarker.run(img, &rect)?;
-        if let Some(tm) = &mut self.timings {
-            tm.landmark_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        if landmarks.presence < self.config.min_presence {
-            return Ok(None);
-        }
-        Ok(Some(Hand { bbox: BoxPx::around(&landmarks.points), landmarks, rect, palm_score }))
+        landmarks_in(&mut self.landmarker, &self.config, &mut self.timings, img, rect, palm_score)
     }
+}
+
+/// The hand in `rect` of `img`, when the landmark model is sure enough of it (both
+/// trackers' landmark step; the run's milliseconds go to `timings` when set).
+pub(crate) fn landmarks_in(
+    landmarker: &mut HandLandmarker,
+    config: &TrackerConfig,
+    timings: &mut Option<HandTimings>,
+    img: &image::RgbImage,
+    rect: RotatedRect,
+    palm_score: Option<f32>,
+) -> Result<Option<Hand>, HandsError> {
+    let t = std::time::Instant::now();
+    let landmarks = landmarker.run(img, &rect)?;
+    if let Some(tm) = timings {
+        tm.landmark_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    if landmarks.presence < config.min_presence {
+        return Ok(None);
+    }
+    Ok(Some(Hand { bbox: BoxPx::around(&landmarks.points), landmarks, rect, palm_score }))
 }

@@ -1,0 +1,337 @@
+//! The hand tracker with the palm detector on a thread of its own, so that palm
+//! detection never stalls the frame that follows (the live kiosk's hand stage).
+//!
+//! Each frame, on the caller's thread: the landmark model runs in the crop tracked from
+//! the last frame's landmarks. When no hand is tracked, or every `detect_every` frames,
+//! the frame is handed to the palm thread, unless it is still busy with an earlier one
+//! (then nothing is queued: the next due frame goes instead). Its palms come back a few
+//! frames later and are used on the frame in hand, as the one-thread tracker uses them
+//! on the frame it detected in: the landmark model runs in the best palm's crop (which
+//! re-anchors the track, so it cannot drift), then, when that holds no hand, in the
+//! tracked crop, then in the frame's centred square ([`TrackerConfig::centre_fallback`]).
+//! A frame costs one landmark run, as in the one-thread tracker, unless a crop is empty.
+//!
+//! [`super::HandTracker`] is the same tracker in one thread, detector inline: replays and
+//! tests use it, because its result does not depend on how fast the threads run.
+
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use super::tracker::{centre_square, landmarks_in};
+use super::{Hand, HandLandmarker, HandTimings, HandsError, PalmDetector, RotatedRect, TrackerConfig, LANDMARK_MODEL, PALM_MODEL};
+
+/// What the palm thread found in one frame.
+struct PalmFound {
+    /// The best palm's crop and its score (at most one).
+    palm: Option<(RotatedRect, f32)>,
+    /// Milliseconds the detector took (one or two runs).
+    ms: f64,
+    /// The frame, handed back so its buffer carries the next one.
+    image: image::RgbImage,
+}
+
+/// The palm detector's thread and the two hand-offs to and from it (one frame each).
+struct PalmThread {
+    jobs: Option<SyncSender<image::RgbImage>>,
+    results: Receiver<Result<PalmFound, HandsError>>,
+    handle: Option<JoinHandle<()>>,
+    busy: bool,
+    spare: Option<image::RgbImage>,
+}
+
+impl PalmThread {
+    fn start(mut palm: PalmDetector, config: TrackerConfig) -> std::io::Result<Self> {
+        let (jobs, inbox) = mpsc::sync_channel::<image::RgbImage>(1);
+        let (outbox, results) = mpsc::sync_channel(1);
+        let handle = std::thread::Builder::new().name("palm".into()).spawn(move || {
+            for image in inbox {
+                let t = Instant::now();
+                let found = detect(&mut palm, &config, &image).map(|palm| PalmFound { palm, ms: t.elapsed().as_secs_f64() * 1000.0, image });
+                if outbox.send(found).is_err() {
+                    return;
+                }
+            }
+        })?;
+        Ok(Self { jobs: Some(jobs), results, handle: Some(handle), busy: false, spare: None })
+    }
+
+    /// Hands `img` over (a copy, in a recycled buffer).
+    fn submit(&mut self, img: &image::RgbImage) -> Result<(), HandsError> {
+        let mut raw = self.spare.take().map(image::RgbImage::into_raw).unwrap_or_default();
+        raw.clear();
+        raw.extend_from_slice(img.as_raw());
+        let copy = image::RgbImage::from_raw(img.width(), img.height(), raw).expect("a buffer of the frame's size");
+        let sent = self.jobs.as_ref().is_some_and(|j| j.send(copy).is_ok());
+        if !sent {
+            return Err(stopped());
+        }
+        self.busy = true;
+        Ok(())
+    }
+
+    /// The palm thread's answer, when it has one.
+    fn poll(&mut self) -> Result<Option<PalmFound>, HandsError> {
+        if !self.busy {
+            return Ok(None);
+        }
+        match self.results.try_recv() {
+            Ok(found) => {
+                self.busy = false;
+                found.map(Some)
+            }
+            Err(TryRecvError::Empty) => Ok(None),
+            Err(TryRecvError::Disconnected) => Err(stopped()),
+        }
+    }
+}
+
+impl Drop for PalmThread {
+    fn drop(&mut self) {
+        self.jobs = None;
+        while self.results.try_recv().is_ok() {}
+        if let Some(h) = self.handle.take() {
+            // The thread ends with its channel; a panic there has been reported already.
+            let _ = h.join();
+        }
+    }
+}
+
+fn stopped() -> HandsError {
+    HandsError::Outputs { path: PALM_MODEL.into(), problem: "the palm detector's thread has stopped".into() }
+}
+
+/// The best palm of `img`: the configured border first, the wider one when that finds
+/// none.
+fn detect(palm: &mut PalmDetector, c: &TrackerConfig, img: &image::RgbImage) -> Result<Option<(RotatedRect, f32)>, HandsError> {
+    for pad in [Some(c.pad), (c.retry_pad > 0.0).then_some(c.retry_pad)].into_iter().flatten() {
+        if let Some(p) = palm.detect_padded(img, pad)?.into_iter().next() {
+            return Ok(Some((RotatedRect::from_palm(&p), p.score)));
+        }
+    }
+    Ok(None)
+}
+
+/// The crops a frame's landmark step tries, in turn, until one holds a hand.
+#[derive(Debug, Clone, Copy)]
+struct Crops {
+    /// The palm thread's answer: the best palm's crop and score.
+    palm: Option<(RotatedRect, f32)>,
+    /// The crop tracked from the last landmarks.
+    track: Option<RotatedRect>,
+    /// The frame's centred square (after a palm answer, when nothing else held a hand).
+    centre: bool,
+}
+
+/// The hand in `img`: the landmark model in each of `crops` in turn; the milliseconds of
+/// each run go to `ms`.
+fn locate(landmarker: &mut HandLandmarker, config: &TrackerConfig, img: &image::RgbImage, crops: Crops, ms: &mut Vec<f64>) -> Result<Option<Hand>, HandsError> {
+    let mut timings = Some(HandTimings::default());
+    let order = [crops.palm.map(|(r, s)| (r, Some(s))), crops.track.map(|r| (r, None)), crops.centre.then(|| (centre_square(img), None))];
+    let mut hand = None;
+    for (rect, score) in order.into_iter().flatten() {
+        hand = landmarks_in(landmarker, config, &mut timings, img, rect, score)?;
+        if hand.is_some() {
+            break;
+        }
+    }
+    ms.extend(timings.map(|t| t.landmark_ms).unwrap_or_default());
+    Ok(hand)
+}
+
+/// A landmark step's answer: the frame's number, its hand and run times, and the frame
+/// handed back for the next job.
+type Located = (u64, Result<(Option<Hand>, Vec<f64>), HandsError>, image::RgbImage);
+
+/// Landmark threads, each with its own copy of the model, taking frames in turn: while
+/// one works on a frame the next frame goes to another, so frames overlap across cores.
+/// Answers come back in frame order, one frame (per extra thread) late.
+struct LandmarkPool {
+    jobs: Vec<SyncSender<(u64, image::RgbImage, Crops)>>,
+    results: Receiver<Located>,
+    handles: Vec<JoinHandle<()>>,
+    sent: u64,
+    taken: u64,
+    early: std::collections::BTreeMap<u64, Located>,
+    spare: Vec<image::RgbImage>,
+}
+
+impl LandmarkPool {
+    fn start(dir: &std::path::Path, config: TrackerConfig, threads: usize) -> Result<Self, HandsError> {
+        let (outbox, results) = mpsc::channel::<Located>();
+        let (mut jobs, mut handles) = (Vec::new(), Vec::new());
+        for i in 0..threads {
+            let mut landmarker = HandLandmarker::load_as(&dir.join(LANDMARK_MODEL), config.plan.unwrap_or(super::landmarks::PLAN))?;
+            let (tx, inbox) = mpsc::sync_channel::<(u64, image::RgbImage, Crops)>(1);
+            let outbox = outbox.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("landmarks-{i}"))
+                .spawn(move || {
+                    for (n, image, crops) in inbox {
+                        let mut ms = Vec::new();
+                        let hand = locate(&mut landmarker, &config, &image, crops, &mut ms).map(|h| (h, ms));
+                        if outbox.send((n, hand, image)).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .map_err(|e| HandsError::Outputs { path: dir.join(LANDMARK_MODEL), problem: format!("cannot start a landmark thread: {e}") })?;
+            jobs.push(tx);
+            handles.push(handle);
+        }
+        Ok(Self { jobs, results, handles, sent: 0, taken: 0, early: Default::default(), spare: Vec::new() })
+    }
+
+    /// Frames handed over and not answered yet.
+    fn in_flight(&self) -> usize {
+        (self.sent - self.taken) as usize
+    }
+
+    /// Hands a copy of `img` to the next thread in turn.
+    fn submit(&mut self, img: &image::RgbImage, crops: Crops) -> Result<(), HandsError> {
+        let mut raw = self.spare.pop().map(image::RgbImage::into_raw).unwrap_or_default();
+        raw.clear();
+        raw.extend_from_slice(img.as_raw());
+        let copy = image::RgbImage::from_raw(img.width(), img.height(), raw).expect("a buffer of the frame's size");
+        let worker = (self.sent % self.jobs.len() as u64) as usize;
+        self.jobs[worker].send((self.sent, copy, crops)).map_err(|_| landmarks_stopped())?;
+        self.sent += 1;
+        Ok(())
+    }
+
+    /// The answer for the oldest frame in flight, waiting for it.
+    fn take(&mut self) -> Result<(Option<Hand>, Vec<f64>), HandsError> {
+        let want = self.taken;
+        let (_, answer, image) = loop {
+            if let Some(done) = self.early.remove(&want) {
+                break done;
+            }
+            let done = self.results.recv().map_err(|_| landmarks_stopped())?;
+            if done.0 == want {
+                break done;
+            }
+            self.early.insert(done.0, done);
+        };
+        self.taken += 1;
+        self.spare.push(image);
+        answer
+    }
+}
+
+impl Drop for LandmarkPool {
+    fn drop(&mut self) {
+        self.jobs.clear();
+        while self.results.try_recv().is_ok() {}
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+fn landmarks_stopped() -> HandsError {
+    HandsError::Outputs { path: LANDMARK_MODEL.into(), problem: "a landmark thread has stopped".into() }
+}
+
+/// Where the landmark model runs: in the caller's thread, or in a pool of threads.
+enum LandmarkStage {
+    Inline(HandLandmarker),
+    Pool(LandmarkPool),
+}
+
+/// The tracker with its palm detector on its own thread (see the module's doc).
+pub struct PipelinedTracker {
+    landmarks: LandmarkStage,
+    config: TrackerConfig,
+    palm: PalmThread,
+    track: Option<RotatedRect>,
+    since_detect: usize,
+    /// When set, the milliseconds of every palm-detector run (timed on its thread) and
+    /// landmark-model run, for benchmarks.
+    pub timings: Option<HandTimings>,
+    /// Milliseconds the palm thread has worked in all (how busy it is).
+    pub palm_busy_ms: f64,
+}
+
+impl std::fmt::Debug for PipelinedTracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelinedTracker").field("config", &self.config).field("palm_busy", &self.palm.busy).finish()
+    }
+}
+
+impl PipelinedTracker {
+    /// Loads both models from MediaPipe's models folder and starts the palm thread; with
+    /// `landmark_threads` above 1, that many landmark threads too (frames overlap: each
+    /// answer comes `landmark_threads - 1` frames late), else the landmark model runs in
+    /// the caller's thread.
+    pub fn load(dir: &std::path::Path, config: TrackerConfig, landmark_threads: usize) -> Result<Self, HandsError> {
+        let mut palm = PalmDetector::load_as(&dir.join(PALM_MODEL), config.plan.unwrap_or(super::palm::PLAN))?;
+        palm.min_score = config.min_palm_score;
+        let landmarks = if landmark_threads > 1 {
+            LandmarkStage::Pool(LandmarkPool::start(dir, config, landmark_threads)?)
+        } else {
+            LandmarkStage::Inline(HandLandmarker::load_as(&dir.join(LANDMARK_MODEL), config.plan.unwrap_or(super::landmarks::PLAN))?)
+        };
+        let palm = PalmThread::start(palm, config).map_err(|e| HandsError::Outputs {
+            path: dir.join(PALM_MODEL),
+            problem: format!("cannot start the palm detector's thread: {e}"),
+        })?;
+        Ok(Self { landmarks, config, palm, track: None, since_detect: 0, timings: None, palm_busy_ms: 0.0 })
+    }
+
+    /// The hand in the next frame of a video (see the module's doc). Never waits for the
+    /// palm detector. With landmark threads, the answer is the hand of an earlier frame
+    /// (`None` until the first answer).
+    pub fn track(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
+        let found = self.palm.poll()?;
+        let answered = found.is_some();
+        let mut palm = None;
+        if let Some(found) = found {
+            self.palm_busy_ms += found.ms;
+            if let Some(tm) = &mut self.timings {
+                tm.palm_ms.push(found.ms);
+            }
+            self.palm.spare = Some(found.image);
+            palm = found.palm;
+        }
+        let crops = Crops { palm, track: self.track, centre: answered && self.config.centre_fallback };
+        let mut ms = Vec::new();
+        let (hand, answer) = match &mut self.landmarks {
+            LandmarkStage::Inline(landmarker) => (locate(landmarker, &self.config, img, crops, &mut ms)?, true),
+            LandmarkStage::Pool(pool) => {
+                pool.submit(img, crops)?;
+                if pool.in_flight() < pool.jobs.len() {
+                    (None, false)
+                } else {
+                    let (hand, took) = pool.take()?;
+                    ms = took;
+                    (hand, true)
+                }
+            }
+        };
+        // An answer without a hand loses the track only when its frame had a crop to
+        // try: with landmark threads, a frame handed over before the track was known
+        // (the one after a lost hand) says nothing about the hand.
+        if answer && (hand.is_some() || !ms.is_empty()) {
+            self.track = hand.as_ref().map(|h| RotatedRect::from_landmarks(&h.landmarks.points));
+        }
+        if let Some(tm) = &mut self.timings {
+            tm.landmark_ms.extend(ms);
+        }
+        self.since_detect += 1;
+        if !self.palm.busy && (self.track.is_none() || self.since_detect >= self.config.detect_every.max(1)) {
+            self.palm.submit(img)?;
+            self.since_detect = 0;
+        }
+        Ok(hand)
+    }
+
+    /// Whether the palm thread is working on a frame.
+    pub fn detecting(&self) -> bool {
+        self.palm.busy
+    }
+
+    /// Forgets the tracked hand (the palm detector's next answer decides).
+    pub fn reset(&mut self) {
+        self.track = None;
+    }
+}
