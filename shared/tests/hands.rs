@@ -161,3 +161,23 @@ fn the_pipelined_tracker_never_waits_for_the_palm_detector_and_finds_the_same_ha
     assert!(frames_taken >= 1);
 }
 
+
+#[test]
+fn landmark_threads_take_frames_in_turn_and_answer_a_frame_late() {
+    let config = TrackerConfig { detect_every: 4, ..TrackerConfig::default() };
+    let mut piped = PipelinedTracker::load(&mediapipe(), config, 2).unwrap();
+    let frames: Vec<image::RgbImage> = asl_pictures("B", 1).iter().take(12).map(|p| rgb(p)).collect();
+    let (_, first) = frames_until_found(&mut piped, &frames[0]);
+    // A hand from two threads taking frames in turn, each answer one frame late: the
+    // hand of the frame before, which for a still picture is the hand of the picture.
+    let inline = HandTracker::load(&mediapipe(), config).unwrap().find(&frames[0]).unwrap().expect("a hand in the first B");
+    let size = inline.bbox.width().max(inline.bbox.height());
+    for (a, b) in first.landmarks.points.iter().zip(&inline.landmarks.points) {
+        assert!((a.x - b.x).hypot(a.y - b.y) < 0.03 * size, "{a:?} vs {b:?}");
+    }
+    // Then every frame of the sequence is answered with a hand (the track follows from
+    // the answers, and a frame handed over before an answer does not lose it).
+    for f in &frames[1..] {
+        assert!(piped.track(f).unwrap().is_some());
+    }
+}

@@ -244,6 +244,8 @@ pub struct PipelinedTracker {
     config: TrackerConfig,
     palm: PalmThread,
     track: Option<RotatedRect>,
+    /// The hand of the last answer.
+    last: Option<Hand>,
     since_detect: usize,
     /// When set, the milliseconds of every palm-detector run (timed on its thread) and
     /// landmark-model run, for benchmarks.
@@ -275,7 +277,7 @@ impl PipelinedTracker {
             path: dir.join(PALM_MODEL),
             problem: format!("cannot start the palm detector's thread: {e}"),
         })?;
-        Ok(Self { landmarks, config, palm, track: None, since_detect: 0, timings: None, palm_busy_ms: 0.0 })
+        Ok(Self { landmarks, config, palm, track: None, last: None, since_detect: 0, timings: None, palm_busy_ms: 0.0 })
     }
 
     /// The hand in the next frame of a video (see the module's doc). Never waits for the
@@ -308,11 +310,16 @@ impl PipelinedTracker {
                 }
             }
         };
-        // An answer without a hand loses the track only when its frame had a crop to
-        // try: with landmark threads, a frame handed over before the track was known
-        // (the one after a lost hand) says nothing about the hand.
-        if answer && (hand.is_some() || !ms.is_empty()) {
+        // With landmark threads, a frame handed over before the track was known (the one
+        // after a found hand) had no crop to try: it says nothing about the hand, so the
+        // track stays and the frame gets the hand of the frame before.
+        let untried = answer && hand.is_none() && ms.is_empty();
+        let hand = if untried { self.last.clone() } else { hand };
+        if answer && !untried {
             self.track = hand.as_ref().map(|h| RotatedRect::from_landmarks(&h.landmarks.points));
+        }
+        if answer {
+            self.last.clone_from(&hand);
         }
         if let Some(tm) = &mut self.timings {
             tm.landmark_ms.extend(ms);
@@ -333,5 +340,6 @@ impl PipelinedTracker {
     /// Forgets the tracked hand (the palm detector's next answer decides).
     pub fn reset(&mut self) {
         self.track = None;
+        self.last = None;
     }
 }
