@@ -12,7 +12,7 @@ fn config() -> GuideBox {
 
 #[test]
 fn the_box_follows_the_hand_and_there_is_none_without_one() {
-    let mut region = HandsRegion::load(config().hands.as_ref().unwrap()).unwrap();
+    let mut region = HandsRegion::load(config().hands.as_ref().unwrap(), false, 1).unwrap();
     for (file, hand) in [("asl-alphabet/A/A1008.jpg", true), ("asl-alphabet/L/L102.jpg", true), ("asl-alphabet/nothing/nothing1001.jpg", false)] {
         let img = shared::image_io::decode_file(&shared_dir().join("data").join(file)).unwrap().to_rgb8();
         let frame = Frame::packed(img.as_raw(), img.width(), img.height(), PixelFormat::Rgb24).unwrap();

@@ -107,3 +107,42 @@ fn a_failing_panel_behind_its_thread_is_reported_and_new_screens_replace_old_one
     panel.flush();
     assert!(panel.replaced() > 0, "old screens were dropped, not queued");
 }
+
+#[test]
+fn the_whole_pipeline_spells_held_out_words_with_the_default_model() {
+    use device::kiosk::Kiosk;
+    use device::region::{self, GuideBox};
+    // As `device run` builds it: capture, palm detection, two landmark threads and the
+    // panel each on their own thread, frames delivered at a pace (15 a letter at 10 fps:
+    // 1.5 s a letter, the default hold being 0.6 s).
+    let path = model(device::demo::DEFAULT_MODEL);
+    for word in ["HELLO", "CAB"] {
+        let engine = device::engine::Engine::load(&path).unwrap();
+        let heldout = device::demo::heldout_list(&path).unwrap().expect("held-out list");
+        let files = device::demo::word_frames(&common::shared_dir().join("data/asl-alphabet"), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
+        // A camera's frames: each letter held still (its first held-out photo, 15 times).
+        // Photos that jump from frame to frame break any tracker's track; the one-thread
+        // tracker re-detects in the frame itself, the pipelined one a few frames later.
+        let mut held = files.clone();
+        for i in 1..held.len() {
+            if held[i].parent() == files[i - 1].parent() {
+                held[i] = held[i - 1].clone();
+            }
+        }
+        // A second of an empty room first: the threads' first runs are slow.
+        let room = files.iter().find(|f| f.parent().is_some_and(|d| d.ends_with("nothing"))).expect("frames of nothing between letters");
+        let files: Vec<_> = std::iter::repeat_n(room.clone(), 10).chain(held).collect();
+        let frames = files.len() as u64;
+        let replay = device::source::replay::Replay::new(files, 10.0).unwrap().paced(true);
+        let config = GuideBox { palm_thread: true, landmark_threads: 2, ..GuideBox::default() };
+        let region = region::for_model(&config, engine.wants_landmarks(), Some(common::mediapipe())).unwrap();
+        let source = Prefetch::start(replay, Handoff::Every).unwrap();
+        let panel = PanelThread::start(CountingPanel::new((240, 240))).unwrap();
+        let mut kiosk = Kiosk::builder(source, region, engine, panel).build();
+        let summary = kiosk.run().unwrap();
+        assert_eq!(summary.frames, frames);
+        let (_, with_hand) = kiosk.region().hand_stats().unwrap();
+        assert!(with_hand * 10 >= frames * 6, "{word}: a hand in {with_hand} of {frames} frames");
+        assert_eq!(summary.text, word);
+    }
+}

@@ -181,3 +181,4 @@ fn landmark_threads_take_frames_in_turn_and_answer_a_frame_late() {
         assert!(piped.track(f).unwrap().is_some());
     }
 }
+

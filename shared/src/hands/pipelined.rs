@@ -8,8 +8,9 @@
 //! frames later and are used on the frame in hand, as the one-thread tracker uses them
 //! on the frame it detected in: the landmark model runs in the best palm's crop (which
 //! re-anchors the track, so it cannot drift), then, when that holds no hand, in the
-//! tracked crop, then in the frame's centred square ([`TrackerConfig::centre_fallback`]).
-//! A frame costs one landmark run, as in the one-thread tracker, unless a crop is empty.
+//! tracked crop, then in the frame's centred square ([`TrackerConfig::centre_fallback`]:
+//! a hand held where the kiosk frames it is found without waiting for the palm thread).
+//! A frame with a tracked hand costs one landmark run, as in the one-thread tracker.
 //!
 //! [`super::HandTracker`] is the same tracker in one thread, detector inline: replays and
 //! tests use it, because its result does not depend on how fast the threads run.
@@ -119,7 +120,7 @@ struct Crops {
     palm: Option<(RotatedRect, f32)>,
     /// The crop tracked from the last landmarks.
     track: Option<RotatedRect>,
-    /// The frame's centred square (after a palm answer, when nothing else held a hand).
+    /// The frame's centred square (when nothing else held a hand).
     centre: bool,
 }
 
@@ -285,7 +286,6 @@ impl PipelinedTracker {
     /// (`None` until the first answer).
     pub fn track(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
         let found = self.palm.poll()?;
-        let answered = found.is_some();
         let mut palm = None;
         if let Some(found) = found {
             self.palm_busy_ms += found.ms;
@@ -295,7 +295,10 @@ impl PipelinedTracker {
             self.palm.spare = Some(found.image);
             palm = found.palm;
         }
-        let crops = Crops { palm, track: self.track, centre: answered && self.config.centre_fallback };
+        // The centred square is tried whenever the palm's and the tracked crop hold no
+        // hand: it finds a hand held where the kiosk frames it without waiting for the
+        // palm thread (the one-thread tracker tries it after its palm detection fails).
+        let crops = Crops { palm, track: self.track, centre: self.config.centre_fallback };
         let mut ms = Vec::new();
         let (hand, answer) = match &mut self.landmarks {
             LandmarkStage::Inline(landmarker) => (locate(landmarker, &self.config, img, crops, &mut ms)?, true),
