@@ -8,7 +8,10 @@
 #     same file and the same inputs: the model tensors of 32 of the frames the kiosk
 #     loop preprocessed (`device bench --save-inputs`).
 # Then a thread sweep (1, 2 threads, both engines) on asl-alphabet, and the per-operator
-# profiles (`device profile`) of the classifier and of MediaPipe's hand models. Writes docs/performance.md and prints it.
+# profiles (`device profile`) of the classifier and of MediaPipe's hand models, and the
+# hand-following kiosk (one thread and pipelined) against onnxruntime running the hand
+# models one after another (scripts/bench-hands-vs-onnxruntime.sh). Writes
+# docs/performance.md and prints it.
 #
 #   scripts/bench-vs-onnxruntime.sh [--frames 300] [--out docs/performance.md]
 #   DEVICE=target/release/device scripts/bench-vs-onnxruntime.sh   # an already built binary
@@ -83,6 +86,10 @@ for th in (1, 2):
     sweep.append(f"| {th} | {inf:.2f} | {o:.2f} | {inf / o:.2f}x | {b['frame_ms']['p50']:.2f} |")
 text = f"""# Performance: the kiosk's frame against onnxruntime
 
+{(tmp / "hands.md").read_text().rstrip()}
+
+# The picture and mask models
+
 Measured with `scripts/bench-vs-onnxruntime.sh --frames {frames}` on {cpu} ({frames} frames a
 model), one thread for both engines unless stated. Stage times are medians (ms) of `device
 bench`: the real kiosk loop on replayed held-out frames, screen 240x240, no panel attached
@@ -139,10 +146,11 @@ tract's own plan:
 {(tmp / "profile.tract.txt").read_text().rstrip()}
 ```
 
-## MediaPipe's hand models (`device profile --hands`, 30 runs)
+## MediaPipe's hand models per operator (`device profile --hands`, 30 runs)
 
-Each hand model runs in the form measured best for it: the palm detector in tract's own
-plan (`shared::hands::palm::PLAN`), the landmark model channel-last with Signspell's
+Each hand model runs in the form measured best for it (on AMD EPYC, AVX2; the table at
+the top has every form on this machine): the palm detector in tract's own plan
+(`shared::hands::palm::PLAN`), the landmark model channel-last with Signspell's
 depthwise op (`shared::hands::landmarks::PLAN`). Both forms of each, same run:
 
 """ + "\n".join(f"""{h}, {p}:

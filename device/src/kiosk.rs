@@ -106,6 +106,8 @@ pub struct Kiosk<S, R, P> {
     /// A message shown for a few seconds (model switched or refused).
     notice: Option<(String, Instant)>,
     screen: FrameBuffer,
+    /// When the last few frames were read (latency with a region that answers late).
+    recent_reads: std::collections::VecDeque<Instant>,
     preview: Vec<u8>,
     fps: f32,
     display_failures: u64,
@@ -134,6 +136,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             models: None,
             notice: None,
             screen: FrameBuffer::new(w, h),
+            recent_reads: std::collections::VecDeque::with_capacity(8),
             preview: Vec::new(),
             fps: 0.0,
             display_failures: 0,
@@ -338,7 +341,13 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             };
             stalls = 0;
             let t_capture = start.elapsed();
-            let read_at = captured.read_at;
+            // The hand (and so the letter) shown is that of the frame `lag` frames back.
+            if self.recent_reads.len() == 8 {
+                self.recent_reads.pop_front();
+            }
+            self.recent_reads.push_back(captured.read_at);
+            let lag = self.region.lag().min(self.recent_reads.len() - 1);
+            let read_at = self.recent_reads[self.recent_reads.len() - 1 - lag];
             let frame = captured.frame().with_context(|| format!("{}: malformed frame", captured.origin))?;
 
             let t = Instant::now();

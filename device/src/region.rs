@@ -29,6 +29,12 @@ pub trait HandRegion: std::fmt::Debug {
         false
     }
 
+    /// How many frames late its answers are (landmark threads take frames in turn): the
+    /// kiosk times a letter's latency from the frame the hand was found in.
+    fn lag(&self) -> usize {
+        0
+    }
+
     /// The hand models' timings since [`HandRegion::restart_hand_stats`] and the frames
     /// in which a hand was found (`device bench`); `None` for a stage without them.
     fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
@@ -48,6 +54,9 @@ impl<H: HandRegion + ?Sized> HandRegion for Box<H> {
     }
     fn finds_landmarks(&self) -> bool {
         (**self).finds_landmarks()
+    }
+    fn lag(&self) -> usize {
+        (**self).lag()
     }
     fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {
         (**self).hand_stats()
@@ -262,6 +271,13 @@ impl HandRegion for HandsRegion {
 
     fn finds_landmarks(&self) -> bool {
         true
+    }
+
+    fn lag(&self) -> usize {
+        match &self.tracker {
+            Tracker::Inline(_) => 0,
+            Tracker::PalmThread(t) => t.lag(),
+        }
     }
 
     fn hand_stats(&self) -> Option<(shared::hands::HandTimings, u64)> {

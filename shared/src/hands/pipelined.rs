@@ -335,6 +335,14 @@ impl PipelinedTracker {
         Ok(hand)
     }
 
+    /// How many frames late each answer is: one per landmark thread beyond the first.
+    pub fn lag(&self) -> usize {
+        match &self.landmarks {
+            LandmarkStage::Inline(_) => 0,
+            LandmarkStage::Pool(pool) => pool.jobs.len() - 1,
+        }
+    }
+
     /// Whether the palm thread is working on a frame.
     pub fn detecting(&self) -> bool {
         self.palm.busy
