@@ -22,6 +22,12 @@ use tract_onnx::tract_core::ops::nn::DataFormat;
 /// Channels handled together: the accumulators of one block stay in registers.
 const BLOCK: usize = 16;
 
+/// Output pixels computed together inside the picture: each weight load serves as many.
+const PIXELS: usize = 4;
+
+/// The largest kernel (taps) the op takes: 7x7.
+const MAX_TAPS: usize = 49;
+
 /// A depthwise convolution on `[1, H, W, C]` (or `[H, W, C]`) f32 data with its weights,
 /// bias and output clip inside.
 #[derive(Debug, Clone)]
@@ -88,51 +94,111 @@ impl ChannelLastDepthwise {
         self.compute_with::<true>(x, out)
     }
 
-    /// The loops; `FMA`: fused multiply-adds (the target has them in hardware).
+    /// The loops; `FMA`: fused multiply-adds (the target has them in hardware). Channels
+    /// go in blocks of 16, then 8, then one at a time; each block walks the whole picture.
     #[inline(always)]
     fn compute_with<const FMA: bool>(&self, x: &[f32], out: &mut [f32]) {
-        let madd = |a: f32, b: f32, c: f32| if FMA { a.mul_add(b, c) } else { a * b + c };
+        let c = self.input[2];
+        let mut c0 = 0;
+        while c0 + BLOCK <= c {
+            self.channels::<BLOCK, FMA>(x, out, c0);
+            c0 += BLOCK;
+        }
+        while c0 + BLOCK / 2 <= c {
+            self.channels::<{ BLOCK / 2 }, FMA>(x, out, c0);
+            c0 += BLOCK / 2;
+        }
+        while c0 < c {
+            self.channels::<1, FMA>(x, out, c0);
+            c0 += 1;
+        }
+    }
+
+    /// Channels `c0..c0 + B` of the whole output. Inside the picture (no tap outside it)
+    /// output pixels go [`PIXELS`] at a time, so each weight load serves that many
+    /// multiply-adds; the border goes pixel by pixel.
+    #[inline(always)]
+    fn channels<const B: usize, const FMA: bool>(&self, x: &[f32], out: &mut [f32], c0: usize) {
         let [h, w, c] = self.input;
         let [oh, ow] = self.output;
         let [kh, kw] = self.kernel;
-        let [lo, hi] = self.clip;
+        let [sy, sx] = self.stride;
+        let [py, px] = self.pad;
+        let bias: [f32; B] = self.bias[c0..c0 + B].try_into().expect("a block of biases");
+        let mut weights = [[0f32; B]; MAX_TAPS];
+        for (t, wt) in weights.iter_mut().enumerate().take(kh * kw) {
+            *wt = self.weights[t * c + c0..][..B].try_into().expect("a block of weights");
+        }
+        // Output columns whose taps all lie inside the picture's width.
+        let ox_lo = px.div_ceil(sx).min(ow);
+        let ox_hi = if w + px >= kw { ((w + px - kw) / sx + 1).min(ow) } else { 0 }.max(ox_lo);
         for oy in 0..oh {
-            let y0 = (oy * self.stride[0]) as isize - self.pad[0] as isize;
+            let y0 = (oy * sy) as isize - py as isize;
             let ky = (0.max(-y0) as usize)..(kh.min((h as isize - y0).max(0) as usize));
-            for ox in 0..ow {
-                let x0 = (ox * self.stride[1]) as isize - self.pad[1] as isize;
+            for ox in (0..ox_lo).chain(ox_hi..ow) {
+                let x0 = (ox * sx) as isize - px as isize;
                 let kx = (0.max(-x0) as usize)..(kw.min((w as isize - x0).max(0) as usize));
-                let o = &mut out[(oy * ow + ox) * c..][..c];
-                let mut c0 = 0;
-                while c0 + BLOCK <= c {
-                    let mut acc: [f32; BLOCK] = self.bias[c0..c0 + BLOCK].try_into().expect("a block");
-                    for ty in ky.clone() {
-                        let row = ((y0 + ty as isize) as usize * w) as isize + x0;
-                        for tx in kx.clone() {
-                            let i = &x[(row + tx as isize) as usize * c + c0..][..BLOCK];
-                            let k = &self.weights[(ty * kw + tx) * c + c0..][..BLOCK];
-                            for j in 0..BLOCK {
-                                acc[j] = madd(i[j], k[j], acc[j]);
-                            }
+                let mut acc = bias;
+                for ty in ky.clone() {
+                    let row = ((y0 + ty as isize) as usize * w) as isize + x0;
+                    for tx in kx.clone() {
+                        madd_block::<B, FMA>(&mut acc, block(x, (row + tx as isize) as usize * c + c0), &weights[ty * kw + tx]);
+                    }
+                }
+                self.store(out, (oy * ow + ox) * c + c0, &acc);
+            }
+            let mut ox = ox_lo;
+            while ox + PIXELS <= ox_hi {
+                let mut acc = [bias; PIXELS];
+                for ty in ky.clone() {
+                    let row = (y0 + ty as isize) as usize * w + ox * sx - px;
+                    for tx in 0..kw {
+                        let k = &weights[ty * kw + tx];
+                        for (p, acc) in acc.iter_mut().enumerate() {
+                            madd_block::<B, FMA>(acc, block(x, (row + p * sx + tx) * c + c0), k);
                         }
                     }
-                    for j in 0..BLOCK {
-                        o[c0 + j] = acc[j].max(lo).min(hi);
-                    }
-                    c0 += BLOCK;
                 }
-                for ch in c0..c {
-                    let mut acc = self.bias[ch];
-                    for ty in ky.clone() {
-                        let row = ((y0 + ty as isize) as usize * w) as isize + x0;
-                        for tx in kx.clone() {
-                            acc = madd(x[(row + tx as isize) as usize * c + ch], self.weights[(ty * kw + tx) * c + ch], acc);
-                        }
-                    }
-                    o[ch] = acc.max(lo).min(hi);
+                for (p, acc) in acc.iter().enumerate() {
+                    self.store(out, (oy * ow + ox + p) * c + c0, acc);
                 }
+                ox += PIXELS;
+            }
+            for ox in ox..ox_hi {
+                let mut acc = bias;
+                for ty in ky.clone() {
+                    let row = (y0 + ty as isize) as usize * w + ox * sx - px;
+                    for tx in 0..kw {
+                        madd_block::<B, FMA>(&mut acc, block(x, (row + tx) * c + c0), &weights[ty * kw + tx]);
+                    }
+                }
+                self.store(out, (oy * ow + ox) * c + c0, &acc);
             }
         }
+    }
+
+    /// Stores a block of outputs at `at`, clipped.
+    #[inline(always)]
+    fn store<const B: usize>(&self, out: &mut [f32], at: usize, acc: &[f32; B]) {
+        let [lo, hi] = self.clip;
+        let o: &mut [f32; B] = (&mut out[at..at + B]).try_into().expect("a block of outputs");
+        for j in 0..B {
+            o[j] = acc[j].max(lo).min(hi);
+        }
+    }
+}
+
+/// `B` values of `x` from `at`.
+#[inline(always)]
+fn block<const B: usize>(x: &[f32], at: usize) -> &[f32; B] {
+    x[at..at + B].try_into().expect("a block of inputs")
+}
+
+/// `acc += i * k`, value by value (fused when `FMA`).
+#[inline(always)]
+fn madd_block<const B: usize, const FMA: bool>(acc: &mut [f32; B], i: &[f32; B], k: &[f32; B]) {
+    for j in 0..B {
+        acc[j] = if FMA { i[j].mul_add(k[j], acc[j]) } else { i[j] * k[j] + acc[j] };
     }
 }
 
@@ -213,7 +279,7 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
         return Ok(None);
     };
     let [kh, kw] = [spec.kernel_shape[0], spec.kernel_shape[1]];
-    if kernel.shape() != [c, 1, kh, kw] || kernel.datum_type() != f32::datum_type() {
+    if kernel.shape() != [c, 1, kh, kw] || kernel.datum_type() != f32::datum_type() || kh * kw > MAX_TAPS {
         return Ok(None);
     }
     let bias = bias.cast_to::<f32>()?;
@@ -347,6 +413,11 @@ mod tests {
             (37, 7, 9, 3, 2, 1, [0.0, 6.0]),
             (16, 5, 5, 5, 1, 2, [0.0, 0.5]),
             (33, 9, 7, 5, 2, 2, [-1.0, 1.0]),
+            // A block of 8 after one of 16, and pictures wide enough for pixel groups.
+            (24, 12, 13, 3, 1, 1, [0.0, 6.0]),
+            (40, 11, 17, 5, 2, 2, [f32::NEG_INFINITY, f32::INFINITY]),
+            (8, 6, 20, 3, 2, 0, [-2.0, 2.0]),
+            (3, 5, 11, 3, 1, 1, [0.0, 6.0]),
         ] {
             let x: Vec<f32> = (0..c * h * w).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
             let k: Vec<f32> = (0..c * kh * kh).map(|i| ((i * 13 % 29) as f32 - 14.0) / 9.0).collect();
