@@ -247,7 +247,7 @@ impl TypedOp for ChannelLastDepthwise {
 }
 
 /// The values of a constant input, if it is one.
-fn konst(model: &TypedModel, outlet: OutletId) -> Option<Arc<Tensor>> {
+pub(crate) fn konst(model: &TypedModel, outlet: OutletId) -> Option<Arc<Tensor>> {
     model.outlet_fact(outlet).ok()?.konst.clone()
 }
 
@@ -332,7 +332,7 @@ pub fn rewrite(model: &mut TypedModel) -> TractResult<()> {
 
 /// The bound of a `Max` or `Min` node with one constant, uniform operand: the op's name
 /// and the bound.
-fn bound(model: &TypedModel, node: &TypedNode, from: OutletId) -> Option<(String, f32)> {
+pub(crate) fn bound(model: &TypedModel, node: &TypedNode, from: OutletId) -> Option<(String, f32)> {
     let bin = node.op_as::<TypedBinOp>()?;
     let name = bin.0.name().to_string();
     if !(name == "Max" || name == "Min") || node.inputs.len() != 2 {
@@ -348,6 +348,11 @@ fn bound(model: &TypedModel, node: &TypedNode, from: OutletId) -> Option<(String
     (!v.is_empty() && v.iter().all(|&x| x == v[0])).then(|| (name, v[0]))
 }
 
+/// `clip` with a following `Max` (`kind`) or `Min` by `v` applied.
+pub(crate) fn clipped(clip: [f32; 2], kind: &str, v: f32) -> [f32; 2] {
+    if kind == "Max" { [clip[0].max(v), clip[1].max(v)] } else { [clip[0].min(v), clip[1].min(v)] }
+}
+
 fn clip_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &ChannelLastDepthwise) -> TractResult<Option<TypedModelPatch>> {
     let succ = model.single_succ(node.id)?;
     let Some(next) = succ else { return Ok(None) };
@@ -357,13 +362,7 @@ fn clip_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &Chan
         return Ok(None);
     }
     let mut fused = op.clone();
-    if kind == "Max" {
-        fused.clip[0] = fused.clip[0].max(v);
-        fused.clip[1] = fused.clip[1].max(v);
-    } else {
-        fused.clip[0] = fused.clip[0].min(v);
-        fused.clip[1] = fused.clip[1].min(v);
-    }
+    fused.clip = clipped(fused.clip, &kind, v);
     let mut patch = TypedModelPatch::default();
     let x = patch.tap_model(model, node.inputs[0])?;
     let y = patch.wire_node(name, fused, &[x])?;

@@ -23,6 +23,8 @@
 //!   used alike by the export gate and the kiosk;
 //! - `depthwise` (feature `tract`): the channel-last depthwise convolution that
 //!   replaces tract's in the plans the device runs;
+//! - `pointwise` (feature `tract`): the channel-last 1x1 convolution with packed
+//!   weights that replaces tract's matrix product in the hand models' plans;
 //! - `hands` (feature `tract`): MediaPipe palm detection and hand landmarks in tract,
 //!   the hand-region stage of the kiosk and of landmark-mask training.
 //!
@@ -44,6 +46,8 @@ pub mod depthwise;
 pub mod hands;
 #[cfg(feature = "tract")]
 pub mod onnx_builder;
+#[cfg(feature = "tract")]
+pub mod pointwise;
 #[cfg(feature = "tract")]
 pub mod tract_model;
 

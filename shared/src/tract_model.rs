@@ -73,12 +73,15 @@ pub enum PlanForm {
     /// tract's layout, with only the depthwise layers run by [`crate::depthwise`]
     /// (channel-last between two axis moves each).
     TractDepthwise,
+    /// Channel-last, with depthwise layers run by [`crate::depthwise`] and 1x1 layers by
+    /// [`crate::pointwise`], the clips after both fused in.
+    ChannelLastOwn,
 }
 
 impl PlanForm {
     /// All forms, in the order above.
-    pub const ALL: [PlanForm; 4] =
-        [PlanForm::Tract, PlanForm::ChannelLast, PlanForm::ChannelLastDepthwise, PlanForm::TractDepthwise];
+    pub const ALL: [PlanForm; 5] =
+        [PlanForm::Tract, PlanForm::ChannelLast, PlanForm::ChannelLastDepthwise, PlanForm::TractDepthwise, PlanForm::ChannelLastOwn];
 
     /// The form's name (on the command line, and as serde writes it).
     pub fn name(self) -> &'static str {
@@ -87,6 +90,7 @@ impl PlanForm {
             PlanForm::ChannelLast => "channel-last",
             PlanForm::ChannelLastDepthwise => "channel-last-depthwise",
             PlanForm::TractDepthwise => "tract-depthwise",
+            PlanForm::ChannelLastOwn => "channel-last-own",
         }
     }
 }
@@ -100,14 +104,27 @@ impl std::str::FromStr for PlanForm {
     }
 }
 
+/// Declutters a freshly typed model for a plan of the given form: [`crate::pointwise`]
+/// takes the 1x1 convolutions first (`channel-last-own`), before tract's decluttering
+/// turns them into matrix products.
+pub fn decluttered(mut model: TypedModel, form: PlanForm) -> TractResult<TypedModel> {
+    if form == PlanForm::ChannelLastOwn {
+        // Constant subgraphs (the biases' casts and reshapes) folded first.
+        tract_onnx::tract_core::optim::Optimizer::prop_consts().optimize(&mut model)?;
+        crate::pointwise::rewrite(&mut model)?;
+    }
+    model.into_decluttered()
+}
+
 /// Optimizes a decluttered model into a runnable plan of the given form.
 pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync::Arc<TypedRunnableModel>> {
     use tract_onnx::tract_core::transform::get_transform;
-    let ours = matches!(form, PlanForm::ChannelLastDepthwise | PlanForm::TractDepthwise);
+    let ours = matches!(form, PlanForm::ChannelLastDepthwise | PlanForm::TractDepthwise | PlanForm::ChannelLastOwn);
+    let own_pointwise = form == PlanForm::ChannelLastOwn;
     if ours {
         crate::depthwise::rewrite(&mut model)?;
     }
-    if matches!(form, PlanForm::ChannelLast | PlanForm::ChannelLastDepthwise) {
+    if matches!(form, PlanForm::ChannelLast | PlanForm::ChannelLastDepthwise | PlanForm::ChannelLastOwn) {
         anyhow::Context::context(get_transform("conv_nhwc")?, "tract has no conv_nhwc transform")?.transform(&mut model)?;
     }
     if form != PlanForm::Tract {
@@ -115,6 +132,9 @@ pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync:
     }
     if ours {
         crate::depthwise::fuse_clips(&mut model)?;
+    }
+    if own_pointwise {
+        crate::pointwise::fuse_clips(&mut model)?;
     }
     model.into_optimized()?.into_runnable()
 }
@@ -180,7 +200,7 @@ impl TractModel {
             .with_input_fact(0, f32::fact(shape).into())
             .map_err(tract_err("fix the input shape"))?
             .into_typed()
-            .and_then(|m| m.into_decluttered())
+            .and_then(|m| decluttered(m, form))
             .map_err(tract_err("type the graph"))?;
         let macs = multiply_accumulates(&plan).map_err(tract_err("count multiply-accumulates"))?;
         let plan = runnable(plan, form).map_err(tract_err("optimize the graph"))?;

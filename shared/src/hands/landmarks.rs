@@ -22,10 +22,10 @@ pub const CONNECTIONS: [(usize, usize); 21] = [
     (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
 ];
 
-/// The plan form the landmark model runs in: channel-last with Signspell's depthwise
-/// op, the faster of the forms `device profile --hands landmarks` compares (numbers in
-/// docs/performance.md, "MediaPipe's hand models").
-pub const PLAN: crate::tract_model::PlanForm = crate::tract_model::PlanForm::ChannelLastDepthwise;
+/// The plan form the landmark model runs in: channel-last with Signspell's depthwise and
+/// 1x1 ops, the fastest of the forms `device profile --hands landmarks --plan` compares
+/// (numbers in docs/performance.md, "The hand-following kiosk against onnxruntime").
+pub const PLAN: crate::tract_model::PlanForm = crate::tract_model::PlanForm::ChannelLastOwn;
 
 /// One hand's landmarks in frame pixels.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

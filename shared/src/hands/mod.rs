@@ -103,7 +103,7 @@ pub(crate) fn load_plan(path: &Path, shape: &[usize], form: crate::tract_model::
         .with_input_fact(0, f32::fact(shape).into())
         .map_err(err("fix the input shape"))?
         .into_typed()
-        .and_then(|m| m.into_decluttered())
+        .and_then(|m| crate::tract_model::decluttered(m, form))
         .map_err(err("type the graph"))
         .and_then(|m| crate::tract_model::runnable(m, form).map_err(err("optimize the graph")))
 }
