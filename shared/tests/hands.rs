@@ -110,12 +110,12 @@ fn tracking_runs_the_detector_only_every_k_frames() {
     assert_eq!(detected, [true, false, false, false, true, false, false, false]);
 }
 
-/// Feeds `img` to the pipelined tracker until it answers with a hand (the palm thread's
-/// answer takes a few frames), at most 10 s; the frames it took.
+/// Feeds `img` to the pipelined tracker until it answers with a hand found in the palm
+/// thread's crop (its answer takes a few frames), at most 10 s; the frames it took.
 fn frames_until_found(tracker: &mut PipelinedTracker, img: &image::RgbImage) -> (usize, shared::hands::Hand) {
     let start = std::time::Instant::now();
     for n in 1.. {
-        if let Some(hand) = tracker.track(img).unwrap() {
+        if let Some(hand) = tracker.track(img).unwrap().filter(|h| h.palm_score.is_some()) {
             return (n, hand);
         }
         assert!(start.elapsed().as_secs() < 10, "no hand after {n} frames");
@@ -131,10 +131,16 @@ fn the_pipelined_tracker_never_waits_for_the_palm_detector_and_finds_the_same_ha
     let mut piped = PipelinedTracker::load(&mediapipe(), config, 1).unwrap();
     let frames: Vec<PathBuf> = asl_pictures("B", 1).into_iter().take(12).collect();
     let first = rgb(&frames[0]);
-    // Nothing is tracked yet: the first frame goes to the palm thread and the tracker
-    // answers at once, without a hand, instead of waiting for the detector.
-    assert!(piped.track(&first).unwrap().is_none());
-    assert!(piped.detecting(), "the first frame was handed to the palm thread");
+    // Nothing is tracked yet: the hand is found at once in the centred square, where this
+    // hand is, without the palm detector.
+    let at_once = piped.track(&first).unwrap();
+    assert!(at_once.is_some_and(|h| h.palm_score.is_none()), "the centred square holds the hand");
+    // Every `detect_every` frames the frame goes to the palm thread, and the tracker
+    // returns without waiting for its answer.
+    for _ in 1..4 {
+        piped.track(&first).unwrap();
+    }
+    assert!(piped.detecting(), "the fourth frame was handed to the palm thread and not waited for");
     let (_, hand) = frames_until_found(&mut piped, &first);
     let want = inline.find(&first).unwrap().expect("a hand in the first B");
     // Landmarks from the palm's crop of the same picture: the same hand, within 3% of its size.

@@ -16,11 +16,11 @@ pub const KEYPOINTS: usize = 7;
 /// Values per anchor: box (dx, dy, w, h) and 7 keypoints (x, y).
 const VALUES: usize = 4 + 2 * KEYPOINTS;
 
-/// The plan form the palm detector runs in: tract's own, the faster of the forms
-/// `device profile --hands palm` compares (numbers in docs/performance.md, "MediaPipe's
-/// hand models"): channel-last leaves axis moves and slow bias adds around this model's
-/// PReLUs, and the moves around each depthwise op cost what the op saves.
-pub const PLAN: crate::tract_model::PlanForm = crate::tract_model::PlanForm::Tract;
+/// The plan form the palm detector runs in: channel-last with Signspell's depthwise and
+/// 1x1 ops, the fastest of the forms `device profile --hands palm --plan` compares
+/// (numbers in docs/performance.md). Axis moves around this model's PReLUs (split into
+/// ReLU, Neg, Mul and Add with transposes in the ONNX file) are a fifth of its time.
+pub const PLAN: crate::tract_model::PlanForm = crate::tract_model::PlanForm::ChannelLastOwn;
 
 /// One detected palm in frame pixels.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
