@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The hand-following kiosk against onnxruntime, in one run on one machine: prints a
 # markdown section (scripts/bench-vs-onnxruntime.sh puts it into docs/performance.md).
-#   - each hand model alone: tract in every plan form (`device profile --hands`, real
-#     input from a picture) against onnxruntime on the same input tensor (one thread);
+#   - each hand model alone: tract in every plan form (`device profile --hands
+#     --compare-plans`, one run of each form in turn, real input from a picture) against
+#     onnxruntime on the same input tensor (one thread);
 #   - the whole kiosk with the default landmark classifier (`device bench --hands`, one
 #     tract thread), one thread against the pipeline with 1 and 2 landmark threads, on a
 #     hand held still (one picture replayed: the track holds, as in a camera's video);
@@ -38,10 +39,11 @@ still=../shared/data/asl-alphabet/B/B1004.jpg
 every=10
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Every plan form in one process, one run of each in turn (this host is shared: forms
+# timed apart differ by more than the forms do), then onnxruntime on the same input.
 for h in palm landmarks; do
-  for p in tract channel-last channel-last-depthwise tract-depthwise; do
-    "$bin" profile --hands $h --plan $p --runs 50 --json --save-input "$tmp/$h.f32" > "$tmp/$h.$p.json" 2>/dev/null
-  done
+  "$bin" profile --hands $h --runs 3 --top 0 --save-input "$tmp/$h.f32" > /dev/null 2>&1
+  "$bin" profile --hands $h --compare-plans --runs 200 --json > "$tmp/$h.plans.json" 2>/dev/null
 done
 .venv-bench/bin/python scripts/bench_onnxruntime.py $mp/palm_detection_lite.onnx 200 1 "$tmp/palm.f32" > "$tmp/palm.ort.json"
 .venv-bench/bin/python scripts/bench_onnxruntime.py $mp/hand_landmark_lite.onnx 200 1 "$tmp/landmarks.f32" > "$tmp/landmarks.ort.json"
@@ -59,12 +61,12 @@ python3 - "$tmp" "$cpu" "$frames" "$every" <<'PY'
 import json, sys, pathlib
 tmp, cpu, frames, every = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 load = lambda n: json.loads((tmp / n).read_text())
-forms = ["tract", "channel-last", "channel-last-depthwise", "tract-depthwise"]
+forms = ["tract", "channel-last", "channel-last-depthwise", "tract-depthwise", "channel-last-own"]
 ort = {h: load(f"{h}.ort.json")["p50_ms"] for h in ("palm", "landmarks", "classifier")}
 rows = []
 best = {}
 for h, name in (("palm", "palm_detection_lite (192x192)"), ("landmarks", "hand_landmark_lite (224x224)")):
-    ms = {p: load(f"{h}.{p}.json")["run_ms"] for p in forms}
+    ms = {t["plan"]: t["p50_ms"] for t in load(f"{h}.plans.json")}
     best[h] = min(ms.values())
     cells = " | ".join(f"{ms[p]:.2f}" for p in forms)
     rows.append(f"| {name} | {cells} | {ort[h]:.2f} | **{best[h] / ort[h]:.2f}x** |")
@@ -90,12 +92,13 @@ print(f"""## The hand-following kiosk against onnxruntime
 
 Measured with `scripts/bench-hands-vs-onnxruntime.sh --frames {frames}` on {cpu}, one
 tract thread (`--threads 1`) and one onnxruntime intra-op thread. Each model alone,
-median ms a run on the same input tensor (a real picture's palm input and landmark crop;
-tract in each plan form of `device profile --hands --plan`; ratio: tract's best form over
-onnxruntime):
+median ms of 200 runs on the same input tensor (a real picture's palm input and landmark
+crop; tract in each plan form, one run of each form in turn in one process: `device
+profile --hands palm --compare-plans`; ratio: tract's best form over onnxruntime, which
+ran next, in its own process):
 
-| model | tract | channel-last | channel-last-depthwise | tract-depthwise | onnxruntime | best / ort |
-|---|---:|---:|---:|---:|---:|---:|
+| model | tract | channel-last | channel-last-depthwise | tract-depthwise | channel-last-own (kiosk) | onnxruntime | best / ort |
+|---|---:|---:|---:|---:|---:|---:|---:|
 """ + "\n".join(rows) + f"""
 
 The whole kiosk with the default classifier (`models/asl-landmarks.onnx`), palm detection

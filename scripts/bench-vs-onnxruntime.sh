@@ -47,16 +47,17 @@ for m in "${models[@]}"; do
   .venv-bench/bin/python scripts/bench_onnxruntime.py "$m" "$frames" 1 "$tmp/$n.inputs" > "$tmp/$n.ort.json"
 done
 for t in 1 2; do
-  "$bin" bench --json --threads $t --frames "$frames" > "$tmp/threads$t.json" 2>/dev/null
+  "$bin" bench --json --threads $t --frames "$frames" --model models/asl-alphabet.onnx > "$tmp/threads$t.json" 2>/dev/null
   .venv-bench/bin/python scripts/bench_onnxruntime.py models/asl-alphabet.onnx "$frames" $t "$tmp/asl-alphabet.onnx.inputs" > "$tmp/threads$t.ort.json"
 done
-"$bin" profile --runs 200 --top 10 > "$tmp/profile.txt" 2>/dev/null
-"$bin" profile --plan tract --runs 200 --top 10 > "$tmp/profile.tract.txt" 2>/dev/null
+"$bin" profile --model models/asl-alphabet.onnx --runs 200 --top 10 > "$tmp/profile.txt" 2>/dev/null
+"$bin" profile --model models/asl-alphabet.onnx --plan tract --runs 200 --top 10 > "$tmp/profile.tract.txt" 2>/dev/null
 for h in palm landmarks; do
-  for p in tract channel-last-depthwise; do
+  for p in tract channel-last-own; do
     "$bin" profile --hands $h --plan $p --runs 30 --top 3 > "$tmp/profile.$h.$p.txt" 2>/dev/null
   done
 done
+DEVICE="$bin" scripts/bench-hands-vs-onnxruntime.sh --frames "$frames" > "$tmp/hands.md"
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 python3 - "$tmp" "$cpu" "$frames" "$out" "${models[@]}" <<'PY'
 import json, sys, pathlib
@@ -148,17 +149,16 @@ tract's own plan:
 
 ## MediaPipe's hand models per operator (`device profile --hands`, 30 runs)
 
-Each hand model runs in the form measured best for it (on AMD EPYC, AVX2; the table at
-the top has every form on this machine): the palm detector in tract's own plan
-(`shared::hands::palm::PLAN`), the landmark model channel-last with Signspell's
-depthwise op (`shared::hands::landmarks::PLAN`). Both forms of each, same run:
+Both hand models run channel-last with Signspell's depthwise and 1x1 ops
+(`channel-last-own`: `shared::hands::palm::PLAN`, `shared::hands::landmarks::PLAN`; the
+table at the top has every form). tract's own plan and that form, same run:
 
 """ + "\n".join(f"""{h}, {p}:
 
 ```
 {(tmp / f"profile.{h}.{p}.txt").read_text().rstrip()}
 ```
-""" for h in ("palm", "landmarks") for p in ("tract", "channel-last-depthwise"))
+""" for h in ("palm", "landmarks") for p in ("tract", "channel-last-own"))
 pathlib.Path(out).write_text(text)
 print(text)
 PY

@@ -386,3 +386,25 @@ fn hands_json_gives_box_points_and_scores_per_image() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.jpg") && err.contains("1 of 2 images"), "{err}");
 }
+
+#[test]
+fn readme_pipelined_bench_runs() {
+    // The README's line: the hand-following kiosk pipelined, with two landmark threads,
+    // reports its throughput, latency and each thread's share.
+    let mediapipe = shared_dir().join("models/mediapipe");
+    let out = bin()
+        .args(["bench", "--json", "--frames", "30", "--pipelined", "--landmark-threads", "2", "--hands"])
+        .arg(&mediapipe)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["pipelined"], true);
+    assert!(report["throughput_fps"].as_f64().unwrap() > 0.0 && report["capacity_fps"].as_f64().unwrap() > 0.0);
+    assert!(report["latency_ms"]["count"].as_u64().unwrap() + 2 >= 30, "a latency per frame shown: {report}");
+    let threads: Vec<&str> = report["thread_busy"].as_array().unwrap().iter().map(|t| t["thread"].as_str().unwrap()).collect();
+    for t in ["palm", "landmark", "capture", "panel"] {
+        assert!(threads.contains(&t), "{t} missing from {threads:?}");
+    }
+    assert!(report["hands"]["frames_with_hand"].as_u64().unwrap() > 0, "{report}");
+}

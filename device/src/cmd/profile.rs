@@ -43,6 +43,10 @@ pub struct ProfileArgs {
     /// engine on the same input: scripts/bench_onnxruntime.py).
     #[arg(long)]
     pub save_input: Option<PathBuf>,
+    /// With --hands: time every plan form instead, one run of each in turn (so a busy
+    /// host slows them alike), and print each form's median and 10th percentile in ms.
+    #[arg(long)]
+    pub compare_plans: bool,
 }
 
 /// Runs `device profile`.
@@ -55,6 +59,19 @@ pub fn run(a: ProfileArgs) -> Result<()> {
     };
     let picture = shared::image_io::decode_file(&image)?;
     let runs = a.runs.max(1);
+    if a.compare_plans {
+        let which = a.hands.as_deref().context("--compare-plans compares the plan forms of a hand model: give --hands palm or landmarks")?;
+        let lines = compare_plans(which, &picture.to_rgb8(), runs)?;
+        if a.json {
+            println!("{}", serde_json::to_string(&lines)?);
+        } else {
+            println!("{:<26}{:>10}{:>10}  ({} runs of each, in turn)", "plan form", "p50 ms", "p10 ms", runs);
+            for l in &lines {
+                println!("{:<26}{:>10.3}{:>10.3}", l.plan.name(), l.p50_ms, l.p10_ms);
+            }
+        }
+        return Ok(());
+    }
     let (model, run_ms, nodes, input) = match a.hands {
         Some(which) => profile_hands(&which, picture.to_rgb8(), a.plan, runs)?,
         None => {
@@ -118,4 +135,53 @@ fn profile_hands(
     let run_ms = mean_ms(runs, || landmarks.run_raw(&input).map(drop).map_err(Into::into))?;
     let nodes = landmarks.profile(&input, runs)?;
     Ok((path, run_ms, nodes, input))
+}
+
+/// One plan form's times in `device profile --compare-plans`.
+#[derive(Debug, serde::Serialize)]
+pub struct PlanTime {
+    /// The form.
+    pub plan: shared::tract_model::PlanForm,
+    /// Median ms a run.
+    pub p50_ms: f64,
+    /// 10th percentile ms a run (the host at its quietest).
+    pub p10_ms: f64,
+}
+
+/// Every plan form of a hand model on the picture's input, one run of each in turn.
+fn compare_plans(which: &str, rgb: &image::RgbImage, runs: usize) -> Result<Vec<PlanTime>> {
+    use shared::tract_model::PlanForm;
+    let dir = mediapipe_dir(None)?;
+    let mut forms: Vec<(PlanForm, Box<dyn FnMut() -> Result<()>>)> = Vec::new();
+    for form in PlanForm::ALL {
+        if which == "palm" {
+            let mut palm = shared::hands::PalmDetector::load_as(&dir.join(shared::hands::PALM_MODEL), form)?;
+            let input = palm.input_tensor(rgb, 0.5).to_vec();
+            forms.push((form, Box::new(move || palm.run_raw(&input).map(drop).map_err(Into::into))));
+        } else {
+            let mut lm = shared::hands::HandLandmarker::load_as(&dir.join(shared::hands::LANDMARK_MODEL), form)?;
+            let side = rgb.width().min(rgb.height()) as f32;
+            let rect = shared::hands::RotatedRect { cx: rgb.width() as f32 / 2.0, cy: rgb.height() as f32 / 2.0, w: side, h: side, rotation: 0.0 };
+            let input = lm.input_tensor(rgb, &rect).to_vec();
+            forms.push((form, Box::new(move || lm.run_raw(&input).map(drop).map_err(Into::into))));
+        }
+    }
+    let mut times = vec![Vec::with_capacity(runs); forms.len()];
+    for round in 0..runs + 3 {
+        for (i, (_, run)) in forms.iter_mut().enumerate() {
+            let t = std::time::Instant::now();
+            run()?;
+            if round >= 3 {
+                times[i].push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    Ok(forms
+        .iter()
+        .zip(&mut times)
+        .map(|((plan, _), t)| {
+            let [p50, p10] = shared::stats::percentiles(t, &[0.5, 0.1])[..] else { unreachable!("two quantiles") };
+            PlanTime { plan: *plan, p50_ms: p50, p10_ms: p10 }
+        })
+        .collect())
 }
