@@ -8,9 +8,10 @@
 #     bench --hands`), and this checkout's pipelined kiosk with two landmark threads.
 #
 #   scripts/bench-hands-before-after.sh [BEFORE_REV] [ROUNDS]
+#   BEFORE_BIN=path/to/device scripts/bench-hands-before-after.sh REV   # already built
 #
-# Not part of CI. Builds BEFORE_REV in a git worktree with the same target dir (only the
-# workspace's crates rebuild), then this checkout again.
+# Not part of CI. Builds BEFORE_REV in a git worktree with a target dir of its own (a
+# clean release build: 7-13 minutes here), then this checkout.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -18,12 +19,21 @@ rev=${1:-9fc6007}
 rounds=${2:-5}
 tmp=$(mktemp -d)
 trap 'git worktree remove --force "$tmp/before" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
-git worktree add -q --detach "$tmp/before" "$rev"
-(cd "$tmp/before" && cargo build -q --release -p device)
-cp "$CARGO_TARGET_DIR/release/device" "$tmp/device-before"
+target=${CARGO_TARGET_DIR:-$root/target}
+if [[ -n ${BEFORE_BIN:-} ]]; then
+  # A binary already built from BEFORE_REV (the build below takes a clean release
+  # build's time, tract included: the copied target dir is rebuilt from scratch).
+  cp "$BEFORE_BIN" "$tmp/device-before"
+else
+  git worktree add -q --detach "$tmp/before" "$rev"
+  (cd "$tmp/before" && CARGO_TARGET_DIR="$tmp/target" cargo build -q --release -p device)
+  cp "$tmp/target/release/device" "$tmp/device-before"
+  rm -rf "$tmp/target"
+fi
 cargo build -q --release -p device
-cp "$CARGO_TARGET_DIR/release/device" "$tmp/device-after"
+cp "$target/release/device" "$tmp/device-after"
+help=$("$tmp/device-after" bench --help)
+grep -q -- --pipelined <<<"$help" || { echo "this checkout's binary lacks --pipelined" >&2; exit 1; }
 mp=../shared/models/mediapipe
 still=../shared/data/asl-alphabet/B/B1004.jpg
 for r in $(seq "$rounds"); do
