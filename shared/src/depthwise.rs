@@ -311,18 +311,25 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
 
 fn depthwise_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, conv: &Conv) -> TractResult<Option<TypedModelPatch>> {
     let Some(op) = replacement(model, node, conv)? else { return Ok(None) };
-    let (r, channel_last) = (op.rank, op.channel_last);
+    let (rank, channel_last) = (op.rank, op.channel_last);
+    channel_last_patch(model, node, name, op, rank, channel_last).map(Some)
+}
+
+/// The patch putting the channel-last `op` (data of `rank` axes) in place of `node`,
+/// between the two axis moves an NCHW graph needs unless the node was channel-last
+/// already (this op's and [`crate::pointwise`]'s rewrites).
+pub(crate) fn channel_last_patch<O: TypedOp>(model: &TypedModel, node: &TypedNode, name: &str, op: O, rank: usize, channel_last: bool) -> TractResult<TypedModelPatch> {
     let mut patch = TypedModelPatch::default();
     let mut x = tvec!(patch.tap_model(model, node.inputs[0])?);
     if !channel_last {
-        x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(r - 3, r - 1), &x)?;
+        x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(rank - 3, rank - 1), &x)?;
     }
     let mut y = patch.wire_node(name, op, &x)?;
     if !channel_last {
-        y = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(r - 1, r - 3), &y)?;
+        y = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(rank - 1, rank - 3), &y)?;
     }
     patch.shunt_outside(model, node.id.into(), y[0])?;
-    Ok(Some(patch))
+    Ok(patch)
 }
 
 /// Replaces every depthwise `Conv` [`ChannelLastDepthwise`] computes (see there).
@@ -332,7 +339,7 @@ pub fn rewrite(model: &mut TypedModel) -> TractResult<()> {
 
 /// The bound of a `Max` or `Min` node with one constant, uniform operand: the op's name
 /// and the bound.
-pub(crate) fn bound(model: &TypedModel, node: &TypedNode, from: OutletId) -> Option<(String, f32)> {
+fn bound(model: &TypedModel, node: &TypedNode, from: OutletId) -> Option<(String, f32)> {
     let bin = node.op_as::<TypedBinOp>()?;
     let name = bin.0.name().to_string();
     if !(name == "Max" || name == "Min") || node.inputs.len() != 2 {
@@ -349,23 +356,27 @@ pub(crate) fn bound(model: &TypedModel, node: &TypedNode, from: OutletId) -> Opt
 }
 
 /// `clip` with a following `Max` (`kind`) or `Min` by `v` applied.
-pub(crate) fn clipped(clip: [f32; 2], kind: &str, v: f32) -> [f32; 2] {
+fn clipped(clip: [f32; 2], kind: &str, v: f32) -> [f32; 2] {
     if kind == "Max" { [clip[0].max(v), clip[1].max(v)] } else { [clip[0].min(v), clip[1].min(v)] }
 }
 
 fn clip_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &ChannelLastDepthwise) -> TractResult<Option<TypedModelPatch>> {
-    let succ = model.single_succ(node.id)?;
-    let Some(next) = succ else { return Ok(None) };
+    clip_patch(model, node, name, op.clip, |clip| ChannelLastDepthwise { clip, ..op.clone() })
+}
+
+/// The patch folding a `Max`/`Min` with a constant bound that directly follows `node`
+/// (an op whose output is clipped to `clip`) into the op `with_clip` makes, if one
+/// follows (this op's and [`crate::pointwise`]'s clip rules).
+pub(crate) fn clip_patch<O: TypedOp>(model: &TypedModel, node: &TypedNode, name: &str, clip: [f32; 2], with_clip: impl FnOnce([f32; 2]) -> O) -> TractResult<Option<TypedModelPatch>> {
+    let Some(next) = model.single_succ(node.id)? else { return Ok(None) };
     let Some((kind, v)) = bound(model, next, node.id.into()) else { return Ok(None) };
     // The constant may broadcast the output to a larger shape: then it is not a clip.
     if model.outlet_fact(next.id.into())?.shape != model.outlet_fact(node.id.into())?.shape {
         return Ok(None);
     }
-    let mut fused = op.clone();
-    fused.clip = clipped(fused.clip, &kind, v);
     let mut patch = TypedModelPatch::default();
     let x = patch.tap_model(model, node.inputs[0])?;
-    let y = patch.wire_node(name, fused, &[x])?;
+    let y = patch.wire_node(name, with_clip(clipped(clip, &kind, v)), &[x])?;
     patch.shunt_outside(model, next.id.into(), y[0])?;
     Ok(Some(patch))
 }

@@ -246,18 +246,8 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
 
 fn pointwise_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, conv: &Conv) -> TractResult<Option<TypedModelPatch>> {
     let Some(op) = replacement(model, node, conv)? else { return Ok(None) };
-    let (r, channel_last) = (op.shape.len(), op.channel_last);
-    let mut patch = TypedModelPatch::default();
-    let mut x = tvec!(patch.tap_model(model, node.inputs[0])?);
-    if !channel_last {
-        x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(r - 3, r - 1), &x)?;
-    }
-    let mut y = patch.wire_node(name, op, &x)?;
-    if !channel_last {
-        y = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(r - 1, r - 3), &y)?;
-    }
-    patch.shunt_outside(model, node.id.into(), y[0])?;
-    Ok(Some(patch))
+    let (rank, channel_last) = (op.shape.len(), op.channel_last);
+    crate::depthwise::channel_last_patch(model, node, name, op, rank, channel_last).map(Some)
 }
 
 /// Replaces every 1x1 `Conv` [`ChannelLastPointwise`] computes (see there).
@@ -266,18 +256,7 @@ pub fn rewrite(model: &mut TypedModel) -> TractResult<()> {
 }
 
 fn clip_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &ChannelLastPointwise) -> TractResult<Option<TypedModelPatch>> {
-    let Some(next) = model.single_succ(node.id)? else { return Ok(None) };
-    let Some((kind, v)) = crate::depthwise::bound(model, next, node.id.into()) else { return Ok(None) };
-    if model.outlet_fact(next.id.into())?.shape != model.outlet_fact(node.id.into())?.shape {
-        return Ok(None);
-    }
-    let mut fused = op.clone();
-    fused.clip = crate::depthwise::clipped(fused.clip, &kind, v);
-    let mut patch = TypedModelPatch::default();
-    let x = patch.tap_model(model, node.inputs[0])?;
-    let y = patch.wire_node(name, fused, &[x])?;
-    patch.shunt_outside(model, next.id.into(), y[0])?;
-    Ok(Some(patch))
+    crate::depthwise::clip_patch(model, node, name, op.clip, |clip| ChannelLastPointwise { clip, ..op.clone() })
 }
 
 /// Folds each `Max`/`Min` with a constant bound that directly follows a
