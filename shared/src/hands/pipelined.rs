@@ -59,10 +59,7 @@ impl PalmThread {
 
     /// Hands `img` over (a copy, in a recycled buffer).
     fn submit(&mut self, img: &image::RgbImage) -> Result<(), HandsError> {
-        let mut raw = self.spare.take().map(image::RgbImage::into_raw).unwrap_or_default();
-        raw.clear();
-        raw.extend_from_slice(img.as_raw());
-        let copy = image::RgbImage::from_raw(img.width(), img.height(), raw).expect("a buffer of the frame's size");
+        let copy = copy_into(self.spare.take(), img);
         let sent = self.jobs.as_ref().is_some_and(|j| j.send(copy).is_ok());
         if !sent {
             return Err(stopped());
@@ -96,6 +93,14 @@ impl Drop for PalmThread {
             let _ = h.join();
         }
     }
+}
+
+/// A copy of `img` in `spare`'s buffer (a frame handed back by a thread), or a new one.
+fn copy_into(spare: Option<image::RgbImage>, img: &image::RgbImage) -> image::RgbImage {
+    let mut raw = spare.map(image::RgbImage::into_raw).unwrap_or_default();
+    raw.clear();
+    raw.extend_from_slice(img.as_raw());
+    image::RgbImage::from_raw(img.width(), img.height(), raw).expect("a buffer of the frame's size")
 }
 
 fn stopped() -> HandsError {
@@ -190,10 +195,7 @@ impl LandmarkPool {
 
     /// Hands a copy of `img` to the next thread in turn.
     fn submit(&mut self, img: &image::RgbImage, crops: Crops) -> Result<(), HandsError> {
-        let mut raw = self.spare.pop().map(image::RgbImage::into_raw).unwrap_or_default();
-        raw.clear();
-        raw.extend_from_slice(img.as_raw());
-        let copy = image::RgbImage::from_raw(img.width(), img.height(), raw).expect("a buffer of the frame's size");
+        let copy = copy_into(self.spare.pop(), img);
         let worker = (self.sent % self.jobs.len() as u64) as usize;
         self.jobs[worker].send((self.sent, copy, crops)).map_err(|_| landmarks_stopped())?;
         self.sent += 1;
