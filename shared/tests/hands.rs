@@ -125,48 +125,66 @@ fn frames_until_found(tracker: &mut PipelinedTracker, img: &image::RgbImage) -> 
 }
 
 #[test]
-fn the_pipelined_tracker_never_waits_for_the_palm_detector_and_finds_the_same_hand() {
+fn a_still_hand_stays_still_when_the_palm_detector_runs_again() {
+    // The same picture as 30 video frames: the palm detector runs again every 10th frame
+    // and finds the hand the track holds, so the track's crop is kept (re-cropped at the
+    // palm's cut, the landmarks would jump by a tenth of a hand, which the kiosk's motion
+    // reader takes for a double letter).
+    let config = TrackerConfig { detect_every: 10, ..TrackerConfig::default() };
+    let mut tracker = HandTracker::load(&mediapipe(), config).unwrap();
+    for picture in [&asl_pictures("C", 1)[0], &asl_pictures("H", 1)[0]] {
+        tracker.reset();
+        let img = rgb(picture);
+        let hands: Vec<_> = (0..30).map(|_| tracker.track(&img).unwrap().expect("a hand in every frame")).collect();
+        assert_eq!(hands.iter().filter(|h| h.palm_score.is_some()).count(), 3, "the detector ran on frames 1, 11 and 21");
+        let size = hands[0].bbox.width().max(hands[0].bbox.height());
+        // From the third frame on the track has settled: no frame moves the wrist.
+        for (n, pair) in hands.windows(2).enumerate().skip(2) {
+            let (a, b) = (pair[0].landmarks.points[0], pair[1].landmarks.points[0]);
+            assert!((a.x - b.x).hypot(a.y - b.y) < 0.02 * size, "{}: frame {} moved the wrist {a:?} -> {b:?}", picture.display(), n + 2);
+        }
+    }
+}
+
+#[test]
+fn the_pipelined_tracker_waits_for_the_palm_detector_only_to_find_a_hand() {
     let config = TrackerConfig { detect_every: 4, ..TrackerConfig::default() };
     let mut inline = HandTracker::load(&mediapipe(), config).unwrap();
     let mut piped = PipelinedTracker::load(&mediapipe(), config, 1).unwrap();
     let frames: Vec<PathBuf> = asl_pictures("B", 1).into_iter().take(12).collect();
     let first = rgb(&frames[0]);
-    // Nothing is tracked yet: the hand is found at once in the centred square, where this
-    // hand is, without the palm detector.
-    let at_once = piped.track(&first).unwrap();
-    assert!(at_once.is_some_and(|h| h.palm_score.is_none()), "the centred square holds the hand");
-    // Every `detect_every` frames the frame goes to the palm thread, and the tracker
-    // returns without waiting for its answer.
-    for _ in 1..4 {
-        piped.track(&first).unwrap();
-    }
-    assert!(piped.detecting(), "the fourth frame was handed to the palm thread and not waited for");
-    let (_, hand) = frames_until_found(&mut piped, &first);
+    // Nothing is tracked yet: the frame waits for the palm detector, run on itself, and
+    // the hand is the one the one-thread tracker finds (within 3% of its size).
+    let found = piped.track(&first).unwrap().expect("a hand in the first B");
+    assert!(found.palm_score.is_some(), "found in the palm's crop");
     let want = inline.find(&first).unwrap().expect("a hand in the first B");
-    // Landmarks from the palm's crop of the same picture: the same hand, within 3% of its size.
     let size = want.bbox.width().max(want.bbox.height());
-    for (a, b) in hand.landmarks.points.iter().zip(&want.landmarks.points) {
+    for (a, b) in found.landmarks.points.iter().zip(&want.landmarks.points) {
         assert!((a.x - b.x).hypot(a.y - b.y) < 0.03 * size, "{a:?} vs {b:?}");
     }
-    // Then the hand is tracked in every following frame; the palm thread is asked again
-    // every `detect_every` frames and its answers never cost a frame.
+    // A tracked hand never waits: every `detect_every` frames the frame goes to the palm
+    // thread, and the tracker returns without its answer.
+    for _ in 1..4 {
+        assert!(piped.track(&first).unwrap().is_some());
+    }
+    assert!(piped.detecting(), "the fourth frame was handed to the palm thread and not waited for");
+    // Its answer, a palm on the tracked hand, comes a few frames later and keeps the track.
+    let (_, hand) = frames_until_found(&mut piped, &first);
+    assert!(hand.landmarks.presence >= config.min_presence);
+    // Then the hand is tracked in every following frame.
     for f in &frames[1..] {
         assert!(piped.track(&rgb(f)).unwrap().is_some(), "lost the hand in {}", f.display());
     }
-    // An empty room: the tracked hand is gone at once, and stays gone after the palm
-    // thread has answered for the empty frames.
+    // An empty room: the tracked hand is gone at once, and stays gone.
     let empty = rgb(&asl_pictures("nothing", 10)[0]);
-    assert!(piped.track(&empty).unwrap().is_none());
-    let start = std::time::Instant::now();
-    while piped.detecting() && start.elapsed().as_secs() < 10 {
+    for _ in 0..5 {
         assert!(piped.track(&empty).unwrap().is_none());
     }
-    assert!(piped.track(&empty).unwrap().is_none());
-    // And the hand is found again when it comes back.
-    let (frames_taken, _) = frames_until_found(&mut piped, &first);
-    assert!(frames_taken >= 1);
+    assert!(!piped.detecting(), "with no hand tracked, each frame's detection was waited for");
+    // And the hand is found in the first frame it is back in.
+    let back = piped.track(&first).unwrap().expect("the hand is found in the frame it comes back in");
+    assert!(back.palm_score.is_some());
 }
-
 
 #[test]
 fn landmark_threads_take_frames_in_turn_and_answer_a_frame_late() {

@@ -1,16 +1,19 @@
 //! The hand tracker with the palm detector on a thread of its own, so that palm
-//! detection never stalls the frame that follows (the live kiosk's hand stage).
+//! detection never stalls a frame with a tracked hand (the live kiosk's hand stage).
 //!
 //! Each frame, on the caller's thread: the landmark model runs in the crop tracked from
-//! the last frame's landmarks. When no hand is tracked, or every `detect_every` frames,
-//! the frame is handed to the palm thread, unless it is still busy with an earlier one
-//! (then nothing is queued: the next due frame goes instead). Its palms come back a few
-//! frames later and are used on the frame in hand, as the one-thread tracker uses them
-//! on the frame it detected in: the landmark model runs in the best palm's crop (which
-//! re-anchors the track, so it cannot drift), then, when that holds no hand, in the
-//! tracked crop, then in the frame's centred square ([`TrackerConfig::centre_fallback`]:
-//! a hand held where the kiosk frames it is found without waiting for the palm thread).
-//! A frame with a tracked hand costs one landmark run, as in the one-thread tracker.
+//! the last frame's landmarks. Every `detect_every` frames the frame is handed to the palm
+//! thread, unless it is still busy with an earlier one (then nothing is queued: the next
+//! due frame goes instead), and its palms come back a few frames later. A palm on the
+//! tracked hand keeps the tracked crop ([`super::SAME_HAND`], as MediaPipe associates
+//! them); one elsewhere re-anchors the track, so it cannot drift. When the crop holds no
+//! hand, the landmark model tries the frame's centred square
+//! ([`TrackerConfig::centre_fallback`]).
+//!
+//! With no hand tracked, finding one is all there is to do: the frame waits for the palm
+//! detector, run on that very frame, as in the one-thread tracker, so a hand is found in
+//! the first frame it is in however slow the detector is. A frame with a tracked hand costs
+//! one landmark run and never waits.
 //!
 //! [`super::HandTracker`] is the same tracker in one thread, detector inline: replays and
 //! tests use it, because its result does not depend on how fast the threads run.
@@ -19,7 +22,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use super::tracker::{centre_square, landmarks_in};
+use super::tracker::{associate, centre_square, landmarks_in};
 use super::{Hand, HandLandmarker, HandTimings, HandsError, PalmDetector, RotatedRect, TrackerConfig, LANDMARK_MODEL, PALM_MODEL};
 
 /// What the palm thread found in one frame.
@@ -66,6 +69,13 @@ impl PalmThread {
         }
         self.busy = true;
         Ok(())
+    }
+
+    /// The answer to the frame handed over last, waiting for it.
+    fn wait(&mut self) -> Result<PalmFound, HandsError> {
+        let found = self.results.recv().map_err(|_| stopped())?;
+        self.busy = false;
+        found
     }
 
     /// The palm thread's answer, when it has one.
@@ -133,7 +143,9 @@ struct Crops {
 /// each run go to `ms`.
 fn locate(landmarker: &mut HandLandmarker, config: &TrackerConfig, img: &image::RgbImage, crops: Crops, ms: &mut Vec<f64>) -> Result<Option<Hand>, HandsError> {
     let mut timings = Some(HandTimings::default());
-    let order = [crops.palm.map(|(r, s)| (r, Some(s))), crops.track.map(|r| (r, None)), crops.centre.then(|| (centre_square(img), None))];
+    // A palm on the tracked hand brings the tracked crop itself: tried once.
+    let track = crops.track.filter(|t| crops.palm.is_none_or(|(p, _)| p != *t));
+    let order = [crops.palm.map(|(r, s)| (r, Some(s))), track.map(|r| (r, None)), crops.centre.then(|| (centre_square(img), None))];
     let mut hand = None;
     for (rect, score) in order.into_iter().flatten() {
         hand = landmarks_in(landmarker, config, &mut timings, img, rect, score)?;
@@ -147,7 +159,7 @@ fn locate(landmarker: &mut HandLandmarker, config: &TrackerConfig, img: &image::
 
 /// A landmark step's answer: the frame's number, its hand and run times, and the frame
 /// handed back for the next job.
-type Located = (u64, Result<(Option<Hand>, Vec<f64>), HandsError>, image::RgbImage);
+type Located = (u64, Result<(Option<Hand>, Vec<f64>), HandsError>, image::RgbImage, Crops);
 
 /// Landmark threads, each with its own copy of the model, taking frames in turn: while
 /// one works on a frame the next frame goes to another, so frames overlap across cores.
@@ -176,7 +188,7 @@ impl LandmarkPool {
                     for (n, image, crops) in inbox {
                         let mut ms = Vec::new();
                         let hand = locate(&mut landmarker, &config, &image, crops, &mut ms).map(|h| (h, ms));
-                        if outbox.send((n, hand, image)).is_err() {
+                        if outbox.send((n, hand, image, crops)).is_err() {
                             return;
                         }
                     }
@@ -202,10 +214,11 @@ impl LandmarkPool {
         Ok(())
     }
 
-    /// The answer for the oldest frame in flight, waiting for it.
-    fn take(&mut self) -> Result<(Option<Hand>, Vec<f64>), HandsError> {
+    /// The answer for the oldest frame in flight and the crops it was handed over with,
+    /// waiting for it.
+    fn take(&mut self) -> Result<(Option<Hand>, Vec<f64>, Crops), HandsError> {
         let want = self.taken;
-        let (_, answer, image) = loop {
+        let (_, answer, image, crops) = loop {
             if let Some(done) = self.early.remove(&want) {
                 break done;
             }
@@ -217,7 +230,7 @@ impl LandmarkPool {
         };
         self.taken += 1;
         self.spare.push(image);
-        answer
+        answer.map(|(hand, ms)| (hand, ms, crops))
     }
 }
 
@@ -283,42 +296,57 @@ impl PipelinedTracker {
         Ok(Self { landmarks, config, palm, track: None, last: None, since_detect: 0, timings: None, palm_busy_ms: 0.0 })
     }
 
-    /// The hand in the next frame of a video (see the module's doc). Never waits for the
-    /// palm detector. With landmark threads, the answer is the hand of an earlier frame
-    /// (`None` until the first answer).
+    /// The hand in the next frame of a video (see the module's doc). Waits for the palm
+    /// detector only when no hand is tracked. With landmark threads, the answer is the
+    /// hand of an earlier frame (`None` until the first answer).
     pub fn track(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
-        let found = self.palm.poll()?;
-        let mut palm = None;
-        if let Some(found) = found {
-            self.palm_busy_ms += found.ms;
-            if let Some(tm) = &mut self.timings {
-                tm.palm_ms.push(found.ms);
+        // With a hand tracked, the palm thread's answer is used when it has one. With
+        // none, finding one is all there is to do: the frame waits for the palm detector,
+        // run on this very frame (as the one-thread tracker does), unless an answer it was
+        // already working on holds a palm.
+        let searching = self.track.is_none();
+        let mut palm = match self.palm.poll()? {
+            Some(found) => self.received(found),
+            None if searching && self.palm.busy => {
+                let found = self.palm.wait()?;
+                self.received(found)
             }
-            self.palm.spare = Some(found.image);
-            palm = found.palm;
+            None => None,
+        };
+        let detected_here = searching && palm.is_none();
+        if detected_here {
+            self.palm.submit(img)?;
+            let found = self.palm.wait()?;
+            palm = self.received(found);
+            self.since_detect = 0;
         }
-        // The centred square is tried whenever the palm's and the tracked crop hold no
-        // hand: it finds a hand held where the kiosk frames it without waiting for the
-        // palm thread (the one-thread tracker tries it after its palm detection fails).
+        // A palm on the tracked hand keeps the tracked crop (see [`super::SAME_HAND`]).
+        let palm = palm.map(|(rect, score)| (associate(rect, self.track), score));
+        // The centred square is tried when the palm's and the tracked crop hold no hand:
+        // a fist the palm detector scores low, held where the kiosk frames it (the
+        // one-thread tracker tries it after its palm detection fails).
         let crops = Crops { palm, track: self.track, centre: self.config.centre_fallback };
         let mut ms = Vec::new();
-        let (hand, answer) = match &mut self.landmarks {
-            LandmarkStage::Inline(landmarker) => (locate(landmarker, &self.config, img, crops, &mut ms)?, true),
+        let (hand, answer, tried) = match &mut self.landmarks {
+            LandmarkStage::Inline(landmarker) => (locate(landmarker, &self.config, img, crops, &mut ms)?, true, crops),
             LandmarkStage::Pool(pool) => {
                 pool.submit(img, crops)?;
                 if pool.in_flight() < pool.jobs.len() {
-                    (None, false)
+                    (None, false, crops)
                 } else {
-                    let (hand, took) = pool.take()?;
+                    let (hand, took, tried) = pool.take()?;
                     ms = took;
-                    (hand, true)
+                    (hand, true, tried)
                 }
             }
         };
-        // With landmark threads, a frame handed over before the track was known (the one
-        // after a found hand) had no crop to try: it says nothing about the hand, so the
-        // track stays and the frame gets the hand of the frame before.
-        let untried = answer && hand.is_none() && ms.is_empty();
+        // With landmark threads, a frame is handed over before the answers of the frames
+        // in flight are known: one handed over with no crop but the centred square,
+        // before an answer found the hand, says nothing about that hand. The track stays
+        // and the frame gets the hand of the frame before; else a hand held away from the
+        // centre would be lost every other frame, the track's every answer clearing it.
+        let stale = self.track.is_some() && tried.palm.is_none() && tried.track.is_none();
+        let untried = answer && hand.is_none() && (ms.is_empty() || stale);
         let hand = if untried { self.last.clone() } else { hand };
         if answer && !untried {
             self.track = hand.as_ref().map(|h| RotatedRect::from_landmarks(&h.landmarks.points));
@@ -330,11 +358,21 @@ impl PipelinedTracker {
             tm.landmark_ms.extend(ms);
         }
         self.since_detect += 1;
-        if !self.palm.busy && (self.track.is_none() || self.since_detect >= self.config.detect_every.max(1)) {
+        if !detected_here && !self.palm.busy && (self.track.is_none() || self.since_detect >= self.config.detect_every.max(1)) {
             self.palm.submit(img)?;
             self.since_detect = 0;
         }
         Ok(hand)
+    }
+
+    /// Counts a palm-thread answer in and returns its best palm.
+    fn received(&mut self, found: PalmFound) -> Option<(RotatedRect, f32)> {
+        self.palm_busy_ms += found.ms;
+        if let Some(tm) = &mut self.timings {
+            tm.palm_ms.push(found.ms);
+        }
+        self.palm.spare = Some(found.image);
+        found.palm
     }
 
     /// How many frames late each answer is: one per landmark thread beyond the first.

@@ -82,6 +82,21 @@ impl RotatedRect {
         Self { cx: self.cx + dx, cy: self.cy + dy, w: side, h: side, rotation: self.rotation }
     }
 
+    /// Intersection over union of the two rectangles' upright bounding boxes: how far a
+    /// palm's crop and a tracked crop are the same hand (MediaPipe's
+    /// `AssociationNormRectCalculator` compares crops the same way).
+    pub fn overlap(&self, other: &Self) -> f32 {
+        let bounds = |r: &Self| {
+            let corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)].map(|(u, v)| r.to_frame(u, v));
+            corners.iter().fold((f32::MAX, f32::MAX, f32::MIN, f32::MIN), |(x0, y0, x1, y1), &(x, y)| (x0.min(x), y0.min(y), x1.max(x), y1.max(y)))
+        };
+        let (a, b) = (bounds(self), bounds(other));
+        let inter = (a.2.min(b.2) - a.0.max(b.0)).max(0.0) * (a.3.min(b.3) - a.1.max(b.1)).max(0.0);
+        let area = |r: (f32, f32, f32, f32)| (r.2 - r.0) * (r.3 - r.1);
+        let union = area(a) + area(b) - inter;
+        if union > 0.0 { inter / union } else { 0.0 }
+    }
+
     /// The frame point at `(u, v)` in 0..1 of the crop.
     pub fn to_frame(&self, u: f32, v: f32) -> (f32, f32) {
         let (c, s) = (self.rotation.cos(), self.rotation.sin());
@@ -105,5 +120,17 @@ mod tests {
         // Shifting up by half the height moves the centre up by 10 px, then 2x square.
         let t = r.transformed(2.0, 0.0, -0.5);
         assert_eq!((t.cx, t.cy, t.w, t.h), (50.0, 40.0, 40.0, 40.0));
+    }
+
+    #[test]
+    fn overlap_is_one_for_the_same_crop_and_falls_as_crops_part() {
+        let r = RotatedRect { cx: 50.0, cy: 50.0, w: 20.0, h: 20.0, rotation: 0.0 };
+        assert!((r.overlap(&r) - 1.0).abs() < 1e-6);
+        // Moved half its width: a third of the union is shared.
+        let moved = RotatedRect { cx: 60.0, ..r };
+        assert!((r.overlap(&moved) - 1.0 / 3.0).abs() < 1e-5, "{}", r.overlap(&moved));
+        assert_eq!(r.overlap(&RotatedRect { cx: 90.0, ..r }), 0.0);
+        // A quarter turn of a square is the same square.
+        assert!((r.overlap(&RotatedRect { rotation: PI / 2.0, ..r }) - 1.0).abs() < 1e-4);
     }
 }

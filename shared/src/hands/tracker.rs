@@ -63,6 +63,18 @@ pub(crate) fn centre_square(img: &image::RgbImage) -> RotatedRect {
     RotatedRect { cx: img.width() as f32 / 2.0, cy: img.height() as f32 / 2.0, w: side, h: side, rotation: 0.0 }
 }
 
+/// The overlap ([`RotatedRect::overlap`]) above which a palm's crop and the tracked crop
+/// are taken for the same hand, and the tracked crop is kept (MediaPipe's
+/// `min_similarity_threshold`): re-cropping a still hand at the palm's cut moves its
+/// landmarks by a tenth of a hand, which the motion reader takes for a double letter.
+pub const SAME_HAND: f32 = 0.5;
+
+/// The crop the landmark model runs in after the palm detector found `palm`: the
+/// tracked crop when both are the same hand, else the palm's.
+pub(crate) fn associate(palm: RotatedRect, track: Option<RotatedRect>) -> RotatedRect {
+    track.filter(|t| t.overlap(&palm) >= SAME_HAND).unwrap_or(palm)
+}
+
 /// Palm detector and landmark model together.
 #[derive(Debug)]
 pub struct HandTracker {
@@ -108,7 +120,14 @@ impl HandTracker {
     /// configured border, then the wider one), landmarks in the best palm's crop, and
     /// the centred square when no palm's crop holds a hand.
     pub fn find(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
+        self.find_near(img, None)
+    }
+
+    /// [`Self::find`] with the hand tracked so far: a palm on it keeps the tracked crop
+    /// ([`associate`]), and the tracked crop is tried before the centred square.
+    fn find_near(&mut self, img: &image::RgbImage, track: Option<RotatedRect>) -> Result<Option<Hand>, HandsError> {
         let c = self.config;
+        let mut track_tried = false;
         for pad in [Some(c.pad), (c.retry_pad > 0.0).then_some(c.retry_pad)].into_iter().flatten() {
             let t = std::time::Instant::now();
             let palms = self.palm.detect_padded(img, pad)?;
@@ -116,10 +135,19 @@ impl HandTracker {
                 tm.palm_ms.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             if let Some(palm) = palms.into_iter().next() {
-                if let Some(hand) = self.landmarks_in(img, RotatedRect::from_palm(&palm), Some(palm.score))? {
+                let rect = associate(RotatedRect::from_palm(&palm), track);
+                if Some(rect) == track && std::mem::replace(&mut track_tried, true) {
+                    continue;
+                }
+                if let Some(hand) = self.landmarks_in(img, rect, Some(palm.score))? {
                     return Ok(Some(hand));
                 }
             }
+        }
+        if let Some(rect) = track.filter(|_| !track_tried)
+            && let Some(hand) = self.landmarks_in(img, rect, None)?
+        {
+            return Ok(Some(hand));
         }
         if c.centre_fallback {
             return self.landmarks_in(img, centre_square(img), None);
@@ -139,7 +167,7 @@ impl HandTracker {
             }
         }
         self.since_detect = 0;
-        let hand = self.find(img)?;
+        let hand = self.find_near(img, self.track)?;
         self.track = hand.as_ref().map(|h| RotatedRect::from_landmarks(&h.landmarks.points));
         Ok(hand)
     }
