@@ -59,9 +59,9 @@ pub struct EngineConfig {
     /// one keeps running.
     pub watch_ms: u64,
     /// Capture, palm detection, landmarks and the panel on threads of their own, so the
-    /// kiosk's frames overlap across cores and palm detection never stalls a frame
-    /// (`device bench --pipelined` compares). Off by default: in the kiosk test the
-    /// pipelined tracker still loses or repeats a letter that the one-thread loop reads.
+    /// kiosk's frames overlap across cores and palm detection never stalls a frame with a
+    /// tracked hand (`device bench --pipelined` compares). On by default; `false` runs
+    /// every stage in the loop's thread.
     pub pipelined: bool,
     /// With `pipelined` and the hand-following region: threads that run the landmark
     /// model on frames in turn, so frames overlap across cores (each hand is then drawn
@@ -71,7 +71,7 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { threads: 1, watch_ms: 2000, pipelined: false, landmark_threads: 0 }
+        Self { threads: 1, watch_ms: 2000, pipelined: true, landmark_threads: 0 }
     }
 }
 
