@@ -187,6 +187,31 @@ fn the_pipelined_tracker_waits_for_the_palm_detector_only_to_find_a_hand() {
 }
 
 #[test]
+fn a_hand_lost_by_the_track_is_looked_for_in_the_same_frame() {
+    // Photos that jump: each frame another letter, the hand elsewhere in the picture, so
+    // the crop tracked from the last frame often misses it. With the landmark model in
+    // the caller's thread, the pipelined tracker then waits for the palm detector on that
+    // frame, as the one-thread tracker does: every frame where one thread finds a hand,
+    // it finds one too.
+    let config = TrackerConfig::default();
+    let mut inline = HandTracker::load(&mediapipe(), config).unwrap();
+    let mut piped = PipelinedTracker::load(&mediapipe(), config, 1).unwrap();
+    let letters = ["B", "H", "C", "L", "Y", "G", "O", "V", "H", "B"];
+    let mut redetected = 0;
+    for (n, letter) in letters.iter().enumerate() {
+        // A 640x480 camera frame with the 200x200 photo at its left or right edge, in
+        // turn: the hand jumps across the frame.
+        let mut img = image::RgbImage::new(640, 480);
+        image::imageops::overlay(&mut img, &rgb(&asl_pictures(letter, 1)[n * 7]), if n % 2 == 0 { 10 } else { 430 }, 140);
+        let want = inline.track(&img).unwrap();
+        let got = piped.track(&img).unwrap();
+        assert_eq!(got.is_some(), want.is_some(), "frame {n} ({letter}): one thread {:?}, pipelined {:?}", want.map(|h| h.bbox), got.map(|h| h.bbox));
+        redetected += usize::from(n > 0 && got.is_some_and(|h| h.palm_score.is_some()));
+    }
+    assert!(redetected >= 3, "the track broke and the hand was found again in {redetected} frames");
+}
+
+#[test]
 fn landmark_threads_take_frames_in_turn_and_answer_a_frame_late() {
     let config = TrackerConfig { detect_every: 4, ..TrackerConfig::default() };
     let mut piped = PipelinedTracker::load(&mediapipe(), config, 2).unwrap();

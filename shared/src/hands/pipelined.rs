@@ -12,8 +12,10 @@
 //!
 //! With no hand tracked, finding one is all there is to do: the frame waits for the palm
 //! detector, run on that very frame, as in the one-thread tracker, so a hand is found in
-//! the first frame it is in however slow the detector is. A frame with a tracked hand costs
-//! one landmark run and never waits.
+//! the first frame it is in however slow the detector is. A frame whose tracked hand is
+//! found costs one landmark run and never waits. One where it is lost waits too when the
+//! landmark model runs in the caller's thread; with landmark threads the loss is known a
+//! frame later, and the frames in flight go without a hand.
 //!
 //! [`super::HandTracker`] is the same tracker in one thread, detector inline: replays and
 //! tests use it, because its result does not depend on how fast the threads run.
@@ -304,22 +306,15 @@ impl PipelinedTracker {
         // none, finding one is all there is to do: the frame waits for the palm detector,
         // run on this very frame (as the one-thread tracker does), unless an answer it was
         // already working on holds a palm.
-        let searching = self.track.is_none();
-        let mut palm = match self.palm.poll()? {
+        let mut detected_here = false;
+        let palm = match self.palm.poll()? {
             Some(found) => self.received(found),
-            None if searching && self.palm.busy => {
-                let found = self.palm.wait()?;
-                self.received(found)
+            None if self.track.is_none() => {
+                detected_here = true;
+                self.detect_now(img)?
             }
             None => None,
         };
-        let detected_here = searching && palm.is_none();
-        if detected_here {
-            self.palm.submit(img)?;
-            let found = self.palm.wait()?;
-            palm = self.received(found);
-            self.since_detect = 0;
-        }
         // A palm on the tracked hand keeps the tracked crop (see [`super::SAME_HAND`]).
         let palm = palm.map(|(rect, score)| (associate(rect, self.track), score));
         // The centred square is tried when the palm's and the tracked crop hold no hand:
@@ -327,7 +322,7 @@ impl PipelinedTracker {
         // one-thread tracker tries it after its palm detection fails).
         let crops = Crops { palm, track: self.track, centre: self.config.centre_fallback };
         let mut ms = Vec::new();
-        let (hand, answer, tried) = match &mut self.landmarks {
+        let (mut hand, answer, tried) = match &mut self.landmarks {
             LandmarkStage::Inline(landmarker) => (locate(landmarker, &self.config, img, crops, &mut ms)?, true, crops),
             LandmarkStage::Pool(pool) => {
                 pool.submit(img, crops)?;
@@ -340,6 +335,20 @@ impl PipelinedTracker {
                 }
             }
         };
+        // In the caller's thread, a tracked hand lost in this frame is looked for in this
+        // very frame, as the one-thread tracker does: the frame waits for the palm detector.
+        if let LandmarkStage::Inline(_) = self.landmarks
+            && hand.is_none()
+            && crops.track.is_some()
+            && !detected_here
+        {
+            detected_here = true;
+            if let Some(palm) = self.detect_now(img)?
+                && let LandmarkStage::Inline(landmarker) = &mut self.landmarks
+            {
+                hand = locate(landmarker, &self.config, img, Crops { palm: Some(palm), track: None, centre: false }, &mut ms)?;
+            }
+        }
         // With landmark threads, a frame is handed over before the answers of the frames
         // in flight are known: one handed over with no crop but the centred square,
         // before an answer found the hand, says nothing about that hand. The track stays
@@ -363,6 +372,21 @@ impl PipelinedTracker {
             self.since_detect = 0;
         }
         Ok(hand)
+    }
+
+    /// The best palm for `img`, waited for: the answer the palm thread is working on when
+    /// it holds one (a frame or two older), else this frame's.
+    fn detect_now(&mut self, img: &image::RgbImage) -> Result<Option<(RotatedRect, f32)>, HandsError> {
+        if self.palm.busy {
+            let found = self.palm.wait()?;
+            if let Some(palm) = self.received(found) {
+                return Ok(Some(palm));
+            }
+        }
+        self.palm.submit(img)?;
+        let found = self.palm.wait()?;
+        self.since_detect = 0;
+        Ok(self.received(found))
     }
 
     /// Counts a palm-thread answer in and returns its best palm.
