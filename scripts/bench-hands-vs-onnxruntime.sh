@@ -126,10 +126,10 @@ that of an earlier frame, and its latency is timed from that frame.
 
 Photos that jump (the asl-alphabet folder replayed at 30 fps, each frame another photo
 of the signer): the track breaks at most frames. The one-thread tracker re-detects in
-the frame itself (so that frame pays for palm detection). The pipelined one never waits
-while it tracks a hand: a frame whose tracked crop holds no hand (and whose centred
-square holds none) goes without one, and the next, with no hand tracked, waits for the
-palm detector run on itself.
+the frame itself (so that frame pays for palm detection). So does the pipelined one with
+1 landmark thread (the landmark model in the kiosk's thread): a frame whose tracked crop
+holds no hand waits for the palm detector run on itself. With landmark threads the loss
+is known a frame later: the frames in flight go without a hand, and the next waits.
 
 {paced_head}
 """ + "\n".join(line(n, f, True) for n, f in jump))
