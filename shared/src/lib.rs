@@ -25,6 +25,8 @@
 //!   replaces tract's in the plans the device runs;
 //! - `pointwise` (feature `tract`): the channel-last 1x1 convolution with packed
 //!   weights that replaces tract's matrix product in the hand models' plans;
+//! - `prelu` (feature `tract`): the channel-last PReLU that replaces the palm detector's
+//!   PReLUs (two axis moves and four passes each) in its plan;
 //! - `hands` (feature `tract`): MediaPipe palm detection and hand landmarks in tract,
 //!   the hand-region stage of the kiosk and of landmark-mask training.
 //!
@@ -48,6 +50,8 @@ pub mod hands;
 pub mod onnx_builder;
 #[cfg(feature = "tract")]
 pub mod pointwise;
+#[cfg(feature = "tract")]
+pub mod prelu;
 #[cfg(feature = "tract")]
 pub mod tract_model;
 

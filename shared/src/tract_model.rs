@@ -112,6 +112,7 @@ pub fn decluttered(mut model: TypedModel, form: PlanForm) -> TractResult<TypedMo
         // Constant subgraphs (the biases' casts and reshapes) folded first.
         tract_onnx::tract_core::optim::Optimizer::prop_consts().optimize(&mut model)?;
         crate::pointwise::rewrite(&mut model)?;
+        crate::prelu::rewrite(&mut model)?;
     }
     model.into_decluttered()
 }

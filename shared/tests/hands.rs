@@ -57,6 +57,20 @@ fn tract_matches_onnxruntime_on_fixed_inputs() {
 }
 
 /// Every `step`-th picture of an asl-alphabet class, in file-name order.
+#[test]
+fn the_palm_detectors_prelus_run_as_one_channel_last_op() {
+    // Its 26 PReLUs, each a ReLU plus an NHWC branch (Neg, ReLU, Mul) between two
+    // transposes in the file, are one op each in the kiosk's plan, and the axis moves
+    // between channel-last ops cancel: only those around max-pooling, padding and resizing
+    // stay. (The outputs against onnxruntime: `tract_matches_onnxruntime_on_fixed_inputs`.)
+    let palm = PalmDetector::load(&mediapipe().join("palm_detection_lite.onnx")).unwrap();
+    let input = tensor(&fixture("mediapipe/asl_A1008_palm_input.png"));
+    let ops: Vec<String> = palm.profile(&input, 1).unwrap().into_iter().map(|n| n.op).collect();
+    let count = |op: &str| ops.iter().filter(|o| *o == op).count();
+    assert_eq!((count("ChannelLastPrelu"), count("Neg")), (26, 0), "{ops:?}");
+    assert!(count("MoveAxis") <= 30, "{} axis moves: {ops:?}", count("MoveAxis"));
+}
+
 fn asl_pictures(class: &str, step: usize) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(data(&format!("asl-alphabet/{class}"))).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
