@@ -25,6 +25,7 @@
 //!   replaces tract's in the plans the device runs;
 //! - `pointwise` (feature `tract`): the channel-last 1x1 convolution with packed
 //!   weights that replaces tract's matrix product in the hand models' plans;
+//! - `maxpool` (feature `tract`): max-pooling turned channel-last between those ops;
 //! - `prelu` (feature `tract`): the channel-last PReLU that replaces the palm detector's
 //!   PReLUs (two axis moves and four passes each) in its plan;
 //! - `hands` (feature `tract`): MediaPipe palm detection and hand landmarks in tract,
@@ -46,6 +47,8 @@ pub mod stats;
 pub mod depthwise;
 #[cfg(feature = "tract")]
 pub mod hands;
+#[cfg(feature = "tract")]
+pub mod maxpool;
 #[cfg(feature = "tract")]
 pub mod onnx_builder;
 #[cfg(feature = "tract")]

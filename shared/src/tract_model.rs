@@ -113,6 +113,7 @@ pub fn decluttered(mut model: TypedModel, form: PlanForm) -> TractResult<TypedMo
         tract_onnx::tract_core::optim::Optimizer::prop_consts().optimize(&mut model)?;
         crate::pointwise::rewrite(&mut model)?;
         crate::prelu::rewrite(&mut model)?;
+        crate::maxpool::rewrite(&mut model)?;
     }
     model.into_decluttered()
 }
