@@ -312,15 +312,24 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
 fn depthwise_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, conv: &Conv) -> TractResult<Option<TypedModelPatch>> {
     let Some(op) = replacement(model, node, conv)? else { return Ok(None) };
     let (rank, channel_last) = (op.rank, op.channel_last);
-    channel_last_patch(model, node, name, op, rank, channel_last).map(Some)
+    channel_last_patch(model, node, node.inputs[0], name, op, rank, channel_last).map(Some)
 }
 
-/// The patch putting the channel-last `op` (data of `rank` axes) in place of `node`,
-/// between the two axis moves an NCHW graph needs unless the node was channel-last
-/// already (this op's and [`crate::pointwise`]'s rewrites).
-pub(crate) fn channel_last_patch<O: TypedOp>(model: &TypedModel, node: &TypedNode, name: &str, op: O, rank: usize, channel_last: bool) -> TractResult<TypedModelPatch> {
+/// The patch putting the channel-last `op` on `input` (data of `rank` axes) in place of
+/// `node`, between the two axis moves an NCHW graph needs unless the data was
+/// channel-last already (the rewrites of this op, [`crate::pointwise`], [`crate::prelu`]
+/// and [`crate::maxpool`]).
+pub(crate) fn channel_last_patch<O: TypedOp>(
+    model: &TypedModel,
+    node: &TypedNode,
+    input: OutletId,
+    name: &str,
+    op: O,
+    rank: usize,
+    channel_last: bool,
+) -> TractResult<TypedModelPatch> {
     let mut patch = TypedModelPatch::default();
-    let mut x = tvec!(patch.tap_model(model, node.inputs[0])?);
+    let mut x = tvec!(patch.tap_model(model, input)?);
     if !channel_last {
         x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(rank - 3, rank - 1), &x)?;
     }
@@ -345,14 +354,23 @@ fn bound(model: &TypedModel, node: &TypedNode, from: OutletId) -> Option<(String
     if !(name == "Max" || name == "Min") || node.inputs.len() != 2 {
         return None;
     }
-    let other = match node.inputs[..] {
-        [a, b] if a == from => b,
-        [a, b] if b == from => a,
-        _ => return None,
-    };
-    let k = konst(model, other)?;
-    let v = k.cast_to::<f32>().ok()?.try_as_plain_ram().ok()?.as_slice::<f32>().ok()?.to_vec();
+    let v = konst_values(model, other_operand(node, from)?)?;
     (!v.is_empty() && v.iter().all(|&x| x == v[0])).then(|| (name, v[0]))
+}
+
+/// The other input of two-input `node` when one of them is `from`.
+pub(crate) fn other_operand(node: &TypedNode, from: OutletId) -> Option<OutletId> {
+    match node.inputs[..] {
+        [a, b] if a == from => Some(b),
+        [a, b] if b == from => Some(a),
+        _ => None,
+    }
+}
+
+/// The values of a constant input as f32, if it is one.
+pub(crate) fn konst_values(model: &TypedModel, outlet: OutletId) -> Option<Vec<f32>> {
+    let k = konst(model, outlet)?;
+    Some(k.cast_to::<f32>().ok()?.try_as_plain_ram().ok()?.as_slice::<f32>().ok()?.to_vec())
 }
 
 /// `clip` with a following `Max` (`kind`) or `Min` by `v` applied.

@@ -8,7 +8,6 @@
 //! then cancels against its neighbours'. Same op, same values: only the layout changes.
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::cnn::MaxPool;
 use tract_onnx::tract_core::ops::nn::DataFormat;
@@ -20,13 +19,8 @@ fn maxpool_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &M
     }
     let mut pool_spec = op.pool_spec.clone();
     pool_spec.data_format = DataFormat::NHWC;
-    let mut patch = TypedModelPatch::default();
-    let x = tvec!(patch.tap_model(model, node.inputs[0])?);
-    let x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(1, 3), &x)?;
-    let y = patch.wire_node(name, MaxPool { pool_spec, with_index_outputs: None }, &x)?;
-    let y = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(3, 1), &y)?;
-    patch.shunt_outside(model, node.id.into(), y[0])?;
-    Ok(Some(patch))
+    let pool = MaxPool { pool_spec, with_index_outputs: None };
+    crate::depthwise::channel_last_patch(model, node, node.inputs[0], name, pool, 4, false).map(Some)
 }
 
 /// Gives every rank-4 NCHW `MaxPool` (without index output) the NHWC layout, between

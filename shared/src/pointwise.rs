@@ -247,7 +247,7 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
 fn pointwise_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, conv: &Conv) -> TractResult<Option<TypedModelPatch>> {
     let Some(op) = replacement(model, node, conv)? else { return Ok(None) };
     let (rank, channel_last) = (op.shape.len(), op.channel_last);
-    crate::depthwise::channel_last_patch(model, node, name, op, rank, channel_last).map(Some)
+    crate::depthwise::channel_last_patch(model, node, node.inputs[0], name, op, rank, channel_last).map(Some)
 }
 
 /// Replaces every 1x1 `Conv` [`ChannelLastPointwise`] computes (see there).

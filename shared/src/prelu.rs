@@ -16,6 +16,8 @@ use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 
+use crate::depthwise::{channel_last_patch, konst_values, other_operand};
+
 /// `max(x, 0) + k[c] * max(-x, 0)` on channel-last f32 data, `c` the last axis.
 #[derive(Debug, Clone)]
 pub struct ChannelLastPrelu {
@@ -76,33 +78,18 @@ impl TypedOp for ChannelLastPrelu {
     as_op!();
 }
 
-/// The other input of binary op `node` named `kind` when one of its inputs is `from`.
-fn other_input(node: &TypedNode, kind: &str, from: OutletId) -> Option<OutletId> {
-    let bin = node.op_as::<TypedBinOp>()?;
-    if bin.0.name() != kind || node.inputs.len() != 2 {
-        return None;
-    }
-    match node.inputs[..] {
-        [a, b] if a == from => Some(b),
-        [a, b] if b == from => Some(a),
-        _ => None,
-    }
-}
-
-/// The f32 values of a constant outlet.
-fn values(model: &TypedModel, outlet: OutletId) -> Option<Vec<f32>> {
-    let k = crate::depthwise::konst(model, outlet)?;
-    Some(k.cast_to::<f32>().ok()?.try_as_plain_ram().ok()?.as_slice::<f32>().ok()?.to_vec())
+/// Whether `node` is the two-input binary op named `kind` (`Add`, `Max`, `Mul`).
+fn is_binary(node: &TypedNode, kind: &str) -> bool {
+    node.op_as::<TypedBinOp>().is_some_and(|bin| bin.0.name() == kind) && node.inputs.len() == 2
 }
 
 /// `Max(x, 0)` node `id` (a ReLU): `x`.
 fn relu_of(model: &TypedModel, id: usize) -> Option<OutletId> {
     let node = model.node(id);
-    let bin = node.op_as::<TypedBinOp>()?;
-    if bin.0.name() != "Max" || node.inputs.len() != 2 {
+    if !is_binary(node, "Max") {
         return None;
     }
-    let zero = |o: OutletId| values(model, o).is_some_and(|v| !v.is_empty() && v.iter().all(|&z| z == 0.0));
+    let zero = |o: OutletId| konst_values(model, o).is_some_and(|v| !v.is_empty() && v.iter().all(|&z| z == 0.0));
     match node.inputs[..] {
         [x, z] if zero(z) => Some(x),
         [z, x] if zero(z) => Some(x),
@@ -119,8 +106,7 @@ fn unary<O: Op>(model: &TypedModel, id: usize) -> Option<(&O, OutletId)> {
 /// Matches `Add(Max(x, 0), MoveAxis(3 -> 1)(Mul(Max(Neg(MoveAxis(1 -> 3)(x)), 0), k)))`
 /// at the `Add` node (operands in either order) on rank-4 NCHW `x`; returns `x` and `k`.
 fn pattern(model: &TypedModel, node: &TypedNode) -> Option<(OutletId, Vec<f32>)> {
-    let bin = node.op_as::<TypedBinOp>()?;
-    if bin.0.name() != "Add" || node.inputs.len() != 2 {
+    if !is_binary(node, "Add") {
         return None;
     }
     for (pos, neg) in [(node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])] {
@@ -133,8 +119,8 @@ fn pattern(model: &TypedModel, node: &TypedNode) -> Option<(OutletId, Vec<f32>)>
         let Some((AxisOp::Move(3, 1), mul)) = unary::<AxisOp>(model, neg.node).map(|(op, i)| (op.clone(), i)) else { continue };
         let mul_node = model.node(mul.node);
         let Some(relu) = mul_node.inputs.iter().find(|o| relu_of(model, o.node).is_some()).copied() else { continue };
-        let Some(k_outlet) = other_input(mul_node, "Mul", relu) else { continue };
-        let Some(k) = values(model, k_outlet) else { continue };
+        let Some(k_outlet) = other_operand(mul_node, relu).filter(|_| is_binary(mul_node, "Mul")) else { continue };
+        let Some(k) = konst_values(model, k_outlet) else { continue };
         let k_shape = model.outlet_fact(k_outlet).ok()?.shape.as_concrete()?.to_vec();
         let per_channel = k.len() == channels && k_shape.last() == Some(&channels);
         let uniform = k.len() == 1;
@@ -158,13 +144,7 @@ fn pattern(model: &TypedModel, node: &TypedNode) -> Option<(OutletId, Vec<f32>)>
 
 fn prelu_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, _op: &TypedBinOp) -> TractResult<Option<TypedModelPatch>> {
     let Some((x, k)) = pattern(model, node) else { return Ok(None) };
-    let mut patch = TypedModelPatch::default();
-    let x = tvec!(patch.tap_model(model, x)?);
-    let x = patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(1, 3), &x)?;
-    let y = patch.wire_node(name, ChannelLastPrelu { k }, &x)?;
-    let y = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(3, 1), &y)?;
-    patch.shunt_outside(model, node.id.into(), y[0])?;
-    Ok(Some(patch))
+    channel_last_patch(model, node, x, name, ChannelLastPrelu { k }, 4, false).map(Some)
 }
 
 /// Replaces every PReLU spelled as above (see the module's doc) by [`ChannelLastPrelu`]
