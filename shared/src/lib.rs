@@ -28,6 +28,8 @@
 //! - `maxpool` (feature `tract`): max-pooling turned channel-last between those ops;
 //! - `prelu` (feature `tract`): the channel-last PReLU that replaces the palm detector's
 //!   PReLUs (two axis moves and four passes each) in its plan;
+//! - `resize` and `pad` (feature `tract`): the palm detector's bilinear upsampling and
+//!   channel padding turned channel-last between those ops;
 //! - `hands` (feature `tract`): MediaPipe palm detection and hand landmarks in tract,
 //!   the hand-region stage of the kiosk and of landmark-mask training.
 //!
@@ -54,7 +56,11 @@ pub mod onnx_builder;
 #[cfg(feature = "tract")]
 pub mod pointwise;
 #[cfg(feature = "tract")]
+pub mod pad;
+#[cfg(feature = "tract")]
 pub mod prelu;
+#[cfg(feature = "tract")]
+pub mod resize;
 #[cfg(feature = "tract")]
 pub mod tract_model;
 

@@ -126,6 +126,11 @@ pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync:
     if ours {
         crate::depthwise::rewrite(&mut model)?;
     }
+    if own_pointwise {
+        // After the first declutter, where ONNX's Resize has become tract's own.
+        crate::resize::rewrite(&mut model)?;
+        crate::pad::rewrite(&mut model)?;
+    }
     if matches!(form, PlanForm::ChannelLast | PlanForm::ChannelLastDepthwise | PlanForm::ChannelLastOwn) {
         anyhow::Context::context(get_transform("conv_nhwc")?, "tract has no conv_nhwc transform")?.transform(&mut model)?;
     }

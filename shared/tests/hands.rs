@@ -58,12 +58,11 @@ fn tract_matches_onnxruntime_on_fixed_inputs() {
 
 /// Every `step`-th picture of an asl-alphabet class, in file-name order.
 #[test]
-fn the_palm_detectors_prelus_and_pools_run_channel_last() {
+fn the_palm_detectors_prelus_pools_pads_and_resizes_run_channel_last() {
     // Its 26 PReLUs, each a ReLU plus an NHWC branch (Neg, ReLU, Mul) between two
-    // transposes in the file, are one op each in the kiosk's plan, its max-pools run
-    // NHWC, and the axis moves between channel-last ops cancel: only those around the
-    // channel padding and the resizing stay. (The outputs against onnxruntime:
-    // `tract_matches_onnxruntime_on_fixed_inputs`.)
+    // transposes in the file, are one op each in the kiosk's plan; its max-pools, channel
+    // pads and resizes run NHWC, and the axis moves between channel-last ops all cancel.
+    // (The outputs against onnxruntime: `tract_matches_onnxruntime_on_fixed_inputs`.)
     let palm = PalmDetector::load(&mediapipe().join("palm_detection_lite.onnx")).unwrap();
     let input = tensor(&fixture("mediapipe/asl_A1008_palm_input.png"));
     let nodes = palm.profile(&input, 1).unwrap();
@@ -72,7 +71,12 @@ fn the_palm_detectors_prelus_and_pools_run_channel_last() {
     assert_eq!((count("ChannelLastPrelu"), count("Neg")), (26, 0), "{ops:?}");
     let pools: Vec<&str> = nodes.iter().filter(|n| n.op.contains("MaxPool")).map(|n| n.info.as_str()).collect();
     assert!(pools.len() == 4 && pools.iter().all(|i| i.contains("NHWC")), "{pools:?}");
-    assert!(count("MoveAxis") <= 16, "{} axis moves: {ops:?}", count("MoveAxis"));
+    let resizes: Vec<&str> = nodes.iter().filter(|n| n.op == "Resize").map(|n| n.info.as_str()).collect();
+    assert!(resizes.len() == 2 && resizes.iter().all(|i| i.ends_with(",256")), "NCHW resizes: {resizes:?}");
+    let pads: Vec<&str> = nodes.iter().filter(|n| n.op == "Pad").map(|n| n.info.as_str()).collect();
+    let channel_pads = pads.iter().filter(|i| i.contains("pads: [(0, 0), (0, 0), (0, 0), (0, ")).count();
+    assert_eq!(channel_pads, 3, "channel padding not on the last axis: {pads:?}");
+    assert_eq!(count("MoveAxis"), 0, "axis moves: {ops:?}");
 }
 
 fn asl_pictures(class: &str, step: usize) -> Vec<PathBuf> {
