@@ -28,6 +28,8 @@
 //! - `maxpool` (feature `tract`): max-pooling turned channel-last between those ops;
 //! - `prelu` (feature `tract`): the channel-last PReLU that replaces the palm detector's
 //!   PReLUs (two axis moves and four passes each) in its plan;
+//! - `stem` (feature `tract`): the first convolution (few input channels) read in place,
+//!   without tract's padding copy and im2col product;
 //! - `resize` and `pad` (feature `tract`): the palm detector's bilinear upsampling and
 //!   channel padding turned channel-last between those ops;
 //! - `hands` (feature `tract`): MediaPipe palm detection and hand landmarks in tract,
@@ -61,6 +63,8 @@ pub mod pad;
 pub mod prelu;
 #[cfg(feature = "tract")]
 pub mod resize;
+#[cfg(feature = "tract")]
+pub mod stem;
 #[cfg(feature = "tract")]
 pub mod tract_model;
 

@@ -127,6 +127,7 @@ pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync:
         crate::depthwise::rewrite(&mut model)?;
     }
     if own_pointwise {
+        crate::stem::rewrite(&mut model)?;
         // After the first declutter, where ONNX's Resize has become tract's own.
         crate::resize::rewrite(&mut model)?;
         crate::pad::rewrite(&mut model)?;
@@ -142,6 +143,7 @@ pub fn runnable(mut model: TypedModel, form: PlanForm) -> TractResult<std::sync:
     }
     if own_pointwise {
         crate::pointwise::fuse_clips(&mut model)?;
+        crate::stem::fuse_clips(&mut model)?;
     }
     model.into_optimized()?.into_runnable()
 }

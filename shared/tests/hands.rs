@@ -79,6 +79,25 @@ fn the_palm_detectors_prelus_pools_pads_and_resizes_run_channel_last() {
     assert_eq!(count("MoveAxis"), 0, "axis moves: {ops:?}");
 }
 
+#[test]
+fn both_hand_models_read_the_picture_in_place_in_their_first_layer() {
+    // tract pads the picture into a copy and gathers it for a matrix product (im2col);
+    // the kiosk's plan runs `shared::stem` on it instead, which does neither.
+    let palm = PalmDetector::load(&mediapipe().join("palm_detection_lite.onnx")).unwrap();
+    let landmarker = HandLandmarker::load(&mediapipe().join("hand_landmark_lite.onnx")).unwrap();
+    for nodes in [
+        palm.profile(&tensor(&fixture("mediapipe/asl_A1008_palm_input.png")), 1).unwrap(),
+        landmarker.profile(&tensor(&fixture("mediapipe/asl_A1008_landmark_input.png")), 1).unwrap(),
+    ] {
+        let ops: Vec<&str> = nodes.iter().map(|n| n.op.as_str()).collect();
+        assert_eq!(ops.iter().filter(|&&o| o == "ChannelLastStem").count(), 1, "{ops:?}");
+        assert!(!ops.contains(&"LazyIm2col"), "{ops:?}");
+        let spatial_pads: Vec<&str> =
+            nodes.iter().filter(|n| n.op == "Pad" && !n.info.contains("pads: [(0, 0), (0, 0), (0, 0), (0, ")).map(|n| n.info.as_str()).collect();
+        assert!(spatial_pads.is_empty(), "{spatial_pads:?}");
+    }
+}
+
 fn asl_pictures(class: &str, step: usize) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(data(&format!("asl-alphabet/{class}"))).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();

@@ -1,0 +1,412 @@
+//! A channel-last convolution for the first layer of a network, where the input has only
+//! a few channels (RGB), for tract plans (feature `tract`).
+//!
+//! tract computes such a layer as an im2col product: it pads the whole picture into a new
+//! tensor, gathers every pixel's taps into a matrix and multiplies that by the weights.
+//! With 3 input channels the matrix is as large as the output and the product is short
+//! (k = 27 for a 3x3 kernel), so MediaPipe's landmark model spent 1.8 ms of its 7.9 on its
+//! first layer and the padding before it, the palm detector 1.2 ms (`device profile
+//! --hands`). This op reads the picture in place: for each output pixel, each tap and
+//! input channel is one value times a row of weights, added to all output channels at
+//! once (vectorised by the compiler; AVX2+FMA picked at run time on x86-64, NEON on
+//! aarch64), with the padding skipped rather than stored, and the bias and clip applied
+//! before storing.
+//!
+//! [`rewrite`] puts it in place of every float `Conv` of a decluttered model with at most
+//! [`MAX_CIN`] input channels, one group and constant weights, between the axis moves
+//! that [`crate::depthwise::rewrite`] also uses, and [`fuse_clips`] folds a following
+//! `Max`/`Min` with constant bounds into it.
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::internal::*;
+use tract_onnx::tract_core::model::Rewriter;
+use tract_onnx::tract_core::ops::cnn::conv::{Conv, KernelFormat};
+use tract_onnx::tract_core::ops::nn::DataFormat;
+
+use crate::depthwise::{channel_last_patch, clip_patch, konst};
+
+/// Output channels handled together: the accumulators of one block stay in registers.
+const BLOCK: usize = 16;
+
+/// Output pixels computed together inside the picture: each weight load serves as many.
+const PIXELS: usize = 4;
+
+/// The most input channels the op takes (the layer is a stem: RGB or RGBA).
+pub const MAX_CIN: usize = 4;
+
+/// The largest kernel (taps) the op takes: 7x7.
+const MAX_TAPS: usize = 49;
+
+/// A convolution of a few input channels on `[1, H, W, Cin]` (or `[H, W, Cin]`) f32 data
+/// with its weights, bias and output clip inside.
+#[derive(Debug, Clone)]
+pub struct ChannelLastStem {
+    /// Input height, width and channels.
+    pub input: [usize; 3],
+    /// Output height, width and channels.
+    pub output: [usize; 3],
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Vertical and horizontal stride.
+    pub stride: [usize; 2],
+    /// Padding before (top, left).
+    pub pad: [usize; 2],
+    /// Weights, tap- then input-channel-major: `[kh * kw * Cin][Cout]`.
+    pub weights: Vec<f32>,
+    /// One bias per output channel.
+    pub bias: Vec<f32>,
+    /// Output bounds (`-inf, inf` when nothing is clipped).
+    pub clip: [f32; 2],
+    /// Rank of the data (4 with a batch axis of 1, else 3).
+    pub rank: usize,
+    /// Whether the `Conv` it replaced was already channel-last (no axis moves around it).
+    pub channel_last: bool,
+}
+
+impl PartialEq for ChannelLastStem {
+    fn eq(&self, o: &Self) -> bool {
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        (self.input, self.output, self.kernel, self.stride, self.pad, self.rank, self.channel_last)
+            == (o.input, o.output, o.kernel, o.stride, o.pad, o.rank, o.channel_last)
+            && bits(&self.weights) == bits(&o.weights)
+            && bits(&self.bias) == bits(&o.bias)
+            && bits(&self.clip) == bits(&o.clip)
+    }
+}
+impl Eq for ChannelLastStem {}
+
+impl ChannelLastStem {
+    fn output_shape(&self) -> TVec<usize> {
+        let [oh, ow, co] = self.output;
+        if self.rank == 4 { tvec!(1, oh, ow, co) } else { tvec!(oh, ow, co) }
+    }
+
+    /// Computes the layer into `out` (`oh * ow * Cout` values).
+    pub fn compute(&self, x: &[f32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has the features the function is compiled for.
+                return unsafe { self.compute_avx2(x, out) };
+            }
+            // Without FMA, `mul_add` would be a library call per value.
+            self.compute_with::<false>(x, out)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        self.compute_with::<true>(x, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn compute_avx2(&self, x: &[f32], out: &mut [f32]) {
+        self.compute_with::<true>(x, out)
+    }
+
+    /// The loops; `FMA`: fused multiply-adds (the target has them in hardware). Output
+    /// channels go in blocks of 16, then 8, then one at a time; each block walks the
+    /// whole picture.
+    #[inline(always)]
+    fn compute_with<const FMA: bool>(&self, x: &[f32], out: &mut [f32]) {
+        let co = self.output[2];
+        let mut c0 = 0;
+        while c0 + BLOCK <= co {
+            self.channels::<BLOCK, FMA>(x, out, c0);
+            c0 += BLOCK;
+        }
+        while c0 + BLOCK / 2 <= co {
+            self.channels::<{ BLOCK / 2 }, FMA>(x, out, c0);
+            c0 += BLOCK / 2;
+        }
+        while c0 < co {
+            self.channels::<1, FMA>(x, out, c0);
+            c0 += 1;
+        }
+    }
+
+    /// Output channels `c0..c0 + B` of the whole output. Inside the picture (no tap
+    /// outside it) output pixels go [`PIXELS`] at a time, so each weight load serves that
+    /// many multiply-adds; the border goes pixel by pixel.
+    #[inline(always)]
+    fn channels<const B: usize, const FMA: bool>(&self, x: &[f32], out: &mut [f32], c0: usize) {
+        let [h, w, ci] = self.input;
+        let [oh, ow, co] = self.output;
+        let [kh, kw] = self.kernel;
+        let [sy, sx] = self.stride;
+        let [py, px] = self.pad;
+        let bias: [f32; B] = self.bias[c0..c0 + B].try_into().expect("a block of biases");
+        let mut weights = [[0f32; B]; MAX_TAPS * MAX_CIN];
+        for (t, wt) in weights.iter_mut().enumerate().take(kh * kw * ci) {
+            *wt = self.weights[t * co + c0..][..B].try_into().expect("a block of weights");
+        }
+        // Output columns whose taps all lie inside the picture's width.
+        let ox_lo = px.div_ceil(sx).min(ow);
+        let ox_hi = if w + px >= kw { ((w + px - kw) / sx + 1).min(ow) } else { 0 }.max(ox_lo);
+        for oy in 0..oh {
+            let y0 = (oy * sy) as isize - py as isize;
+            let ky = (0.max(-y0) as usize)..(kh.min((h as isize - y0).max(0) as usize));
+            for ox in (0..ox_lo).chain(ox_hi..ow) {
+                let x0 = (ox * sx) as isize - px as isize;
+                let kx = (0.max(-x0) as usize)..(kw.min((w as isize - x0).max(0) as usize));
+                let mut acc = bias;
+                for ty in ky.clone() {
+                    let row = ((y0 + ty as isize) as usize * w) as isize + x0;
+                    for tx in kx.clone() {
+                        let at = (row + tx as isize) as usize * ci;
+                        for (c, k) in weights[(ty * kw + tx) * ci..][..ci].iter().enumerate() {
+                            madd_scalar::<B, FMA>(&mut acc, x[at + c], k);
+                        }
+                    }
+                }
+                self.store(out, (oy * ow + ox) * co + c0, &acc);
+            }
+            let mut ox = ox_lo;
+            while ox + PIXELS <= ox_hi {
+                let mut acc = [bias; PIXELS];
+                for ty in ky.clone() {
+                    let row = (y0 + ty as isize) as usize * w + ox * sx - px;
+                    for tx in 0..kw {
+                        for (c, k) in weights[(ty * kw + tx) * ci..][..ci].iter().enumerate() {
+                            for (p, acc) in acc.iter_mut().enumerate() {
+                                madd_scalar::<B, FMA>(acc, x[(row + p * sx + tx) * ci + c], k);
+                            }
+                        }
+                    }
+                }
+                for (p, acc) in acc.iter().enumerate() {
+                    self.store(out, (oy * ow + ox + p) * co + c0, acc);
+                }
+                ox += PIXELS;
+            }
+            for ox in ox..ox_hi {
+                let mut acc = bias;
+                for ty in ky.clone() {
+                    let row = (y0 + ty as isize) as usize * w + ox * sx - px;
+                    for tx in 0..kw {
+                        for (c, k) in weights[(ty * kw + tx) * ci..][..ci].iter().enumerate() {
+                            madd_scalar::<B, FMA>(&mut acc, x[(row + tx) * ci + c], k);
+                        }
+                    }
+                }
+                self.store(out, (oy * ow + ox) * co + c0, &acc);
+            }
+        }
+    }
+
+    /// Stores a block of outputs at `at`, clipped.
+    #[inline(always)]
+    fn store<const B: usize>(&self, out: &mut [f32], at: usize, acc: &[f32; B]) {
+        let [lo, hi] = self.clip;
+        let o: &mut [f32; B] = (&mut out[at..at + B]).try_into().expect("a block of outputs");
+        for j in 0..B {
+            o[j] = acc[j].max(lo).min(hi);
+        }
+    }
+}
+
+/// `acc += v * k`, value by value (fused when `FMA`).
+#[inline(always)]
+fn madd_scalar<const B: usize, const FMA: bool>(acc: &mut [f32; B], v: f32, k: &[f32; B]) {
+    for j in 0..B {
+        acc[j] = if FMA { v.mul_add(k[j], acc[j]) } else { v * k[j] + acc[j] };
+    }
+}
+
+impl Op for ChannelLastStem {
+    fn name(&self) -> StaticName {
+        "ChannelLastStem".into()
+    }
+
+    fn info(&self) -> TractResult<Vec<String>> {
+        Ok(vec![format!(
+            "input {:?} output {:?} kernel {:?} stride {:?} pad {:?} clip {:?}",
+            self.input, self.output, self.kernel, self.stride, self.pad, self.clip
+        )])
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for ChannelLastStem {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let x = args_1!(inputs);
+        let view = x.try_as_plain_ram()?;
+        let x = view.as_slice::<f32>()?;
+        let [h, w, c] = self.input;
+        ensure!(x.len() == h * w * c, "stem convolution input has {} values, expected {}", x.len(), h * w * c);
+        let mut out = Tensor::zero::<f32>(&self.output_shape())?;
+        self.compute(x, out.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?);
+        Ok(tvec!(out.into_tvalue()))
+    }
+}
+
+impl TypedOp for ChannelLastStem {
+    fn output_facts(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        Ok(tvec!(f32::fact(&*self.output_shape())))
+    }
+
+    fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
+        let [oh, ow, co] = self.output;
+        let taps = self.kernel[0] * self.kernel[1] * self.input[2];
+        Ok(tvec!((Cost::FMA(f32::datum_type()), (oh * ow * co * taps).into())))
+    }
+
+    as_op!();
+}
+
+/// The op replacing the `Conv` `node`, if it is one this op computes: float, no
+/// quantization, one group of at most [`MAX_CIN`] input channels, a concrete shape with a
+/// batch of 1, OIHW constant weights, no dilation, a kernel of at most 7x7.
+fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<ChannelLastStem>> {
+    let spec = &conv.pool_spec;
+    let fact = model.outlet_fact(node.inputs[0])?;
+    let ok = conv.q_params.is_none()
+        && node.inputs.len() == 3
+        && fact.datum_type == f32::datum_type()
+        && matches!(spec.data_format, DataFormat::NCHW | DataFormat::CHW | DataFormat::NHWC | DataFormat::HWC)
+        && conv.kernel_fmt == KernelFormat::OIHW
+        && conv.group == 1
+        && (1..=MAX_CIN).contains(&spec.input_channels)
+        && spec.kernel_shape.len() == 2
+        && spec.dilations.as_ref().is_none_or(|d| d.iter().all(|&d| d == 1));
+    let Some(shape) = fact.shape.as_concrete().filter(|_| ok) else { return Ok(None) };
+    let rank = shape.len();
+    if (rank == 4 && shape[0] != 1) || !(rank == 3 || rank == 4) {
+        return Ok(None);
+    }
+    let channel_last = spec.data_format.c_is_last();
+    let (ci, h, w) =
+        if channel_last { (shape[rank - 1], shape[rank - 3], shape[rank - 2]) } else { (shape[rank - 3], shape[rank - 2], shape[rank - 1]) };
+    let co = spec.output_channels;
+    let (Some(kernel), Some(bias)) = (konst(model, node.inputs[1]), konst(model, node.inputs[2])) else {
+        return Ok(None);
+    };
+    let [kh, kw] = [spec.kernel_shape[0], spec.kernel_shape[1]];
+    if ci != spec.input_channels || kernel.shape() != [co, ci, kh, kw] || kernel.datum_type() != f32::datum_type() || kh * kw > MAX_TAPS {
+        return Ok(None);
+    }
+    let bias = bias.cast_to::<f32>()?;
+    let bias = bias.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
+    let bias = match bias.len() {
+        1 => vec![bias[0]; co],
+        n if n == co => bias,
+        _ => return Ok(None),
+    };
+    let strides = spec.strides.clone().unwrap_or_else(|| tvec!(1, 1));
+    let dims = spec.padding.compute(&[h, w], &[kh, kw], &[1, 1], &strides);
+    let view = kernel.try_as_plain_ram()?;
+    let weights = rows_of_oihw(view.as_slice::<f32>()?, co, ci, [kh, kw]);
+    Ok(Some(ChannelLastStem {
+        input: [h, w, ci],
+        output: [dims[0].convoluted, dims[1].convoluted, co],
+        kernel: [kh, kw],
+        stride: [strides[0], strides[1]],
+        pad: [dims[0].pad_before, dims[1].pad_before],
+        weights,
+        bias,
+        clip: [f32::NEG_INFINITY, f32::INFINITY],
+        rank,
+        channel_last,
+    }))
+}
+
+/// OIHW weights as the op's rows: `[(ky * kw + kx) * Cin + c][O]`.
+fn rows_of_oihw(k: &[f32], co: usize, ci: usize, [kh, kw]: [usize; 2]) -> Vec<f32> {
+    (0..kh * kw * ci * co)
+        .map(|i| {
+            let (r, o) = (i / co, i % co);
+            let (tap, c) = (r / ci, r % ci);
+            k[((o * ci + c) * kh + tap / kw) * kw + tap % kw]
+        })
+        .collect()
+}
+
+fn stem_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, conv: &Conv) -> TractResult<Option<TypedModelPatch>> {
+    let Some(op) = replacement(model, node, conv)? else { return Ok(None) };
+    let (rank, channel_last) = (op.rank, op.channel_last);
+    channel_last_patch(model, node, node.inputs[0], name, op, rank, channel_last).map(Some)
+}
+
+/// Replaces every `Conv` [`ChannelLastStem`] computes (see there).
+pub fn rewrite(model: &mut TypedModel) -> TractResult<()> {
+    Rewriter::<()>::default().with_rule_for("channel-last-stem", stem_rule).rewrite(&(), model)
+}
+
+fn clip_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &ChannelLastStem) -> TractResult<Option<TypedModelPatch>> {
+    clip_patch(model, node, name, op.clip, |clip| ChannelLastStem { clip, ..op.clone() })
+}
+
+/// Folds each `Max`/`Min` with a constant bound that directly follows a
+/// [`ChannelLastStem`] into its clip.
+pub fn fuse_clips(model: &mut TypedModel) -> TractResult<()> {
+    Rewriter::<()>::default().with_rule_for("channel-last-stem-clip", clip_rule).rewrite(&(), model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The textbook convolution on NCHW data, clipped.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(x: &[f32], [h, w, ci]: [usize; 3], k: &[f32], co: usize, kk: usize, bias: &[f32], s: usize, p: usize, clip: [f32; 2]) -> (Vec<f32>, [usize; 2]) {
+        let (oh, ow) = ((h + 2 * p - kk) / s + 1, (w + 2 * p - kk) / s + 1);
+        let mut out = vec![0.0; co * oh * ow];
+        for o in 0..co {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut acc = bias[o] as f64;
+                    for c in 0..ci {
+                        for ty in 0..kk {
+                            for tx in 0..kk {
+                                let (iy, ix) = ((oy * s + ty) as isize - p as isize, (ox * s + tx) as isize - p as isize);
+                                if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
+                                    acc += x[(c * h + iy as usize) * w + ix as usize] as f64 * k[((o * ci + c) * kk + ty) * kk + tx] as f64;
+                                }
+                            }
+                        }
+                    }
+                    out[(o * oh + oy) * ow + ox] = (acc as f32).max(clip[0]).min(clip[1]);
+                }
+            }
+        }
+        (out, [oh, ow])
+    }
+
+    #[test]
+    fn matches_the_textbook_convolution_at_edges_strides_and_channel_counts() {
+        // (Cin, Cout, H, W, kernel, stride, pad, clip): the landmark model's and the palm
+        // detector's first layers in small, blocks of 16 + 8 + a tail, pixel groups.
+        for (ci, co, h, w, kk, s, p, clip) in [
+            (3, 24, 11, 13, 3, 2, 1, [0.0, 6.0]),
+            (3, 32, 12, 12, 5, 2, 2, [f32::NEG_INFINITY, f32::INFINITY]),
+            (1, 5, 7, 9, 3, 1, 1, [-1.0, 1.0]),
+            (4, 27, 9, 20, 3, 1, 0, [0.0, 0.5]),
+            (2, 16, 6, 17, 7, 2, 3, [f32::NEG_INFINITY, f32::INFINITY]),
+        ] {
+            let x: Vec<f32> = (0..ci * h * w).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
+            let k: Vec<f32> = (0..co * ci * kk * kk).map(|i| ((i * 13 % 29) as f32 - 14.0) / 9.0).collect();
+            let bias: Vec<f32> = (0..co).map(|i| i as f32 * 0.1 - 1.0).collect();
+            let (want, [oh, ow]) = reference(&x, [h, w, ci], &k, co, kk, &bias, s, p, clip);
+            let op = ChannelLastStem {
+                input: [h, w, ci],
+                output: [oh, ow, co],
+                kernel: [kk, kk],
+                stride: [s, s],
+                pad: [p, p],
+                weights: rows_of_oihw(&k, co, ci, [kk, kk]),
+                bias,
+                clip,
+                rank: 4,
+                channel_last: false,
+            };
+            let nhwc: Vec<f32> = (0..h * w * ci).map(|i| x[(i % ci) * h * w + i / ci]).collect();
+            let mut got = vec![f32::NAN; oh * ow * co];
+            op.compute(&nhwc, &mut got);
+            for (i, g) in got.iter().enumerate() {
+                let wanted = want[(i % co) * oh * ow + i / co];
+                assert!((g - wanted).abs() <= 1e-4 * wanted.abs().max(1.0), "ci {ci} co {co} k {kk} s {s}: {g} vs {wanted} at {i}");
+            }
+        }
+    }
+}
