@@ -25,7 +25,9 @@ fn corpus_options(name: &str, limit: usize) -> CorpusOptions {
 fn every_source_of_hands_joins_the_corpus_with_its_person() {
     let corpus = hand_corpus::build(&corpus_options("corpus", 2)).unwrap();
     let names: Vec<&str> = corpus.sources.iter().map(|s| s.name.as_str()).collect();
-    for want in ["asl-alphabet", "roboflow", "sign-language-digits", "13lack13lood-hands-on-fluency", "insitee-asl", "fawziya20-interpreter"] {
+    for want in
+        ["asl-alphabet", "roboflow", "sign-language-digits", "sign-mnist", "13lack13lood-hands-on-fluency", "insitee-asl", "fawziya20-interpreter"]
+    {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
     // Digits join only as the letters they look like.
@@ -45,6 +47,20 @@ fn every_source_of_hands_joins_the_corpus_with_its_person() {
     }
     let alphabet = &corpus.sources[corpus.source("asl-alphabet").unwrap()];
     assert!(alphabet.hands * 10 >= alphabet.samples * 7, "{alphabet:?}");
+    // sign-mnist's numbered classes join as their letters (no J or Z: they move), and
+    // its tiny crops, enlarged, give hands (2 a letter from each of its two files).
+    let mnist = corpus.source("sign-mnist").unwrap();
+    let mnist_letters: std::collections::BTreeSet<&str> = corpus
+        .samples
+        .iter()
+        .filter(|s| s.source == mnist)
+        .map(|s| corpus.classes.get(s.label as usize).unwrap().label.as_str())
+        .collect();
+    assert_eq!(mnist_letters.len(), 24, "{mnist_letters:?}");
+    assert!(!mnist_letters.contains("J") && !mnist_letters.contains("Z") && mnist_letters.contains("Y"));
+    let mnist = &corpus.sources[mnist];
+    assert_eq!(mnist.samples, 24 * 2 * 2);
+    assert!(mnist.hands * 10 >= mnist.samples * 8, "{mnist:?}");
     // Every found hand gives features.
     for s in corpus.samples.iter().filter(|s| s.points.is_some()) {
         features(s.points.as_ref().unwrap(), FeatureSpec::V1).unwrap();

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 /// Format version of [`LosoOutputs`].
 pub const VERSION: u32 = 1;
 
+/// Counts a fold's row of one class weighs in [`LosoOutputs::confusion`].
+pub const ROW_WEIGHT: f32 = 100.0;
+
 /// Probabilities kept per frame; the rest of the mass is spread evenly on reading.
 pub const TOP_K: usize = 5;
 
@@ -130,14 +133,21 @@ impl LosoOutputs {
         Ok(())
     }
 
-    /// Summed confusion counts of every fold except `exclude` (a source name).
-    pub fn confusion(&self, exclude: Option<&str>) -> Vec<Vec<u32>> {
+    /// Confusions of every fold except `exclude` (a source name), each source weighing
+    /// alike: a fold's row of a class it has is scaled to [`ROW_WEIGHT`] counts, so that
+    /// a source with many pictures (sign-mnist's 11,705) does not outvote the others,
+    /// as in the mean over folds that is the headline accuracy.
+    pub fn confusion(&self, exclude: Option<&str>) -> Vec<Vec<f32>> {
         let n = self.classes.len();
-        let mut sum = vec![vec![0u32; n]; n];
+        let mut sum = vec![vec![0f32; n]; n];
         for f in self.folds.iter().filter(|f| Some(f.source.as_str()) != exclude) {
             for (s, r) in sum.iter_mut().zip(&f.confusion) {
-                for (a, b) in s.iter_mut().zip(r) {
-                    *a += b;
+                let total = r.iter().sum::<u32>();
+                if total == 0 {
+                    continue;
+                }
+                for (a, &b) in s.iter_mut().zip(r) {
+                    *a += ROW_WEIGHT * b as f32 / total as f32;
                 }
             }
         }
@@ -179,8 +189,12 @@ mod tests {
         };
         good.save(&path).unwrap();
         assert_eq!(LosoOutputs::load(&path).unwrap(), good);
-        assert_eq!(good.confusion(None), vec![vec![3, 1], vec![0, 4]]);
-        assert_eq!(good.confusion(Some("s")), vec![vec![0, 0], vec![0, 0]]);
+        assert_eq!(good.confusion(None), vec![vec![75.0, 25.0], vec![0.0, 100.0]]);
+        assert_eq!(good.confusion(Some("s")), vec![vec![0.0, 0.0], vec![0.0, 0.0]]);
+        // A second source with ten times the pictures weighs the same.
+        let mut two = good.clone();
+        two.folds.push(FoldOutputs { source: "t".into(), confusion: vec![vec![40, 0], vec![0, 40]], frames: Vec::new() });
+        assert_eq!(two.confusion(None), vec![vec![175.0, 25.0], vec![0.0, 200.0]]);
         let mut bad = good.clone();
         bad.folds[0].confusion.pop();
         bad.save(&path).unwrap();

@@ -30,10 +30,11 @@ impl Channel {
         Some(out)
     }
 
-    /// From confusion counts `counts[truth][read]` over `classes`, each row smoothed by
-    /// adding `alpha` to every cell. `None` when the table lacks a letter of A..Z or the
-    /// counts are not square in its size.
-    pub fn from_confusion(classes: &ClassTable, counts: &[Vec<u32>], alpha: f32) -> Option<Self> {
+    /// From confusion counts `counts[truth][read]` over `classes` (weighted, as
+    /// [`shared::loso::LosoOutputs::confusion`] gives them), each row smoothed by adding
+    /// `alpha` to every cell. `None` when the table lacks a letter of A..Z or the counts
+    /// are not square in its size.
+    pub fn from_confusion(classes: &ClassTable, counts: &[Vec<f32>], alpha: f32) -> Option<Self> {
         let letter_class = Self::letter_classes(classes)?;
         let n = classes.len();
         if counts.len() != n || counts.iter().any(|r| r.len() != n) {
@@ -42,8 +43,8 @@ impl Channel {
         let read_as: Vec<Vec<f32>> = letter_class
             .iter()
             .map(|&l| {
-                let total = counts[l].iter().sum::<u32>() as f32 + alpha * n as f32;
-                counts[l].iter().map(|&c| (c as f32 + alpha) / total).collect()
+                let total = counts[l].iter().sum::<f32>() + alpha * n as f32;
+                counts[l].iter().map(|&c| (c + alpha) / total).collect()
             })
             .collect();
         Some(Self::with_unread(read_as, letter_class))
@@ -93,12 +94,12 @@ mod tests {
         let classes = ClassTable::asl_alphabet();
         let n = classes.len();
         let (d, x) = (classes.by_label("D").unwrap().index as usize, classes.by_label("X").unwrap().index as usize);
-        let mut counts = vec![vec![0u32; n]; n];
+        let mut counts = vec![vec![0f32; n]; n];
         for (i, row) in counts.iter_mut().enumerate() {
-            row[i] = 10;
+            row[i] = 10.0;
         }
-        counts[d][d] = 2;
-        counts[d][x] = 8; // D is mostly read as X
+        counts[d][d] = 2.0;
+        counts[d][x] = 8.0; // D is mostly read as X
         let ch = Channel::from_confusion(&classes, &counts, 0.5).unwrap();
         let mut q = vec![0.0; n];
         q[x] = 1.0; // the model is sure it saw X

@@ -8,10 +8,11 @@
 //! - `asl-letters-roboflow`: several people in many rooms, whole photos, cached alike;
 //! - `sign-language-digits`: 218 students; the digits whose hand shape is a letter's
 //!   ([`DIGIT_LETTERS`]), cached alike;
+//! - `sign-mnist`: many people's hands as 28x28 grey crops; MediaPipe finds no palm in
+//!   them as they are, but its landmark model reads most of them once each crop is
+//!   enlarged and given a border ([`Prepare::Enlarge`]); cached alike;
 //! - `asl-landmarks/<author>`: 2-D landmarks logged by three other people
 //!   ([`super::landmark_csv`]), one source each.
-//!
-//! `sign-mnist` is left out: its 28x28 crops are too small for MediaPipe to find a hand.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 use shared::ClassTable;
 use shared::features::{POINTS, Point};
 
+use super::landmarks::Prepare;
 use super::{LoadOptions, landmark_csv, landmarks};
 
 /// Digits of `sign-language-digits` made with a letter's hand shape (ASL): 0 is O, 2 is
@@ -114,24 +116,57 @@ pub struct PictureSource {
     pub about: &'static str,
     /// Dataset label -> letter; empty: labels are letters already.
     pub relabel: &'static [(&'static str, &'static str)],
+    /// What is done to a picture before the hand is looked for in it.
+    pub prepare: Prepare,
+    /// At most this many pictures per class (and file) of this source, to bound the time
+    /// spent finding hands in a large set of near-copies.
+    pub limit_per_class: Option<usize>,
 }
 
 /// The sources of pictures, in corpus order.
-pub const PICTURE_SOURCES: [PictureSource; 3] = [
-    PictureSource { name: "asl-alphabet", folder: "asl-alphabet", about: "one signer, one room (image folder)", relabel: &[] },
+pub const PICTURE_SOURCES: [PictureSource; 4] = [
+    PictureSource {
+        name: "asl-alphabet",
+        folder: "asl-alphabet",
+        about: "one signer, one room (image folder)",
+        relabel: &[],
+        prepare: Prepare::AsIs,
+        limit_per_class: None,
+    },
     PictureSource {
         name: "roboflow",
         folder: "asl-letters-roboflow",
         about: "several people in many rooms, whole photos (YOLO export)",
         relabel: &[],
+        prepare: Prepare::AsIs,
+        limit_per_class: None,
     },
     PictureSource {
         name: "sign-language-digits",
         folder: "sign-language-digits",
         about: "218 students, digits shaped as O, V, W, F",
         relabel: &DIGIT_LETTERS,
+        prepare: Prepare::AsIs,
+        limit_per_class: None,
+    },
+    PictureSource {
+        name: "sign-mnist",
+        folder: "sign-mnist",
+        about: "many people's hands, 28x28 grey crops (Kaggle CSV), enlarged",
+        relabel: &[],
+        prepare: SIGN_MNIST_PREPARE,
+        limit_per_class: Some(SIGN_MNIST_PER_CLASS),
     },
 ];
+
+/// How sign-mnist's crops are made readable: enlarged to the landmark model's side, then
+/// a border of a quarter side of repeated edge pixels all round (the hand then fills the
+/// middle two thirds, as in a crop MediaPipe makes itself).
+pub const SIGN_MNIST_PREPARE: Prepare = Prepare::Enlarge { side: 224, border: 0.25 };
+
+/// Crops of sign-mnist per letter and file: its 34,627 rows are augmented copies of
+/// 1,704 photos, so a few hundred a letter hold most of what it has to give.
+pub const SIGN_MNIST_PER_CLASS: usize = 250;
 
 /// The pictures of `src` whose class is in `classes` (through its relabelling), with
 /// those labels; `None` when the folder is missing.
@@ -141,15 +176,23 @@ pub fn load_pictures(src: &PictureSource, data: &Path, classes: &ClassTable, lim
         tracing::warn!("{}: not found, source '{}' left out", path.display(), src.name);
         return Ok(None);
     }
+    let limit_per_class = match (limit_per_class, src.limit_per_class) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let load = LoadOptions { limit_per_class, ..LoadOptions::default() };
     let mut ds = super::load(&path, &load).with_context(|| format!("loading source '{}'", src.name))?;
-    let to_alphabet = |label: &str| -> Option<u32> {
-        let letter =
-            if src.relabel.is_empty() { Some(label) } else { src.relabel.iter().find(|(d, _)| *d == label).map(|(_, l)| *l) };
-        classes.by_label(letter?).map(|c| c.index)
+    // A letter by the dataset's label (a folder name), else by the text it shows
+    // (sign-mnist's labels are numbers, its classes show letters).
+    let to_alphabet = |class: &shared::ClassInfo| -> Option<u32> {
+        if !src.relabel.is_empty() {
+            let letter = src.relabel.iter().find(|(d, _)| *d == class.label).map(|(_, l)| *l)?;
+            return classes.by_label(letter).map(|c| c.index);
+        }
+        classes.by_label(&class.label).or_else(|| classes.by_label(&class.display)).map(|c| c.index)
     };
     let labels: Vec<Option<u32>> =
-        ds.samples.iter().map(|s| to_alphabet(&ds.classes.get(s.label as usize).expect("label in table").label)).collect();
+        ds.samples.iter().map(|s| to_alphabet(ds.classes.get(s.label as usize).expect("label in table"))).collect();
     let mut keep = labels.iter();
     ds.samples.retain(|_| keep.next().is_some_and(Option::is_some));
     Ok(Some((ds, labels.into_iter().flatten().collect())))
@@ -161,7 +204,7 @@ pub fn build(opts: &CorpusOptions) -> Result<Corpus> {
     let mut corpus = Corpus { classes: ClassTable::asl_alphabet(), samples: Vec::new(), sources: Vec::new() };
     for src in &PICTURE_SOURCES {
         let Some((ds, labels)) = load_pictures(src, &opts.data, &corpus.classes, opts.limit_per_class)? else { continue };
-        let hands = landmarks::landmarks(&ds, &opts.models, &opts.cache_dir)?;
+        let hands = landmarks::landmarks_prepared(&ds, &opts.models, &opts.cache_dir, src.prepare)?;
         let id = corpus.push_source(src.name, src.about);
         for ((s, h), label) in ds.samples.iter().zip(hands).zip(labels) {
             corpus.push(HandSample { label, points: h.hand_points(), depth: true, source: id, id: s.source.clone() });

@@ -90,6 +90,49 @@ struct Header {
     palm_model_bytes: u64,
     landmark_model_bytes: u64,
     tracker: TrackerConfig,
+    #[serde(default, skip_serializing_if = "Prepare::is_as_is")]
+    prepare: Prepare,
+}
+
+/// What is done to a picture before the hand is looked for in it.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Prepare {
+    /// The picture as loaded.
+    #[default]
+    AsIs,
+    /// Tiny hand crops (sign-mnist's 28x28): enlarged to `side` x `side` (Catmull-Rom),
+    /// then framed by `border` x `side` pixels of repeated edge on every side, so that
+    /// the whole hand sits inside the crop the landmark model reads.
+    Enlarge {
+        /// Side after enlarging, in pixels.
+        side: u32,
+        /// Border on each side, as a fraction of `side`.
+        border: f32,
+    },
+}
+
+impl Prepare {
+    fn is_as_is(&self) -> bool {
+        *self == Prepare::AsIs
+    }
+
+    /// The picture the hand is looked for in.
+    pub fn apply(&self, img: &DynamicImage) -> RgbImage {
+        match *self {
+            Prepare::AsIs => img.to_rgb8(),
+            Prepare::Enlarge { side, border } => {
+                let big = img.resize_exact(side, side, image::imageops::FilterType::CatmullRom).to_rgb8();
+                let b = (border.max(0.0) * side as f32).round() as u32;
+                let out_side = side + 2 * b;
+                RgbImage::from_fn(out_side, out_side, |x, y| {
+                    let sx = x.saturating_sub(b).min(side - 1);
+                    let sy = y.saturating_sub(b).min(side - 1);
+                    *big.get_pixel(sx, sy)
+                })
+            }
+        }
+    }
 }
 
 /// The cache file of `ds` in `cache_dir`.
@@ -100,12 +143,19 @@ pub fn cache_path(cache_dir: &Path, ds: &Dataset) -> PathBuf {
 /// The landmarks of every sample of `ds`, in sample order: read from the cache where it
 /// has them, computed (on all cores) and saved where it does not.
 pub fn landmarks(ds: &Dataset, models: &Path, cache_dir: &Path) -> Result<Vec<SampleHand>> {
+    landmarks_prepared(ds, models, cache_dir, Prepare::AsIs)
+}
+
+/// [`landmarks`] of pictures prepared by `prepare` first (the points are in the prepared
+/// picture's pixels); the cache records how, so other preparations compute again.
+pub fn landmarks_prepared(ds: &Dataset, models: &Path, cache_dir: &Path, prepare: Prepare) -> Result<Vec<SampleHand>> {
     let path = cache_path(cache_dir, ds);
     let header = Header {
         dataset: ds.root.display().to_string(),
         palm_model_bytes: file_len(&models.join(hands::PALM_MODEL))?,
         landmark_model_bytes: file_len(&models.join(hands::LANDMARK_MODEL))?,
         tracker: TrackerConfig::default(),
+        prepare,
     };
     let mut known = read_cache(&path, &header)?;
     let missing: Vec<usize> =
@@ -126,7 +176,7 @@ pub fn landmarks(ds: &Dataset, models: &Path, cache_dir: &Path) -> Result<Vec<Sa
                     |tracker, &i| {
                         let tracker = tracker.as_mut().map_err(|e| anyhow::anyhow!("{e:#}"))?;
                         let s = &ds.samples[i];
-                        let hand = tracker.find(&s.image.to_rgb8()).with_context(|| format!("finding the hand in {}", s.source))?;
+                        let hand = tracker.find(&prepare.apply(&s.image)).with_context(|| format!("finding the hand in {}", s.source))?;
                         bar.inc(1);
                         Ok(SampleHand {
                             source: s.source.clone(),
@@ -300,6 +350,20 @@ mod tests {
 
     fn dist(a: &Point, b: &Point) -> f32 {
         ((a.x - b.x).powi(2) + (a.y - b.y).powi(2) + (a.z - b.z).powi(2)).sqrt()
+    }
+
+    #[test]
+    fn enlarging_frames_the_crop_with_its_own_edge() {
+        let img = DynamicImage::ImageLuma8(image::GrayImage::from_fn(28, 28, |x, y| image::Luma([(x * 9) as u8 ^ (y as u8)])));
+        let prepared = Prepare::Enlarge { side: 224, border: 0.25 }.apply(&img);
+        assert_eq!(prepared.dimensions(), (336, 336));
+        let big = img.resize_exact(224, 224, image::imageops::FilterType::CatmullRom).to_rgb8();
+        // The middle is the enlarged crop; the border repeats its outermost pixels.
+        assert_eq!(prepared.get_pixel(56 + 100, 56 + 37), big.get_pixel(100, 37));
+        assert_eq!(prepared.get_pixel(0, 0), big.get_pixel(0, 0));
+        assert_eq!(prepared.get_pixel(335, 100), big.get_pixel(223, 44));
+        assert_eq!(prepared.get_pixel(10, 335), big.get_pixel(0, 223));
+        assert_eq!(Prepare::AsIs.apply(&img), img.to_rgb8());
     }
 
     #[test]
