@@ -4,8 +4,8 @@
 #
 # 1. the landmark classifier with depth, measured leave-one-source-out over every source
 #    of hands (asl-alphabet's signer, the roboflow photos, sign-language-digits' students,
-#    each asl-landmarks author): each source held out in turn, a picture without a hand
-#    found counts as wrong;
+#    sign-mnist's crops, each asl-landmarks author): each source held out in turn, a
+#    picture without a hand found counts as wrong;
 # 2. the same for the 2-D variant (no depth), which measured better and ships; the shipped
 #    picture and mask models scored on the same sources; then the 2-D model trained on
 #    every source except asl-alphabet's held-out frames (the picture model's test split,
@@ -15,7 +15,8 @@
 #    the frames of `device spell-bench`).
 #
 # Hands are found once with MediaPipe in tract (the device's code) and cached under
-# runs/landmarks/hands-cache/ (8,134 pictures: about 8.5 minutes on 2 cores the first time).
+# runs/landmarks/hands-cache/ (8,134 pictures and 11,705 sign-mnist crops: about 35 minutes
+# on 2 cores the first time; then the whole script takes about 19 minutes).
 # SEEDS="1 2" also measures both variants with other seeds (runs/landmarks/seed-*).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
