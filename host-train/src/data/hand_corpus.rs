@@ -8,9 +8,9 @@
 //! - `asl-letters-roboflow`: several people in many rooms, whole photos, cached alike;
 //! - `sign-language-digits`: 218 students; the digits whose hand shape is a letter's
 //!   ([`DIGIT_LETTERS`]), cached alike;
-//! - `sign-mnist`: many people's hands as 28x28 grey crops; MediaPipe finds no palm in
-//!   them as they are, but its landmark model reads most of them once each crop is
-//!   enlarged and given a border ([`Prepare::Enlarge`]); cached alike;
+//! - `sign-mnist`: many people's hands as 28x28 grey crops, each enlarged and framed by
+//!   its own edge ([`Prepare::Enlarge`]) so that the whole hand lies inside the square the
+//!   landmark model reads; cached alike;
 //! - `asl-landmarks/<author>`: 2-D landmarks logged by three other people
 //!   ([`super::landmark_csv`]), one source each.
 
