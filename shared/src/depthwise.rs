@@ -129,15 +129,13 @@ impl ChannelLastDepthwise {
         for (t, wt) in weights.iter_mut().enumerate().take(kh * kw) {
             *wt = self.weights[t * c + c0..][..B].try_into().expect("a block of weights");
         }
-        // Output columns whose taps all lie inside the picture's width.
-        let ox_lo = px.div_ceil(sx).min(ow);
-        let ox_hi = if w + px >= kw { ((w + px - kw) / sx + 1).min(ow) } else { 0 }.max(ox_lo);
+        let (ox_lo, ox_hi) = inside_columns(w, kw, sx, px, ow);
         for oy in 0..oh {
             let y0 = (oy * sy) as isize - py as isize;
-            let ky = (0.max(-y0) as usize)..(kh.min((h as isize - y0).max(0) as usize));
+            let ky = taps_inside(y0, kh, h);
             for ox in (0..ox_lo).chain(ox_hi..ow) {
                 let x0 = (ox * sx) as isize - px as isize;
-                let kx = (0.max(-x0) as usize)..(kw.min((w as isize - x0).max(0) as usize));
+                let kx = taps_inside(x0, kw, w);
                 let mut acc = bias;
                 for ty in ky.clone() {
                     let row = ((y0 + ty as isize) as usize * w) as isize + x0;
@@ -145,7 +143,7 @@ impl ChannelLastDepthwise {
                         madd_block::<B, FMA>(&mut acc, block(x, (row + tx as isize) as usize * c + c0), &weights[ty * kw + tx]);
                     }
                 }
-                self.store(out, (oy * ow + ox) * c + c0, &acc);
+                store_clipped(out, (oy * ow + ox) * c + c0, &acc, self.clip);
             }
             let mut ox = ox_lo;
             while ox + PIXELS <= ox_hi {
@@ -160,7 +158,7 @@ impl ChannelLastDepthwise {
                     }
                 }
                 for (p, acc) in acc.iter().enumerate() {
-                    self.store(out, (oy * ow + ox + p) * c + c0, acc);
+                    store_clipped(out, (oy * ow + ox + p) * c + c0, acc, self.clip);
                 }
                 ox += PIXELS;
             }
@@ -172,20 +170,41 @@ impl ChannelLastDepthwise {
                         madd_block::<B, FMA>(&mut acc, block(x, (row + tx) * c + c0), &weights[ty * kw + tx]);
                     }
                 }
-                self.store(out, (oy * ow + ox) * c + c0, &acc);
+                store_clipped(out, (oy * ow + ox) * c + c0, &acc, self.clip);
             }
         }
     }
+}
 
-    /// Stores a block of outputs at `at`, clipped.
-    #[inline(always)]
-    fn store<const B: usize>(&self, out: &mut [f32], at: usize, acc: &[f32; B]) {
-        let [lo, hi] = self.clip;
-        let o: &mut [f32; B] = (&mut out[at..at + B]).try_into().expect("a block of outputs");
-        for j in 0..B {
-            o[j] = acc[j].max(lo).min(hi);
-        }
+/// Output columns `lo..hi` of a `kw` wide window moved by `sx` over a picture `w` wide
+/// with `px` padding before, `ow` columns in all, whose taps all lie inside the picture
+/// (this op's and [`crate::stem`]'s loops take them a group at a time).
+#[inline(always)]
+pub(crate) fn inside_columns(w: usize, kw: usize, sx: usize, px: usize, ow: usize) -> (usize, usize) {
+    let lo = px.div_ceil(sx).min(ow);
+    let hi = if w + px >= kw { ((w + px - kw) / sx + 1).min(ow) } else { 0 }.max(lo);
+    (lo, hi)
+}
+
+/// The taps `0..k` of a window starting at `start` that fall inside `0..len`.
+#[inline(always)]
+pub(crate) fn taps_inside(start: isize, k: usize, len: usize) -> std::ops::Range<usize> {
+    (0.max(-start) as usize)..(k.min((len as isize - start).max(0) as usize))
+}
+
+/// Stores a block of outputs at `at`, clipped to `[lo, hi]`.
+#[inline(always)]
+pub(crate) fn store_clipped<const B: usize>(out: &mut [f32], at: usize, acc: &[f32; B], [lo, hi]: [f32; 2]) {
+    let o: &mut [f32; B] = (&mut out[at..at + B]).try_into().expect("a block of outputs");
+    for j in 0..B {
+        o[j] = acc[j].max(lo).min(hi);
     }
+}
+
+/// Whether `node`'s first input comes straight from an NCHW-to-NHWC axis move: the
+/// output of a channel-last rewrite, which must not be rewritten again.
+pub(crate) fn after_nhwc_move(model: &TypedModel, node: &TypedNode) -> bool {
+    model.node(node.inputs[0].node).op_as::<AxisOp>() == Some(&AxisOp::Move(1, 3))
 }
 
 /// `B` values of `x` from `at`.

@@ -10,7 +10,6 @@
 //! output value is the same.
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::array::Pad;
 
@@ -18,8 +17,7 @@ fn pad_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &Pad) 
     if op.pads.len() != 4 || model.outlet_fact(node.inputs[0])?.rank() != 4 {
         return Ok(None);
     }
-    // Already channel-last (this rule's own output).
-    if model.node(node.inputs[0].node).op_as::<AxisOp>() == Some(&AxisOp::Move(1, 3)) {
+    if crate::depthwise::after_nhwc_move(model, node) {
         return Ok(None);
     }
     let p = &op.pads;

@@ -22,22 +22,18 @@ const NHWC_FROM_NCHW: [usize; 4] = [0, 2, 3, 1];
 fn resize_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, op: &Resize) -> TractResult<Option<TypedModelPatch>> {
     let fact = model.outlet_fact(node.inputs[0])?;
     let Some(aux_ix) = op.optional_sizes_input.or(op.optional_scales_input) else { return Ok(None) };
-    let Some(aux) = node.inputs.get(aux_ix).and_then(|&o| model.outlet_fact(o).ok()?.konst.clone()) else {
-        return Ok(None);
-    };
+    let Some(aux) = node.inputs.get(aux_ix).and_then(|&o| crate::depthwise::konst(model, o)) else { return Ok(None) };
     if fact.rank() != 4 || aux.rank() != 1 || aux.len() != 4 || node.inputs.len() != 2 || aux_ix != 1 {
         return Ok(None);
     }
-    // Already channel-last (this rule's own output).
-    if model.node(node.inputs[0].node).op_as::<AxisOp>() == Some(&AxisOp::Move(1, 3)) {
+    if crate::depthwise::after_nhwc_move(model, node) {
         return Ok(None);
     }
     // The sizes (or scales) of the NHWC axes.
     let permuted = {
         let mut t = aux.as_ref().clone();
-        let flat = aux.as_ref().clone();
         for (to, &from) in NHWC_FROM_NCHW.iter().enumerate() {
-            t.assign_slice(to..to + 1, &flat, from..from + 1, 0)?;
+            t.assign_slice(to..to + 1, &aux, from..from + 1, 0)?;
         }
         t
     };

@@ -23,7 +23,7 @@ use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::cnn::conv::{Conv, KernelFormat};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
-use crate::depthwise::{channel_last_patch, clip_patch, konst};
+use crate::depthwise::{channel_last_patch, clip_patch, inside_columns, konst, store_clipped, taps_inside};
 
 /// Output channels handled together: the accumulators of one block stay in registers.
 const BLOCK: usize = 16;
@@ -138,15 +138,13 @@ impl ChannelLastStem {
         for (t, wt) in weights.iter_mut().enumerate().take(kh * kw * ci) {
             *wt = self.weights[t * co + c0..][..B].try_into().expect("a block of weights");
         }
-        // Output columns whose taps all lie inside the picture's width.
-        let ox_lo = px.div_ceil(sx).min(ow);
-        let ox_hi = if w + px >= kw { ((w + px - kw) / sx + 1).min(ow) } else { 0 }.max(ox_lo);
+        let (ox_lo, ox_hi) = inside_columns(w, kw, sx, px, ow);
         for oy in 0..oh {
             let y0 = (oy * sy) as isize - py as isize;
-            let ky = (0.max(-y0) as usize)..(kh.min((h as isize - y0).max(0) as usize));
+            let ky = taps_inside(y0, kh, h);
             for ox in (0..ox_lo).chain(ox_hi..ow) {
                 let x0 = (ox * sx) as isize - px as isize;
-                let kx = (0.max(-x0) as usize)..(kw.min((w as isize - x0).max(0) as usize));
+                let kx = taps_inside(x0, kw, w);
                 let mut acc = bias;
                 for ty in ky.clone() {
                     let row = ((y0 + ty as isize) as usize * w) as isize + x0;
@@ -157,7 +155,7 @@ impl ChannelLastStem {
                         }
                     }
                 }
-                self.store(out, (oy * ow + ox) * co + c0, &acc);
+                store_clipped(out, (oy * ow + ox) * co + c0, &acc, self.clip);
             }
             let mut ox = ox_lo;
             while ox + PIXELS <= ox_hi {
@@ -173,7 +171,7 @@ impl ChannelLastStem {
                     }
                 }
                 for (p, acc) in acc.iter().enumerate() {
-                    self.store(out, (oy * ow + ox + p) * co + c0, acc);
+                    store_clipped(out, (oy * ow + ox + p) * co + c0, acc, self.clip);
                 }
                 ox += PIXELS;
             }
@@ -187,18 +185,8 @@ impl ChannelLastStem {
                         }
                     }
                 }
-                self.store(out, (oy * ow + ox) * co + c0, &acc);
+                store_clipped(out, (oy * ow + ox) * co + c0, &acc, self.clip);
             }
-        }
-    }
-
-    /// Stores a block of outputs at `at`, clipped.
-    #[inline(always)]
-    fn store<const B: usize>(&self, out: &mut [f32], at: usize, acc: &[f32; B]) {
-        let [lo, hi] = self.clip;
-        let o: &mut [f32; B] = (&mut out[at..at + B]).try_into().expect("a block of outputs");
-        for j in 0..B {
-            o[j] = acc[j].max(lo).min(hi);
         }
     }
 }

@@ -176,10 +176,7 @@ pub fn load_pictures(src: &PictureSource, data: &Path, classes: &ClassTable, lim
         tracing::warn!("{}: not found, source '{}' left out", path.display(), src.name);
         return Ok(None);
     }
-    let limit_per_class = match (limit_per_class, src.limit_per_class) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let limit_per_class = [limit_per_class, src.limit_per_class].into_iter().flatten().min();
     let load = LoadOptions { limit_per_class, ..LoadOptions::default() };
     let mut ds = super::load(&path, &load).with_context(|| format!("loading source '{}'", src.name))?;
     // A letter by the dataset's label (a folder name), else by the text it shows
