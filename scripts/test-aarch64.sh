@@ -14,9 +14,9 @@ start=$(date +%s)
 tdir=${CARGO_TARGET_DIR:-target}
 
 cargo test --release --target $target -p shared
-# Signspell's own depthwise and 1x1 ops on NEON, and the hand models that run them
+# Signspell's own depthwise, 1x1 and stem ops on NEON (shared::lanes::Neon), and the hand models that run them
 # against onnxruntime's recorded outputs (the timing-dependent tracker tests stay native).
-cargo test --release --target $target -p shared --features tract --lib --test hands -- depthwise pointwise tract_matches
+cargo test --release --target $target -p shared --features tract --lib --test hands -- depthwise pointwise stem tract_matches
 cargo test --release --target $target -p device --lib \
     --test aarch64_parity --test kiosk_replay --test ui_screen --test spi_panel
 echo "[aarch64] tests under qemu took $(( $(date +%s) - start )) s"

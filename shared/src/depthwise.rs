@@ -5,22 +5,20 @@
 //! MobileNetV2's multiply-adds, took most of its run (`device profile`; numbers in
 //! docs/performance.md, "Where tract's time goes"). This op keeps
 //! the channels innermost, so every tap is one contiguous multiply-add over all channels
-//! (vectorised by the compiler; AVX2+FMA picked at run time on x86-64, NEON on aarch64),
+//! (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on aarch64),
 //! and it applies the clip that follows (ReLU6) before storing.
 //!
 //! [`rewrite`] puts it in place of every float depthwise `Conv` of a decluttered model
 //! with constant weights, between the same axis moves tract's `conv_nhwc` transform adds,
 //! and [`fuse_clips`] folds a following `Max`/`Min` with constant bounds into it.
 
+use crate::lanes::Lanes;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::cnn::conv::{Conv, KernelFormat};
 use tract_onnx::tract_core::ops::nn::DataFormat;
-
-/// Channels handled together: the accumulators of one block stay in registers.
-const BLOCK: usize = 16;
 
 /// Output pixels computed together inside the picture: each weight load serves as many.
 const PIXELS: usize = 4;
@@ -75,62 +73,63 @@ impl ChannelLastDepthwise {
 
     /// Computes the layer into `out` (`oh * ow * C` values).
     pub fn compute(&self, x: &[f32], out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                // SAFETY: the CPU has the features the function is compiled for.
-                return unsafe { self.compute_avx2(x, out) };
-            }
-            // Without FMA, `mul_add` would be a library call per value.
-            self.compute_with::<false>(x, out)
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        self.compute_with::<true>(x, out)
+        let ([h, w, c], [oh, ow], [kh, kw]) = (self.input, self.output, self.kernel);
+        assert!(x.len() >= h * w * c && out.len() >= oh * ow * c, "depthwise buffers too short");
+        assert!(self.weights.len() == kh * kw * c && self.bias.len() == c && kh * kw <= MAX_TAPS);
+        // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
+        // keep every tap inside the picture.
+        crate::with_lanes!(|L| unsafe { self.compute_with::<L>(x, out) })
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn compute_avx2(&self, x: &[f32], out: &mut [f32]) {
-        self.compute_with::<true>(x, out)
-    }
-
-    /// The loops; `FMA`: fused multiply-adds (the target has them in hardware). Channels
-    /// go in blocks of 16, then 8, then one at a time; each block walks the whole picture.
+    /// Row by row of the output; in each row, channels in blocks of two [`Lanes`], then
+    /// one, then one at a time (so the input rows a row of output reads stay in cache
+    /// while every block reads them).
+    ///
+    /// # Safety
+    /// As checked by [`Self::compute`]; the CPU has `L`'s features.
     #[inline(always)]
-    fn compute_with<const FMA: bool>(&self, x: &[f32], out: &mut [f32]) {
+    unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
         let c = self.input[2];
-        let mut c0 = 0;
-        while c0 + BLOCK <= c {
-            self.channels::<BLOCK, FMA>(x, out, c0);
-            c0 += BLOCK;
-        }
-        while c0 + BLOCK / 2 <= c {
-            self.channels::<{ BLOCK / 2 }, FMA>(x, out, c0);
-            c0 += BLOCK / 2;
-        }
-        while c0 < c {
-            self.channels::<1, FMA>(x, out, c0);
-            c0 += 1;
+        for oy in 0..self.output[0] {
+            let mut c0 = 0;
+            // SAFETY (all three): channels `c0..` of each block exist.
+            while c0 + 2 * L::N <= c {
+                unsafe { self.row::<L, 2>(x, out, oy, c0) };
+                c0 += 2 * L::N;
+            }
+            while c0 + L::N <= c {
+                unsafe { self.row::<L, 1>(x, out, oy, c0) };
+                c0 += L::N;
+            }
+            while c0 < c {
+                unsafe { self.row::<f32, 1>(x, out, oy, c0) };
+                c0 += 1;
+            }
         }
     }
 
-    /// Channels `c0..c0 + B` of the whole output. Inside the picture (no tap outside it)
-    /// output pixels go [`PIXELS`] at a time, so each weight load serves that many
-    /// multiply-adds; the border goes pixel by pixel.
+    /// Channels `c0..c0 + V * L::N` of output row `oy`. Inside the picture (no tap
+    /// outside it) output pixels go [`PIXELS`] at a time, so each weight load serves that
+    /// many multiply-adds; the border goes pixel by pixel.
+    ///
+    /// # Safety
+    /// As [`Self::compute_with`], and the channels exist.
     #[inline(always)]
-    fn channels<const B: usize, const FMA: bool>(&self, x: &[f32], out: &mut [f32], c0: usize) {
+    unsafe fn row<L: Lanes, const V: usize>(&self, x: &[f32], out: &mut [f32], oy: usize, c0: usize) {
         let [h, w, c] = self.input;
-        let [oh, ow] = self.output;
+        let [_, ow] = self.output;
         let [kh, kw] = self.kernel;
         let [sy, sx] = self.stride;
         let [py, px] = self.pad;
-        let bias: [f32; B] = self.bias[c0..c0 + B].try_into().expect("a block of biases");
-        let mut weights = [[0f32; B]; MAX_TAPS];
-        for (t, wt) in weights.iter_mut().enumerate().take(kh * kw) {
-            *wt = self.weights[t * c + c0..][..B].try_into().expect("a block of weights");
-        }
-        let (ox_lo, ox_hi) = inside_columns(w, kw, sx, px, ow);
-        for oy in 0..oh {
+        // SAFETY (whole body): every offset below is a pixel of the picture or of the
+        // output times `c`, plus channels `c0..c0 + V * L::N`.
+        unsafe {
+            let (x, out) = (x.as_ptr().add(c0), out.as_mut_ptr().add(c0));
+            let weights = self.weights.as_ptr().add(c0);
+            let bias = load::<L, V>(self.bias.as_ptr().add(c0));
+            let k = |t: usize| load::<L, V>(weights.add(t * c));
+            let (lo, hi) = (L::splat(self.clip[0]), L::splat(self.clip[1]));
+            let (ox_lo, ox_hi) = inside_columns(w, kw, sx, px, ow);
             let y0 = (oy * sy) as isize - py as isize;
             let ky = taps_inside(y0, kh, h);
             for ox in (0..ox_lo).chain(ox_hi..ow) {
@@ -140,10 +139,10 @@ impl ChannelLastDepthwise {
                 for ty in ky.clone() {
                     let row = ((y0 + ty as isize) as usize * w) as isize + x0;
                     for tx in kx.clone() {
-                        madd_block::<B, FMA>(&mut acc, block(x, (row + tx as isize) as usize * c + c0), &weights[ty * kw + tx]);
+                        madd(&mut acc, load::<L, V>(x.add((row + tx as isize) as usize * c)), k(ty * kw + tx));
                     }
                 }
-                store_clipped(out, (oy * ow + ox) * c + c0, &acc, self.clip);
+                store_clamped(acc, out.add((oy * ow + ox) * c), lo, hi);
             }
             let mut ox = ox_lo;
             while ox + PIXELS <= ox_hi {
@@ -151,14 +150,14 @@ impl ChannelLastDepthwise {
                 for ty in ky.clone() {
                     let row = (y0 + ty as isize) as usize * w + ox * sx - px;
                     for tx in 0..kw {
-                        let k = &weights[ty * kw + tx];
+                        let k = k(ty * kw + tx);
                         for (p, acc) in acc.iter_mut().enumerate() {
-                            madd_block::<B, FMA>(acc, block(x, (row + p * sx + tx) * c + c0), k);
+                            madd(acc, load::<L, V>(x.add((row + p * sx + tx) * c)), k);
                         }
                     }
                 }
-                for (p, acc) in acc.iter().enumerate() {
-                    store_clipped(out, (oy * ow + ox + p) * c + c0, acc, self.clip);
+                for (p, acc) in acc.into_iter().enumerate() {
+                    store_clamped(acc, out.add((oy * ow + ox + p) * c), lo, hi);
                 }
                 ox += PIXELS;
             }
@@ -167,12 +166,46 @@ impl ChannelLastDepthwise {
                 for ty in ky.clone() {
                     let row = (y0 + ty as isize) as usize * w + ox * sx - px;
                     for tx in 0..kw {
-                        madd_block::<B, FMA>(&mut acc, block(x, (row + tx) * c + c0), &weights[ty * kw + tx]);
+                        madd(&mut acc, load::<L, V>(x.add((row + tx) * c)), k(ty * kw + tx));
                     }
                 }
-                store_clipped(out, (oy * ow + ox) * c + c0, &acc, self.clip);
+                store_clamped(acc, out.add((oy * ow + ox) * c), lo, hi);
             }
         }
+    }
+}
+
+/// `V` lanes from `p` on.
+///
+/// # Safety
+/// `p` holds `V * L::N` values; the CPU has `L`'s features.
+#[inline(always)]
+pub(crate) unsafe fn load<L: Lanes, const V: usize>(p: *const f32) -> [L; V] {
+    // SAFETY: as the caller promises.
+    std::array::from_fn(|v| unsafe { L::load(p.add(v * L::N)) })
+}
+
+/// `acc += i * k`, lane by lane.
+///
+/// # Safety
+/// The CPU has `L`'s features.
+#[inline(always)]
+pub(crate) unsafe fn madd<L: Lanes, const V: usize>(acc: &mut [L; V], i: [L; V], k: [L; V]) {
+    for v in 0..V {
+        // SAFETY: as the caller promises.
+        acc[v] = unsafe { i[v].mul_add(k[v], acc[v]) };
+    }
+}
+
+/// Stores `acc` at `p`, each value clamped to `lo..=hi`.
+///
+/// # Safety
+/// `p` holds `V * L::N` writable values; the CPU has `L`'s features.
+#[inline(always)]
+pub(crate) unsafe fn store_clamped<L: Lanes, const V: usize>(acc: [L; V], p: *mut f32, lo: L, hi: L) {
+    for (v, a) in acc.into_iter().enumerate() {
+        // SAFETY: as the caller promises.
+        unsafe { a.clamp(lo, hi).store(p.add(v * L::N)) };
     }
 }
 
@@ -192,33 +225,10 @@ pub(crate) fn taps_inside(start: isize, k: usize, len: usize) -> std::ops::Range
     (0.max(-start) as usize)..(k.min((len as isize - start).max(0) as usize))
 }
 
-/// Stores a block of outputs at `at`, clipped to `[lo, hi]`.
-#[inline(always)]
-pub(crate) fn store_clipped<const B: usize>(out: &mut [f32], at: usize, acc: &[f32; B], [lo, hi]: [f32; 2]) {
-    let o: &mut [f32; B] = (&mut out[at..at + B]).try_into().expect("a block of outputs");
-    for j in 0..B {
-        o[j] = acc[j].max(lo).min(hi);
-    }
-}
-
 /// Whether `node`'s first input comes straight from an NCHW-to-NHWC axis move: the
 /// output of a channel-last rewrite, which must not be rewritten again.
 pub(crate) fn after_nhwc_move(model: &TypedModel, node: &TypedNode) -> bool {
     model.node(node.inputs[0].node).op_as::<AxisOp>() == Some(&AxisOp::Move(1, 3))
-}
-
-/// `B` values of `x` from `at`.
-#[inline(always)]
-fn block<const B: usize>(x: &[f32], at: usize) -> &[f32; B] {
-    x[at..at + B].try_into().expect("a block of inputs")
-}
-
-/// `acc += i * k`, value by value (fused when `FMA`).
-#[inline(always)]
-fn madd_block<const B: usize, const FMA: bool>(acc: &mut [f32; B], i: &[f32; B], k: &[f32; B]) {
-    for j in 0..B {
-        acc[j] = if FMA { i[j].mul_add(k[j], acc[j]) } else { i[j] * k[j] + acc[j] };
-    }
 }
 
 impl Op for ChannelLastDepthwise {
@@ -486,11 +496,19 @@ mod tests {
                 channel_last: false,
             };
             let nhwc: Vec<f32> = (0..h * w * c).map(|i| x[(i % c) * h * w + i / c]).collect();
-            let mut got = vec![f32::NAN; oh * ow * c];
-            op.compute(&nhwc, &mut got);
-            for (i, g) in got.iter().enumerate() {
-                let wanted = want[(i % c) * oh * ow + i / c];
-                assert!((g - wanted).abs() <= 1e-4 * wanted.abs().max(1.0), "c {c} k {kh} s {s}: {g} vs {wanted} at {i}");
+            // The best lanes this CPU has, then the plain ones (the fallback elsewhere).
+            for plain in [false, true] {
+                let mut got = vec![f32::NAN; oh * ow * c];
+                if plain {
+                    // SAFETY: the buffers have the layer's sizes; plain lanes need no CPU feature.
+                    unsafe { op.compute_with::<crate::lanes::Plain>(&nhwc, &mut got) };
+                } else {
+                    op.compute(&nhwc, &mut got);
+                }
+                for (i, g) in got.iter().enumerate() {
+                    let wanted = want[(i % c) * oh * ow + i / c];
+                    assert!((g - wanted).abs() <= 1e-4 * wanted.abs().max(1.0), "c {c} k {kh} s {s}: {g} vs {wanted} at {i}");
+                }
             }
         }
     }

@@ -52,6 +52,8 @@ pub mod depthwise;
 #[cfg(feature = "tract")]
 pub mod hands;
 #[cfg(feature = "tract")]
+pub mod lanes;
+#[cfg(feature = "tract")]
 pub mod maxpool;
 #[cfg(feature = "tract")]
 pub mod onnx_builder;

@@ -6,23 +6,24 @@
 //! every run and adds the bias in a pass of its own (`device profile --hands`: the packing
 //! and the products were most of the landmark model's time once [`crate::depthwise`] had
 //! made its depthwise layers fast). This op keeps the weights packed in blocks of output
-//! channels (`[Cin][16]`, then `[Cin][8]`, then one at a time), and computes [`PIXELS`]
+//! channels (`[Cin][16]`, the last block filled up with zeros), and computes [`PIXELS`]
 //! output pixels by a block at once: each weight load feeds that many multiply-adds and
 //! each input value is broadcast to a block of them, all accumulators in registers
-//! (vectorised by the compiler; AVX2+FMA picked at run time on x86-64, NEON on aarch64).
+//! (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on aarch64).
 //!
 //! [`rewrite`] puts it in place of every float 1x1 `Conv` (stride 1, no padding, one
 //! group) with constant weights of a decluttered model, between axis moves as
 //! [`crate::depthwise::rewrite`] does, and [`fuse_clips`] folds a following `Max`/`Min`
 //! with constant bounds into it.
 
+use crate::lanes::Lanes;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::cnn::conv::{Conv, KernelFormat};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
-/// Output channels handled together.
+/// Output channels handled together (a last block of fewer is filled up with zero weights).
 const BLOCK: usize = 16;
 
 /// Output pixels computed together.
@@ -38,10 +39,10 @@ pub struct ChannelLastPointwise {
     pub cin: usize,
     /// Output channels.
     pub cout: usize,
-    /// Weights in blocks of output channels: each block `[Cin][width]`, widths 16, then
-    /// 8, then 1.
+    /// Weights in blocks of [`BLOCK`] output channels, each `[Cin][BLOCK]`; the last
+    /// block's channels beyond `cout` have zero weights.
     pub packed: Vec<f32>,
-    /// One bias per output channel.
+    /// One bias per output channel, filled up with zeros to whole blocks.
     pub bias: Vec<f32>,
     /// Output bounds (`-inf, inf` when nothing is clipped).
     pub clip: [f32; 2],
@@ -62,96 +63,100 @@ impl PartialEq for ChannelLastPointwise {
 }
 impl Eq for ChannelLastPointwise {}
 
-/// Packs OI weights (`w[co * cin + ci]`) into the op's blocks.
-pub fn pack(w: &[f32], cin: usize, cout: usize) -> Vec<f32> {
-    let mut packed = Vec::with_capacity(w.len());
-    let mut co0 = 0;
-    for width in [BLOCK, BLOCK / 2, 1] {
-        while co0 + width <= cout {
-            for ci in 0..cin {
-                packed.extend((co0..co0 + width).map(|co| w[co * cin + ci]));
-            }
-            co0 += width;
+/// Packs OI weights (`w[co * cin + ci]`) into the op's blocks of [`BLOCK`] output
+/// channels, the last block filled up with zero weights.
+fn pack(w: &[f32], cin: usize, cout: usize) -> Vec<f32> {
+    let blocks = cout.div_ceil(BLOCK);
+    let mut packed = Vec::with_capacity(blocks * BLOCK * cin);
+    for b in 0..blocks {
+        for ci in 0..cin {
+            packed.extend((b * BLOCK..(b + 1) * BLOCK).map(|co| if co < cout { w[co * cin + ci] } else { 0.0 }));
         }
     }
     packed
 }
 
 impl ChannelLastPointwise {
-    /// Computes the layer into `out` (`pixels * Cout` values).
-    pub fn compute(&self, x: &[f32], out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                // SAFETY: the CPU has the features the function is compiled for.
-                return unsafe { self.compute_avx2(x, out) };
-            }
-            self.compute_with::<false>(x, out)
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        self.compute_with::<true>(x, out)
+    /// The op for OI weights `w` (`w[co * cin + ci]`) and one bias per output channel,
+    /// nothing clipped.
+    pub fn new(pixels: usize, cin: usize, cout: usize, w: &[f32], bias: &[f32], shape: TVec<usize>, channel_last: bool) -> Self {
+        let mut bias = bias.to_vec();
+        bias.resize(cout.div_ceil(BLOCK) * BLOCK, 0.0);
+        let packed = pack(w, cin, cout);
+        ChannelLastPointwise { pixels, cin, cout, packed, bias, clip: [f32::NEG_INFINITY, f32::INFINITY], shape, channel_last }
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn compute_avx2(&self, x: &[f32], out: &mut [f32]) {
-        self.compute_with::<true>(x, out)
+    /// Computes the layer into `out` (`pixels * Cout` values).
+    pub fn compute(&self, x: &[f32], out: &mut [f32]) {
+        assert!(x.len() >= self.pixels * self.cin && out.len() >= self.pixels * self.cout, "pointwise buffers too short");
+        assert!(self.packed.len() == self.cout.div_ceil(BLOCK) * BLOCK * self.cin && self.bias.len() * self.cin == self.packed.len());
+        // SAFETY: the lengths were checked above.
+        crate::with_lanes!(|L| unsafe { self.compute_with::<L>(x, out) })
     }
 
     /// Pixels in tiles of [`PIXELS`] (then one at a time); in each tile, every block of
     /// output channels.
+    ///
+    /// # Safety
+    /// `x` holds `pixels * cin` values, `out` `pixels * cout`; the CPU has `L`'s features.
     #[inline(always)]
-    fn compute_with<const FMA: bool>(&self, x: &[f32], out: &mut [f32]) {
+    unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
         let mut p = 0;
         while p + PIXELS <= self.pixels {
-            self.tile::<PIXELS, FMA>(x, out, p);
+            // SAFETY: pixels `p..p + PIXELS` exist.
+            unsafe { self.tile::<L, PIXELS>(x, out, p) };
             p += PIXELS;
         }
         while p < self.pixels {
-            self.tile::<1, FMA>(x, out, p);
+            // SAFETY: pixel `p` exists.
+            unsafe { self.tile::<L, 1>(x, out, p) };
             p += 1;
         }
     }
 
-    /// Pixels `p..p + R`, every output channel.
+    /// Pixels `p..p + R`, every output channel: for each block of [`BLOCK`] output
+    /// channels, `R x 2` accumulators of eight lanes, each weight load feeding `R`
+    /// multiply-adds. A last block narrower than [`BLOCK`] computes all of them (its
+    /// extra weights are zero) and stores only its own channels.
+    ///
+    /// # Safety
+    /// As [`Self::compute_with`], and pixels `p..p + R` exist.
     #[inline(always)]
-    fn tile<const R: usize, const FMA: bool>(&self, x: &[f32], out: &mut [f32], p: usize) {
+    unsafe fn tile<L: Lanes, const R: usize>(&self, x: &[f32], out: &mut [f32], p: usize) {
         let (cin, cout) = (self.cin, self.cout);
-        let rows: [&[f32]; R] = std::array::from_fn(|r| &x[(p + r) * cin..][..cin]);
-        let (mut co0, mut off) = (0, 0);
-        while co0 + BLOCK <= cout {
-            self.block::<R, BLOCK, FMA>(&rows, out, p, co0, &self.packed[off..off + cin * BLOCK]);
-            (co0, off) = (co0 + BLOCK, off + cin * BLOCK);
-        }
-        while co0 + BLOCK / 2 <= cout {
-            self.block::<R, { BLOCK / 2 }, FMA>(&rows, out, p, co0, &self.packed[off..off + cin * (BLOCK / 2)]);
-            (co0, off) = (co0 + BLOCK / 2, off + cin * (BLOCK / 2));
-        }
-        while co0 < cout {
-            self.block::<R, 1, FMA>(&rows, out, p, co0, &self.packed[off..off + cin]);
-            (co0, off) = (co0 + 1, off + cin);
-        }
-    }
-
-    /// Output channels `co0..co0 + B` of pixels `p..p + R`, from the block's weights `w`.
-    #[inline(always)]
-    fn block<const R: usize, const B: usize, const FMA: bool>(&self, rows: &[&[f32]; R], out: &mut [f32], p: usize, co0: usize, w: &[f32]) {
-        let bias: [f32; B] = self.bias[co0..co0 + B].try_into().expect("a block of biases");
-        let mut acc = [bias; R];
-        for (ci, k) in w.chunks_exact(B).enumerate() {
-            let k: &[f32; B] = k.try_into().expect("a block of weights");
-            for r in 0..R {
-                let a = rows[r][ci];
-                for j in 0..B {
-                    acc[r][j] = if FMA { a.mul_add(k[j], acc[r][j]) } else { a * k[j] + acc[r][j] };
+        let rows: [*const f32; R] = std::array::from_fn(|r| x[(p + r) * cin..].as_ptr());
+        // SAFETY (whole block): weights and biases are whole blocks (checked by
+        // `compute`), the rows hold `cin` values, and stores stay inside each row's
+        // `cout` outputs.
+        unsafe {
+            let (lo, hi) = (L::splat(self.clip[0]), L::splat(self.clip[1]));
+            for (b, w) in self.packed.chunks_exact(cin * BLOCK).enumerate() {
+                let co0 = b * BLOCK;
+                let bias = self.bias.as_ptr().add(co0);
+                let (b0, b1) = (L::load(bias), L::load(bias.add(8)));
+                let mut acc = [[b0, b1]; R];
+                let w = w.as_ptr();
+                for ci in 0..cin {
+                    let (k0, k1) = (L::load(w.add(ci * BLOCK)), L::load(w.add(ci * BLOCK + 8)));
+                    for r in 0..R {
+                        let a = L::splat(*rows[r].add(ci));
+                        acc[r] = [a.mul_add(k0, acc[r][0]), a.mul_add(k1, acc[r][1])];
+                    }
                 }
-            }
-        }
-        let [lo, hi] = self.clip;
-        for (r, acc) in acc.iter().enumerate() {
-            let o: &mut [f32; B] = (&mut out[(p + r) * self.cout + co0..][..B]).try_into().expect("a block of outputs");
-            for j in 0..B {
-                o[j] = acc[j].max(lo).min(hi);
+                let width = (cout - co0).min(BLOCK);
+                for (r, [a0, a1]) in acc.into_iter().enumerate() {
+                    let o = out.as_mut_ptr().add((p + r) * cout + co0);
+                    let (a0, a1) = (a0.clamp(lo, hi), a1.clamp(lo, hi));
+                    if width == BLOCK {
+                        a0.store(o);
+                        a1.store(o.add(8));
+                    } else {
+                        let mut tail = [0f32; BLOCK];
+                        a0.store(tail.as_mut_ptr());
+                        a1.store(tail.as_mut_ptr().add(8));
+                        std::ptr::copy_nonoverlapping(tail.as_ptr(), o, width);
+                    }
+                }
             }
         }
     }
@@ -241,9 +246,8 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
         _ => return Ok(None),
     };
     let view = kernel.try_as_plain_ram()?;
-    let packed = pack(view.as_slice::<f32>()?, cin, cout);
     let shape = if rank == 4 { tvec!(1, h, w, cout) } else { tvec!(h, w, cout) };
-    Ok(Some(ChannelLastPointwise { pixels: h * w, cin, cout, packed, bias, clip: [f32::NEG_INFINITY, f32::INFINITY], shape, channel_last }))
+    Ok(Some(ChannelLastPointwise::new(h * w, cin, cout, view.as_slice::<f32>()?, &bias, shape, channel_last)))
 }
 
 fn pointwise_rule(_: &(), model: &TypedModel, node: &TypedNode, name: &str, conv: &Conv) -> TractResult<Option<TypedModelPatch>> {
@@ -280,15 +284,23 @@ mod tests {
             let x: Vec<f32> = (0..pixels * cin).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
             let w: Vec<f32> = (0..cout * cin).map(|i| ((i * 13 % 29) as f32 - 14.0) / 9.0).collect();
             let bias: Vec<f32> = (0..cout).map(|i| i as f32 * 0.1 - 1.0).collect();
-            let op = ChannelLastPointwise { pixels, cin, cout, packed: pack(&w, cin, cout), bias: bias.clone(), clip, shape: tvec!(1, 1, pixels, cout), channel_last: true };
-            let mut got = vec![f32::NAN; pixels * cout];
-            op.compute(&x, &mut got);
-            for p in 0..pixels {
-                for co in 0..cout {
-                    let want = (0..cin).map(|ci| x[p * cin + ci] as f64 * w[co * cin + ci] as f64).sum::<f64>() + bias[co] as f64;
-                    let want = (want as f32).max(clip[0]).min(clip[1]);
-                    let g = got[p * cout + co];
-                    assert!((g - want).abs() <= 1e-4 * want.abs().max(1.0), "{pixels}x{cin}->{cout}: {g} vs {want} at pixel {p} channel {co}");
+            let op = ChannelLastPointwise { clip, ..ChannelLastPointwise::new(pixels, cin, cout, &w, &bias, tvec!(1, 1, pixels, cout), true) };
+            // The best lanes this CPU has, then the plain ones (the fallback elsewhere).
+            for plain in [false, true] {
+                let mut got = vec![f32::NAN; pixels * cout];
+                if plain {
+                    // SAFETY: the buffers have the layer's sizes; plain lanes need no CPU feature.
+                    unsafe { op.compute_with::<crate::lanes::Plain>(&x, &mut got) };
+                } else {
+                    op.compute(&x, &mut got);
+                }
+                for p in 0..pixels {
+                    for co in 0..cout {
+                        let want = (0..cin).map(|ci| x[p * cin + ci] as f64 * w[co * cin + ci] as f64).sum::<f64>() + bias[co] as f64;
+                        let want = (want as f32).max(clip[0]).min(clip[1]);
+                        let g = got[p * cout + co];
+                        assert!((g - want).abs() <= 1e-4 * want.abs().max(1.0), "{pixels}x{cin}->{cout}: {g} vs {want} at pixel {p} channel {co}");
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! first layer and the padding before it, the palm detector 1.2 ms (`device profile
 //! --hands`). This op reads the picture in place: for each output pixel, each tap and
 //! input channel is one value times a row of weights, added to all output channels at
-//! once (vectorised by the compiler; AVX2+FMA picked at run time on x86-64, NEON on
+//! once (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on
 //! aarch64), with the padding skipped rather than stored, and the bias and clip applied
 //! before storing.
 //!
@@ -23,10 +23,8 @@ use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::cnn::conv::{Conv, KernelFormat};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
-use crate::depthwise::{channel_last_patch, clip_patch, inside_columns, konst, store_clipped, taps_inside};
-
-/// Output channels handled together: the accumulators of one block stay in registers.
-const BLOCK: usize = 16;
+use crate::depthwise::{channel_last_patch, clip_patch, inside_columns, konst, load, madd, store_clamped, taps_inside};
+use crate::lanes::Lanes;
 
 /// Output pixels computed together inside the picture: each weight load serves as many.
 const PIXELS: usize = 4;
@@ -83,63 +81,65 @@ impl ChannelLastStem {
 
     /// Computes the layer into `out` (`oh * ow * Cout` values).
     pub fn compute(&self, x: &[f32], out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                // SAFETY: the CPU has the features the function is compiled for.
-                return unsafe { self.compute_avx2(x, out) };
-            }
-            // Without FMA, `mul_add` would be a library call per value.
-            self.compute_with::<false>(x, out)
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        self.compute_with::<true>(x, out)
+        let ([h, w, ci], [oh, ow, co], [kh, kw]) = (self.input, self.output, self.kernel);
+        assert!(x.len() >= h * w * ci && out.len() >= oh * ow * co, "stem buffers too short");
+        assert!(self.weights.len() == kh * kw * ci * co && self.bias.len() == co && ci <= MAX_CIN);
+        // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
+        // keep every tap inside the picture.
+        crate::with_lanes!(|L| unsafe { self.compute_with::<L>(x, out) })
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn compute_avx2(&self, x: &[f32], out: &mut [f32]) {
-        self.compute_with::<true>(x, out)
-    }
-
-    /// The loops; `FMA`: fused multiply-adds (the target has them in hardware). Output
-    /// channels go in blocks of 16, then 8, then one at a time; each block walks the
-    /// whole picture.
+    /// Row by row of the output; in each row, output channels in blocks of two
+    /// [`Lanes`], then one, then one at a time (so the input rows a row of output reads
+    /// stay in cache while every block reads them).
+    ///
+    /// # Safety
+    /// As checked by [`Self::compute`]; the CPU has `L`'s features.
     #[inline(always)]
-    fn compute_with<const FMA: bool>(&self, x: &[f32], out: &mut [f32]) {
+    unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
         let co = self.output[2];
-        let mut c0 = 0;
-        while c0 + BLOCK <= co {
-            self.channels::<BLOCK, FMA>(x, out, c0);
-            c0 += BLOCK;
-        }
-        while c0 + BLOCK / 2 <= co {
-            self.channels::<{ BLOCK / 2 }, FMA>(x, out, c0);
-            c0 += BLOCK / 2;
-        }
-        while c0 < co {
-            self.channels::<1, FMA>(x, out, c0);
-            c0 += 1;
+        for oy in 0..self.output[0] {
+            let mut c0 = 0;
+            // SAFETY (all three): channels `c0..` of each block exist.
+            while c0 + 2 * L::N <= co {
+                unsafe { self.row::<L, 2>(x, out, oy, c0) };
+                c0 += 2 * L::N;
+            }
+            while c0 + L::N <= co {
+                unsafe { self.row::<L, 1>(x, out, oy, c0) };
+                c0 += L::N;
+            }
+            while c0 < co {
+                unsafe { self.row::<f32, 1>(x, out, oy, c0) };
+                c0 += 1;
+            }
         }
     }
 
-    /// Output channels `c0..c0 + B` of the whole output. Inside the picture (no tap
-    /// outside it) output pixels go [`PIXELS`] at a time, so each weight load serves that
-    /// many multiply-adds; the border goes pixel by pixel.
+    /// Output channels `c0..c0 + V * L::N` of output row `oy`. Inside the picture (no
+    /// tap outside it) output pixels go [`PIXELS`] at a time, so each weight load serves
+    /// that many multiply-adds; the border goes pixel by pixel.
+    ///
+    /// # Safety
+    /// As [`Self::compute_with`], and the channels exist.
     #[inline(always)]
-    fn channels<const B: usize, const FMA: bool>(&self, x: &[f32], out: &mut [f32], c0: usize) {
+    unsafe fn row<L: Lanes, const V: usize>(&self, x: &[f32], out: &mut [f32], oy: usize, c0: usize) {
         let [h, w, ci] = self.input;
-        let [oh, ow, co] = self.output;
+        let [_, ow, co] = self.output;
         let [kh, kw] = self.kernel;
         let [sy, sx] = self.stride;
         let [py, px] = self.pad;
-        let bias: [f32; B] = self.bias[c0..c0 + B].try_into().expect("a block of biases");
-        let mut weights = [[0f32; B]; MAX_TAPS * MAX_CIN];
-        for (t, wt) in weights.iter_mut().enumerate().take(kh * kw * ci) {
-            *wt = self.weights[t * co + c0..][..B].try_into().expect("a block of weights");
-        }
-        let (ox_lo, ox_hi) = inside_columns(w, kw, sx, px, ow);
-        for oy in 0..oh {
+        // SAFETY (whole body): every offset below is a pixel of the picture times `ci`
+        // plus an input channel, or an output pixel times `co` plus channels
+        // `c0..c0 + V * L::N`.
+        unsafe {
+            let (x, out) = (x.as_ptr(), out.as_mut_ptr().add(c0));
+            let weights = self.weights.as_ptr().add(c0);
+            let bias = load::<L, V>(self.bias.as_ptr().add(c0));
+            // The weights of tap `t`'s input channel `c`.
+            let k = |t: usize, c: usize| load::<L, V>(weights.add((t * ci + c) * co));
+            let (lo, hi) = (L::splat(self.clip[0]), L::splat(self.clip[1]));
+            let (ox_lo, ox_hi) = inside_columns(w, kw, sx, px, ow);
             let y0 = (oy * sy) as isize - py as isize;
             let ky = taps_inside(y0, kh, h);
             for ox in (0..ox_lo).chain(ox_hi..ow) {
@@ -150,12 +150,12 @@ impl ChannelLastStem {
                     let row = ((y0 + ty as isize) as usize * w) as isize + x0;
                     for tx in kx.clone() {
                         let at = (row + tx as isize) as usize * ci;
-                        for (c, k) in weights[(ty * kw + tx) * ci..][..ci].iter().enumerate() {
-                            madd_scalar::<B, FMA>(&mut acc, x[at + c], k);
+                        for c in 0..ci {
+                            madd(&mut acc, [L::splat(*x.add(at + c)); V], k(ty * kw + tx, c));
                         }
                     }
                 }
-                store_clipped(out, (oy * ow + ox) * co + c0, &acc, self.clip);
+                store_clamped(acc, out.add((oy * ow + ox) * co), lo, hi);
             }
             let mut ox = ox_lo;
             while ox + PIXELS <= ox_hi {
@@ -163,15 +163,16 @@ impl ChannelLastStem {
                 for ty in ky.clone() {
                     let row = (y0 + ty as isize) as usize * w + ox * sx - px;
                     for tx in 0..kw {
-                        for (c, k) in weights[(ty * kw + tx) * ci..][..ci].iter().enumerate() {
+                        for c in 0..ci {
+                            let k = k(ty * kw + tx, c);
                             for (p, acc) in acc.iter_mut().enumerate() {
-                                madd_scalar::<B, FMA>(acc, x[(row + p * sx + tx) * ci + c], k);
+                                madd(acc, [L::splat(*x.add((row + p * sx + tx) * ci + c)); V], k);
                             }
                         }
                     }
                 }
-                for (p, acc) in acc.iter().enumerate() {
-                    store_clipped(out, (oy * ow + ox + p) * co + c0, acc, self.clip);
+                for (p, acc) in acc.into_iter().enumerate() {
+                    store_clamped(acc, out.add((oy * ow + ox + p) * co), lo, hi);
                 }
                 ox += PIXELS;
             }
@@ -180,22 +181,14 @@ impl ChannelLastStem {
                 for ty in ky.clone() {
                     let row = (y0 + ty as isize) as usize * w + ox * sx - px;
                     for tx in 0..kw {
-                        for (c, k) in weights[(ty * kw + tx) * ci..][..ci].iter().enumerate() {
-                            madd_scalar::<B, FMA>(&mut acc, x[(row + tx) * ci + c], k);
+                        for c in 0..ci {
+                            madd(&mut acc, [L::splat(*x.add((row + tx) * ci + c)); V], k(ty * kw + tx, c));
                         }
                     }
                 }
-                store_clipped(out, (oy * ow + ox) * co + c0, &acc, self.clip);
+                store_clamped(acc, out.add((oy * ow + ox) * co), lo, hi);
             }
         }
-    }
-}
-
-/// `acc += v * k`, value by value (fused when `FMA`).
-#[inline(always)]
-fn madd_scalar<const B: usize, const FMA: bool>(acc: &mut [f32; B], v: f32, k: &[f32; B]) {
-    for j in 0..B {
-        acc[j] = if FMA { v.mul_add(k[j], acc[j]) } else { v * k[j] + acc[j] };
     }
 }
 
@@ -391,11 +384,19 @@ mod tests {
                 channel_last: false,
             };
             let nhwc: Vec<f32> = (0..h * w * ci).map(|i| x[(i % ci) * h * w + i / ci]).collect();
-            let mut got = vec![f32::NAN; oh * ow * co];
-            op.compute(&nhwc, &mut got);
-            for (i, g) in got.iter().enumerate() {
-                let wanted = want[(i % co) * oh * ow + i / co];
-                assert!((g - wanted).abs() <= 1e-4 * wanted.abs().max(1.0), "ci {ci} co {co} k {kk} s {s}: {g} vs {wanted} at {i}");
+            // The best lanes this CPU has, then the plain ones (the fallback elsewhere).
+            for plain in [false, true] {
+                let mut got = vec![f32::NAN; oh * ow * co];
+                if plain {
+                    // SAFETY: the buffers have the layer's sizes; plain lanes need no CPU feature.
+                    unsafe { op.compute_with::<crate::lanes::Plain>(&nhwc, &mut got) };
+                } else {
+                    op.compute(&nhwc, &mut got);
+                }
+                for (i, g) in got.iter().enumerate() {
+                    let wanted = want[(i % co) * oh * ow + i / co];
+                    assert!((g - wanted).abs() <= 1e-4 * wanted.abs().max(1.0), "ci {ci} co {co} k {kk} s {s}: {g} vs {wanted} at {i}");
+                }
             }
         }
     }
