@@ -12,7 +12,7 @@
 //! with constant weights, between the same axis moves tract's `conv_nhwc` transform adds,
 //! and [`fuse_clips`] folds a following `Max`/`Min` with constant bounds into it.
 
-use crate::lanes::Lanes;
+use crate::lanes::{blocks, Block, Lanes};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
@@ -78,32 +78,44 @@ impl ChannelLastDepthwise {
         assert!(self.weights.len() == kh * kw * c && self.bias.len() == c && kh * kw <= MAX_TAPS);
         // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
         // keep every tap inside the picture.
-        crate::with_lanes!(|L| unsafe { self.compute_with::<L>(x, out) })
+        unsafe { crate::lanes::dispatch((self, x, out)) }
     }
 
-    /// Row by row of the output; in each row, channels in blocks of two [`Lanes`], then
-    /// one, then one at a time (so the input rows a row of output reads stay in cache
+    /// Row by row of the output; in each row, channels in the blocks of
+    /// [`crate::lanes::blocks`] (so the input rows a row of output reads stay in cache
     /// while every block reads them).
     ///
     /// # Safety
     /// As checked by [`Self::compute`]; the CPU has `L`'s features.
     #[inline(always)]
     unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
+        // SAFETY: as the caller promises.
+        match self.kernel[1] {
+            3 => unsafe { self.rows::<L, 3>(x, out) },
+            5 => unsafe { self.rows::<L, 5>(x, out) },
+            _ => unsafe { self.rows::<L, 0>(x, out) },
+        }
+    }
+
+    /// [`Self::compute_with`] for kernels `KW` wide (0: any width, read at run time), so
+    /// that the loop over a kernel row's taps is unrolled for the common widths.
+    ///
+    /// # Safety
+    /// As [`Self::compute_with`].
+    #[inline(always)]
+    unsafe fn rows<L: Lanes, const KW: usize>(&self, x: &[f32], out: &mut [f32]) {
         let c = self.input[2];
         for oy in 0..self.output[0] {
-            let mut c0 = 0;
-            // SAFETY (all three): channels `c0..` of each block exist.
-            while c0 + 2 * L::N <= c {
-                unsafe { self.row::<L, 2>(x, out, oy, c0) };
-                c0 += 2 * L::N;
-            }
-            while c0 + L::N <= c {
-                unsafe { self.row::<L, 1>(x, out, oy, c0) };
-                c0 += L::N;
-            }
-            while c0 < c {
-                unsafe { self.row::<f32, 1>(x, out, oy, c0) };
-                c0 += 1;
+            for (c0, block) in blocks(c, L::N) {
+                // SAFETY: the block's channels exist.
+                unsafe {
+                    match block {
+                        Block::Three => self.row::<L, 3, KW>(x, out, oy, c0),
+                        Block::Two => self.row::<L, 2, KW>(x, out, oy, c0),
+                        Block::One => self.row::<L, 1, KW>(x, out, oy, c0),
+                        Block::Single => self.row::<f32, 1, KW>(x, out, oy, c0),
+                    }
+                }
             }
         }
     }
@@ -115,10 +127,11 @@ impl ChannelLastDepthwise {
     /// # Safety
     /// As [`Self::compute_with`], and the channels exist.
     #[inline(always)]
-    unsafe fn row<L: Lanes, const V: usize>(&self, x: &[f32], out: &mut [f32], oy: usize, c0: usize) {
+    unsafe fn row<L: Lanes, const V: usize, const KW: usize>(&self, x: &[f32], out: &mut [f32], oy: usize, c0: usize) {
         let [h, w, c] = self.input;
         let [_, ow] = self.output;
         let [kh, kw] = self.kernel;
+        let kw = if KW == 0 { kw } else { KW };
         let [sy, sx] = self.stride;
         let [py, px] = self.pad;
         // SAFETY (whole body): every offset below is a pixel of the picture or of the
@@ -229,6 +242,17 @@ pub(crate) fn taps_inside(start: isize, k: usize, len: usize) -> std::ops::Range
 /// output of a channel-last rewrite, which must not be rewritten again.
 pub(crate) fn after_nhwc_move(model: &TypedModel, node: &TypedNode) -> bool {
     model.node(node.inputs[0].node).op_as::<AxisOp>() == Some(&AxisOp::Move(1, 3))
+}
+
+/// The op's loops over the best lanes ([`crate::lanes::dispatch`]).
+impl crate::lanes::Kernel for (&ChannelLastDepthwise, &[f32], &mut [f32]) {
+    type Output = ();
+    #[inline(always)]
+    unsafe fn run<L: Lanes>(self) {
+        let (op, x, out) = self;
+        // SAFETY: `compute` checked the sizes; `dispatch` the CPU.
+        unsafe { op.compute_with::<L>(x, out) }
+    }
 }
 
 impl Op for ChannelLastDepthwise {
@@ -472,11 +496,13 @@ mod tests {
             (37, 7, 9, 3, 2, 1, [0.0, 6.0]),
             (16, 5, 5, 5, 1, 2, [0.0, 0.5]),
             (33, 9, 7, 5, 2, 2, [-1.0, 1.0]),
-            // A block of 8 after one of 16, and pictures wide enough for pixel groups.
+            // Blocks of 24 (three lanes) and 24 + 16, and pictures wide enough for pixel groups.
             (24, 12, 13, 3, 1, 1, [0.0, 6.0]),
             (40, 11, 17, 5, 2, 2, [f32::NEG_INFINITY, f32::INFINITY]),
             (8, 6, 20, 3, 2, 0, [-2.0, 2.0]),
             (3, 5, 11, 3, 1, 1, [0.0, 6.0]),
+            // A kernel width without its own unrolled loop (7), and 8 + 4 single channels.
+            (12, 10, 11, 7, 2, 3, [0.0, 6.0]),
         ] {
             let x: Vec<f32> = (0..c * h * w).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
             let k: Vec<f32> = (0..c * kh * kh).map(|i| ((i * 13 % 29) as f32 - 14.0) / 9.0).collect();

@@ -165,38 +165,119 @@ impl Lanes for f32 {
     }
 }
 
-/// Runs `kernel` with the best [`Lanes`] of eight this CPU has: `kernel!(L)` is instantiated for
-/// each lane type, and the AVX2 one is entered through a function compiled for AVX2 and
-/// FMA, so that the lanes' methods inline into it.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! with_lanes {
-    (|$l:ident| $body:expr) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx2,fma")]
-            unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
-                f()
+/// How many lanes of `L` a block of channels takes (`Single`: one channel, as `f32`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// Three lanes: used where pairs would leave a single lane over (24 channels in
+    /// one pass instead of 16 and then 8).
+    Three,
+    /// Two lanes.
+    Two,
+    /// One lane.
+    One,
+    /// One channel.
+    Single,
+}
+
+/// The blocks covering `c` channels with lanes of `n` values: `(first channel, block)`.
+/// Pairs of lanes, except that three are taken where pairs would leave one lane over;
+/// then one lane, then single channels.
+pub fn blocks(c: usize, n: usize) -> impl Iterator<Item = (usize, Block)> {
+    let mut c0 = 0;
+    std::iter::from_fn(move || {
+        let left = c - c0;
+        let block = if left >= 3 * n && left % (2 * n) >= n {
+            (Block::Three, 3 * n)
+        } else if left >= 2 * n {
+            (Block::Two, 2 * n)
+        } else if left >= n {
+            (Block::One, n)
+        } else if left > 0 {
+            (Block::Single, 1)
+        } else {
+            return None;
+        };
+        let at = c0;
+        c0 += block.1;
+        Some((at, block.0))
+    })
+}
+
+/// A computation written over [`Lanes`], which [`dispatch`] runs with the best lanes of
+/// eight this CPU has. Implement [`Kernel::run`] as `#[inline(always)]`, and the
+/// functions it calls likewise: then the whole kernel is compiled inside [`dispatch`]'s
+/// AVX2+FMA entry point, and the lanes' methods inline into it. (A closure in between
+/// stops that: compiled without AVX2, it keeps each lane method as a call, 40x slower.)
+pub trait Kernel {
+    /// What the computation returns.
+    type Output;
+    /// Runs the computation with lanes `L`.
+    ///
+    /// # Safety
+    /// The CPU has `L`'s features; further conditions are the implementor's.
+    unsafe fn run<L: Lanes>(self) -> Self::Output;
+}
+
+/// Runs `kernel` with [`Avx2`] on an x86-64 CPU with AVX2 and FMA, [`Neon`] on aarch64,
+/// [`Plain`] otherwise.
+///
+/// # Safety
+/// As [`Kernel::run`] asks, beyond the CPU's features (which this checks).
+#[inline]
+pub unsafe fn dispatch<K: Kernel>(kernel: K) -> K::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn avx2<K: Kernel>(kernel: K) -> K::Output {
+            // SAFETY: this function is only called on CPUs with AVX2 and FMA.
+            unsafe { kernel.run::<Avx2>() }
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has the features `Avx2` needs.
+            unsafe { avx2(kernel) }
+        } else {
+            // SAFETY: plain lanes need no CPU feature.
+            unsafe { kernel.run::<Plain>() }
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: NEON is part of every aarch64 CPU.
+    unsafe {
+        kernel.run::<Neon>()
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    // SAFETY: plain lanes need no CPU feature.
+    unsafe {
+        kernel.run::<Plain>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_every_channel_once_taking_three_lanes_only_where_pairs_leave_one() {
+        let widths = |c| blocks(c, 8).map(|(_, b)| b).collect::<Vec<_>>();
+        assert_eq!(widths(24), [Block::Three]);
+        assert_eq!(widths(64), [Block::Two; 4]);
+        assert_eq!(widths(40), [Block::Three, Block::Two]);
+        assert_eq!(widths(8), [Block::One]);
+        assert_eq!(widths(11), [Block::One, Block::Single, Block::Single, Block::Single]);
+        assert_eq!(widths(0), []);
+        let n_of = |b| match b {
+            Block::Three => 24,
+            Block::Two => 16,
+            Block::One => 8,
+            Block::Single => 1,
+        };
+        for c in 0..100 {
+            let mut next = 0;
+            for (c0, b) in blocks(c, 8) {
+                assert_eq!(c0, next, "{c} channels");
+                next += n_of(b);
             }
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                type $l = $crate::lanes::Avx2;
-                let body = || $body;
-                // SAFETY: the CPU has the features `Avx2` needs.
-                unsafe { avx2(body) }
-            } else {
-                type $l = $crate::lanes::Plain;
-                $body
-            }
+            assert_eq!(next, c, "{c} channels");
         }
-        #[cfg(target_arch = "aarch64")]
-        {
-            type $l = $crate::lanes::Neon;
-            $body
-        }
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-        {
-            type $l = $crate::lanes::Plain;
-            $body
-        }
-    }};
+    }
 }

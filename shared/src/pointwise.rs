@@ -91,7 +91,7 @@ impl ChannelLastPointwise {
         assert!(x.len() >= self.pixels * self.cin && out.len() >= self.pixels * self.cout, "pointwise buffers too short");
         assert!(self.packed.len() == self.cout.div_ceil(BLOCK) * BLOCK * self.cin && self.bias.len() * self.cin == self.packed.len());
         // SAFETY: the lengths were checked above.
-        crate::with_lanes!(|L| unsafe { self.compute_with::<L>(x, out) })
+        unsafe { crate::lanes::dispatch((self, x, out)) }
     }
 
     /// Pixels in tiles of [`PIXELS`] (then one at a time); in each tile, every block of
@@ -159,6 +159,17 @@ impl ChannelLastPointwise {
                 }
             }
         }
+    }
+}
+
+/// The op's loops over the best lanes ([`crate::lanes::dispatch`]).
+impl crate::lanes::Kernel for (&ChannelLastPointwise, &[f32], &mut [f32]) {
+    type Output = ();
+    #[inline(always)]
+    unsafe fn run<L: Lanes>(self) {
+        let (op, x, out) = self;
+        // SAFETY: `compute` checked the sizes; `dispatch` the CPU.
+        unsafe { op.compute_with::<L>(x, out) }
     }
 }
 

@@ -24,7 +24,7 @@ use tract_onnx::tract_core::ops::cnn::conv::{Conv, KernelFormat};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
 use crate::depthwise::{channel_last_patch, clip_patch, inside_columns, konst, load, madd, store_clamped, taps_inside};
-use crate::lanes::Lanes;
+use crate::lanes::{blocks, Block, Lanes};
 
 /// Output pixels computed together inside the picture: each weight load serves as many.
 const PIXELS: usize = 4;
@@ -86,11 +86,11 @@ impl ChannelLastStem {
         assert!(self.weights.len() == kh * kw * ci * co && self.bias.len() == co && ci <= MAX_CIN);
         // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
         // keep every tap inside the picture.
-        crate::with_lanes!(|L| unsafe { self.compute_with::<L>(x, out) })
+        unsafe { crate::lanes::dispatch((self, x, out)) }
     }
 
-    /// Row by row of the output; in each row, output channels in blocks of two
-    /// [`Lanes`], then one, then one at a time (so the input rows a row of output reads
+    /// Row by row of the output; in each row, output channels in the blocks of
+    /// [`crate::lanes::blocks`] (so the input rows a row of output reads
     /// stay in cache while every block reads them).
     ///
     /// # Safety
@@ -99,19 +99,16 @@ impl ChannelLastStem {
     unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
         let co = self.output[2];
         for oy in 0..self.output[0] {
-            let mut c0 = 0;
-            // SAFETY (all three): channels `c0..` of each block exist.
-            while c0 + 2 * L::N <= co {
-                unsafe { self.row::<L, 2>(x, out, oy, c0) };
-                c0 += 2 * L::N;
-            }
-            while c0 + L::N <= co {
-                unsafe { self.row::<L, 1>(x, out, oy, c0) };
-                c0 += L::N;
-            }
-            while c0 < co {
-                unsafe { self.row::<f32, 1>(x, out, oy, c0) };
-                c0 += 1;
+            for (c0, block) in blocks(co, L::N) {
+                // SAFETY: the block's channels exist.
+                unsafe {
+                    match block {
+                        Block::Three => self.row::<L, 3>(x, out, oy, c0),
+                        Block::Two => self.row::<L, 2>(x, out, oy, c0),
+                        Block::One => self.row::<L, 1>(x, out, oy, c0),
+                        Block::Single => self.row::<f32, 1>(x, out, oy, c0),
+                    }
+                }
             }
         }
     }
@@ -189,6 +186,17 @@ impl ChannelLastStem {
                 store_clamped(acc, out.add((oy * ow + ox) * co), lo, hi);
             }
         }
+    }
+}
+
+/// The op's loops over the best lanes ([`crate::lanes::dispatch`]).
+impl crate::lanes::Kernel for (&ChannelLastStem, &[f32], &mut [f32]) {
+    type Output = ();
+    #[inline(always)]
+    unsafe fn run<L: Lanes>(self) {
+        let (op, x, out) = self;
+        // SAFETY: `compute` checked the sizes; `dispatch` the CPU.
+        unsafe { op.compute_with::<L>(x, out) }
     }
 }
 
@@ -359,13 +367,15 @@ mod tests {
     #[test]
     fn matches_the_textbook_convolution_at_edges_strides_and_channel_counts() {
         // (Cin, Cout, H, W, kernel, stride, pad, clip): the landmark model's and the palm
-        // detector's first layers in small, blocks of 16 + 8 + a tail, pixel groups.
+        // detector's first layers in small, every kind of channel block
+        // (`crate::lanes::blocks`: 24, 16, 8, single), pixel groups.
         for (ci, co, h, w, kk, s, p, clip) in [
             (3, 24, 11, 13, 3, 2, 1, [0.0, 6.0]),
             (3, 32, 12, 12, 5, 2, 2, [f32::NEG_INFINITY, f32::INFINITY]),
             (1, 5, 7, 9, 3, 1, 1, [-1.0, 1.0]),
             (4, 27, 9, 20, 3, 1, 0, [0.0, 0.5]),
             (2, 16, 6, 17, 7, 2, 3, [f32::NEG_INFINITY, f32::INFINITY]),
+            (3, 12, 8, 10, 3, 1, 1, [0.0, 6.0]),
         ] {
             let x: Vec<f32> = (0..ci * h * w).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
             let k: Vec<f32> = (0..co * ci * kk * kk).map(|i| ((i * 13 % 29) as f32 - 14.0) / 9.0).collect();
