@@ -9,7 +9,8 @@
 //! channels (`[Cin][16]`, the last block filled up with zeros), and computes [`PIXELS`]
 //! output pixels by a block at once: each weight load feeds that many multiply-adds and
 //! each input value is broadcast to a block of them, all accumulators in registers
-//! (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on aarch64).
+//! (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on aarch64;
+//! on x86-64 CPUs with AVX-512, a kernel of its own with 16-lane registers).
 //!
 //! [`rewrite`] puts it in place of every float 1x1 `Conv` (stride 1, no padding, one
 //! group) with constant weights of a decluttered model, between axis moves as
@@ -90,6 +91,11 @@ impl ChannelLastPointwise {
     pub fn compute(&self, x: &[f32], out: &mut [f32]) {
         assert!(x.len() >= self.pixels * self.cin && out.len() >= self.pixels * self.cout, "pointwise buffers too short");
         assert!(self.packed.len() == self.cout.div_ceil(BLOCK) * BLOCK * self.cin && self.bias.len() * self.cin == self.packed.len());
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the lengths were checked above, and the CPU has AVX-512.
+            return unsafe { avx512::compute(self, x, out) };
+        }
         // SAFETY: the lengths were checked above.
         unsafe { crate::lanes::dispatch((self, x, out)) }
     }
@@ -170,6 +176,101 @@ impl crate::lanes::Kernel for (&ChannelLastPointwise, &[f32], &mut [f32]) {
         let (op, x, out) = self;
         // SAFETY: `compute` checked the sizes; `dispatch` the CPU.
         unsafe { op.compute_with::<L>(x, out) }
+    }
+}
+
+/// The layer with AVX-512 where the CPU has it (onnxruntime's matrix products use it
+/// there too): a block of [`BLOCK`] output channels is one 16-lane register, and a tile
+/// is [`avx512::PIXELS`] pixels by two blocks, 24 accumulators of the 32 registers.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{ChannelLastPointwise, BLOCK};
+    use std::arch::x86_64::*;
+
+    /// Output pixels computed together.
+    pub const PIXELS: usize = 12;
+
+    /// [`ChannelLastPointwise::compute`] with AVX-512.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F; `x` holds `pixels * cin` values, `out` `pixels * cout`, and
+    /// the op's weights and biases are whole blocks.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn compute(op: &ChannelLastPointwise, x: &[f32], out: &mut [f32]) {
+        let blocks = op.cout.div_ceil(BLOCK);
+        let full = op.pixels / PIXELS * PIXELS;
+        // SAFETY (all): pixels and blocks in range, as the caller promises.
+        unsafe {
+            for p in (0..full).step_by(PIXELS) {
+                row_of_blocks::<PIXELS>(op, x, out, p, blocks);
+            }
+            for p in full..op.pixels {
+                row_of_blocks::<1>(op, x, out, p, blocks);
+            }
+        }
+    }
+
+    /// Pixels `p..p + R`, every block: two at a time, then a last one.
+    #[inline(always)]
+    unsafe fn row_of_blocks<const R: usize>(op: &ChannelLastPointwise, x: &[f32], out: &mut [f32], p: usize, blocks: usize) {
+        let mut b = 0;
+        // SAFETY: as `compute`'s caller promises.
+        unsafe {
+            while b + 2 <= blocks {
+                tile::<R, 2>(op, x, out, p, b);
+                b += 2;
+            }
+            if b < blocks {
+                tile::<R, 1>(op, x, out, p, b);
+            }
+        }
+    }
+
+    /// Pixels `p..p + R`, blocks `b..b + B`.
+    #[inline(always)]
+    unsafe fn tile<const R: usize, const B: usize>(op: &ChannelLastPointwise, x: &[f32], out: &mut [f32], p: usize, b: usize) {
+        let (cin, cout) = (op.cin, op.cout);
+        // SAFETY (whole body): the rows hold `cin` values, the blocks `cin * BLOCK`
+        // weights and `BLOCK` biases, and stores stay inside each row's `cout` outputs.
+        unsafe {
+            let mut w = [std::ptr::null::<f32>(); B];
+            let mut bias = [_mm512_setzero_ps(); B];
+            for j in 0..B {
+                w[j] = op.packed.as_ptr().add((b + j) * cin * BLOCK);
+                bias[j] = _mm512_loadu_ps(op.bias.as_ptr().add((b + j) * BLOCK));
+            }
+            let mut rows = [std::ptr::null::<f32>(); R];
+            for (r, row) in rows.iter_mut().enumerate() {
+                *row = x.as_ptr().add((p + r) * cin);
+            }
+            let mut acc = [bias; R];
+            for ci in 0..cin {
+                let mut k = [_mm512_setzero_ps(); B];
+                for j in 0..B {
+                    k[j] = _mm512_loadu_ps(w[j].add(ci * BLOCK));
+                }
+                for r in 0..R {
+                    let a = _mm512_set1_ps(*rows[r].add(ci));
+                    for j in 0..B {
+                        acc[r][j] = _mm512_fmadd_ps(a, k[j], acc[r][j]);
+                    }
+                }
+            }
+            let (lo, hi) = (_mm512_set1_ps(op.clip[0]), _mm512_set1_ps(op.clip[1]));
+            for (r, acc) in acc.iter().enumerate() {
+                for (j, &a) in acc.iter().enumerate() {
+                    let co0 = (b + j) * BLOCK;
+                    let v = _mm512_min_ps(_mm512_max_ps(a, lo), hi);
+                    let o = out.as_mut_ptr().add((p + r) * cout + co0);
+                    let width = (cout - co0).min(BLOCK);
+                    if width == BLOCK {
+                        _mm512_storeu_ps(o, v);
+                    } else {
+                        _mm512_mask_storeu_ps(o, ((1u32 << width) - 1) as __mmask16, v);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -288,29 +389,37 @@ mod tests {
 
     #[test]
     fn matches_the_textbook_product_for_every_block_and_tile_size() {
-        // Output channels 16+8+3 and 16, 8, 5; pixel counts with and without a tile tail.
+        // Output channels 16 + 11 (a last block filled up), 16, 8, 5 and 16 + 16 + 8 (a pair
+        // of blocks and one, for AVX-512); pixel counts with and without a tile tail, for
+        // tiles of 6 (lanes) and of 12 (AVX-512).
         for (pixels, cin, cout, clip) in
-            [(13, 7, 27, [0.0, 6.0]), (12, 16, 16, [f32::NEG_INFINITY, f32::INFINITY]), (5, 3, 8, [-1.0, 1.0]), (7, 33, 5, [0.0, 0.5])]
+            [(13, 7, 27, [0.0, 6.0]), (12, 16, 16, [f32::NEG_INFINITY, f32::INFINITY]), (5, 3, 8, [-1.0, 1.0]), (7, 33, 5, [0.0, 0.5]), (25, 20, 40, [0.0, 6.0])]
         {
             let x: Vec<f32> = (0..pixels * cin).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
             let w: Vec<f32> = (0..cout * cin).map(|i| ((i * 13 % 29) as f32 - 14.0) / 9.0).collect();
             let bias: Vec<f32> = (0..cout).map(|i| i as f32 * 0.1 - 1.0).collect();
             let op = ChannelLastPointwise { clip, ..ChannelLastPointwise::new(pixels, cin, cout, &w, &bias, tvec!(1, 1, pixels, cout), true) };
-            // The best lanes this CPU has, then the plain ones (the fallback elsewhere).
-            for plain in [false, true] {
+            // The best path this CPU has (AVX-512 where there is), AVX2 lanes where the
+            // CPU has them, then the plain lanes (the fallback elsewhere).
+            for path in ["best", "avx2", "plain"] {
                 let mut got = vec![f32::NAN; pixels * cout];
-                if plain {
+                match path {
+                    "best" => op.compute(&x, &mut got),
+                    #[cfg(target_arch = "x86_64")]
+                    "avx2" if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") => {
+                        // SAFETY: the buffers have the layer's sizes; the CPU has AVX2 and FMA.
+                        unsafe { op.compute_with::<crate::lanes::Avx2>(&x, &mut got) }
+                    }
+                    "avx2" => continue,
                     // SAFETY: the buffers have the layer's sizes; plain lanes need no CPU feature.
-                    unsafe { op.compute_with::<crate::lanes::Plain>(&x, &mut got) };
-                } else {
-                    op.compute(&x, &mut got);
+                    _ => unsafe { op.compute_with::<crate::lanes::Plain>(&x, &mut got) },
                 }
                 for p in 0..pixels {
                     for co in 0..cout {
                         let want = (0..cin).map(|ci| x[p * cin + ci] as f64 * w[co * cin + ci] as f64).sum::<f64>() + bias[co] as f64;
                         let want = (want as f32).max(clip[0]).min(clip[1]);
                         let g = got[p * cout + co];
-                        assert!((g - want).abs() <= 1e-4 * want.abs().max(1.0), "{pixels}x{cin}->{cout}: {g} vs {want} at pixel {p} channel {co}");
+                        assert!((g - want).abs() <= 1e-4 * want.abs().max(1.0), "{path} {pixels}x{cin}->{cout}: {g} vs {want} at pixel {p} channel {co}");
                     }
                 }
             }
