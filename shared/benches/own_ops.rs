@@ -59,7 +59,27 @@ fn report(what: String, macs: usize, ms: f64) {
     println!("{what:<44} {ms:>9.4} {:>9.1}", macs as f64 / ms / 1e6);
 }
 
+/// The hand models' input crops, cut from a real 200x200 picture (ms; no multiply-adds).
+fn crops() {
+    let mp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/mediapipe");
+    let picture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/asl-alphabet/B/B1004.jpg");
+    let (Ok(mut landmarker), Ok(mut palm), Ok(img)) = (
+        shared::hands::HandLandmarker::load(&mp.join("hand_landmark_lite.onnx")),
+        shared::hands::PalmDetector::load(&mp.join("palm_detection_lite.onnx")),
+        image::open(&picture).map(|i| i.to_rgb8()),
+    ) else {
+        println!("(crops skipped: no ../shared models or picture)");
+        return;
+    };
+    let rect = shared::hands::RotatedRect { cx: 100.0, cy: 90.0, w: 150.0, h: 150.0, rotation: 0.3 };
+    let rect0 = shared::hands::RotatedRect { rotation: 0.0, ..rect };
+    println!("{:<44} {:>9.4}", "landmark crop 224x224, upright", p10_ms(|| { std::hint::black_box(landmarker.input_tensor(&img, &rect0)); }));
+    println!("{:<44} {:>9.4}", "landmark crop 224x224, turned", p10_ms(|| { std::hint::black_box(landmarker.input_tensor(&img, &rect)); }));
+    println!("{:<44} {:>9.4}", "palm input 192x192, letterboxed", p10_ms(|| { std::hint::black_box(palm.input_tensor(&img, 0.0)); }));
+}
+
 fn main() {
+    crops();
     println!("{:<44} {:>9} {:>9}", "layer", "ms", "GMAC/s");
     let [h, w, ci, co] = [224, 224, 3, 24];
     let stem = ChannelLastStem {

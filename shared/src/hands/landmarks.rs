@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
-use super::{load_plan, sample_rgb, HandsError, Point, RotatedRect};
+use super::{load_plan, sample_row, HandsError, Point, RotatedRect};
 
 /// Input side of the landmark model.
 pub const INPUT: usize = 224;
@@ -66,12 +66,14 @@ impl HandLandmarker {
     /// The model's input for the crop `rect` of `img`: 224x224 NHWC in 0..1, bilinear,
     /// black outside the frame.
     pub fn input_tensor(&mut self, img: &image::RgbImage, rect: &RotatedRect) -> &[f32] {
+        let to_frame = rect.frame_map();
+        let at: [f32; INPUT] = std::array::from_fn(|u| (u as f32 + 0.5) / INPUT as f32);
+        let (mut xs, mut ys) = ([0f32; INPUT], [0f32; INPUT]);
         for v in 0..INPUT {
             for u in 0..INPUT {
-                let (x, y) = rect.to_frame((u as f32 + 0.5) / INPUT as f32, (v as f32 + 0.5) / INPUT as f32);
-                let p = sample_rgb(img, x, y);
-                self.input[(v * INPUT + u) * 3..][..3].copy_from_slice(&p);
+                (xs[u], ys[u]) = to_frame(at[u], at[v]);
             }
+            sample_row(img, &xs, &ys, &mut self.input[v * INPUT * 3..(v + 1) * INPUT * 3]);
         }
         &self.input
     }

@@ -108,12 +108,20 @@ pub(crate) fn load_plan(path: &Path, shape: &[usize], form: crate::tract_model::
         .and_then(|m| crate::tract_model::runnable(m, form).map_err(err("optimize the graph")))
 }
 
+/// `v.floor()` as an integer, without the library call `f32::floor` is on x86-64's
+/// baseline (no SSE4.1): a cast truncates toward zero, one less below zero.
+#[inline(always)]
+fn floor(v: f32) -> i64 {
+    let t = v as i64;
+    if (t as f32) > v { t - 1 } else { t }
+}
+
 /// Bilinear sample of an RGB image at `(x, y)` (pixel centres at +0.5), in 0..1; black
 /// outside the image.
 pub(crate) fn sample_rgb(img: &image::RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let (fx, fy) = (x - 0.5, y - 0.5);
-    let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
+    let (x0, y0) = (floor(fx), floor(fy));
     let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
     let mut out = [0f32; 3];
     for (dx, dy, wgt) in [(0, 0, (1.0 - ax) * (1.0 - ay)), (1, 0, ax * (1.0 - ay)), (0, 1, (1.0 - ax) * ay), (1, 1, ax * ay)] {
@@ -127,4 +135,66 @@ pub(crate) fn sample_rgb(img: &image::RgbImage, x: f32, y: f32) -> [f32; 3] {
         }
     }
     out.map(|v| v / 255.0)
+}
+
+/// Most points a [`sample_row`] call takes (a crop's row: 224 for the landmark model).
+const ROW: usize = 256;
+
+/// [`sample_rgb`] at each point `(xs[i], ys[i])` (at most [`ROW`]) into `out[3 * i..]`,
+/// with the same values. It goes in two passes so that the first vectorises: the four
+/// taps' weights and where they start, for every point; then the reads, straight from
+/// the buffer where all four pixels are inside the image (a tap of weight 0 adds +0.0
+/// there, which changes nothing), by [`sample_rgb`] where not.
+pub(crate) fn sample_row(img: &image::RgbImage, xs: &[f32], ys: &[f32], out: &mut [f32]) {
+    let n = xs.len().min(ys.len()).min(ROW);
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (raw, row) = (img.as_raw(), img.width() as usize * 3);
+    let (mut at, mut weights) = ([usize::MAX; ROW], [[0f32; 4]; ROW]);
+    for i in 0..n {
+        let (fx, fy) = (xs[i] - 0.5, ys[i] - 0.5);
+        let (x0, y0) = (floor(fx), floor(fy));
+        let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+        weights[i] = [(1.0 - ax) * (1.0 - ay), ax * (1.0 - ay), (1.0 - ax) * ay, ax * ay];
+        let inside = x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h;
+        at[i] = if inside { y0 as usize * row + x0 as usize * 3 } else { usize::MAX };
+    }
+    for i in 0..n {
+        let o: &mut [f32; 3] = (&mut out[3 * i..3 * i + 3]).try_into().expect("three values a point");
+        if at[i] == usize::MAX {
+            *o = sample_rgb(img, xs[i], ys[i]);
+            continue;
+        }
+        let (top, bottom): (&[u8; 6], &[u8; 6]) =
+            (raw[at[i]..at[i] + 6].try_into().expect("two pixels"), raw[at[i] + row..at[i] + row + 6].try_into().expect("two pixels"));
+        let [w00, w10, w01, w11] = weights[i];
+        for c in 0..3 {
+            let mut v = 0f32;
+            v += w00 * top[c] as f32;
+            v += w10 * top[3 + c] as f32;
+            v += w01 * bottom[c] as f32;
+            v += w11 * bottom[3 + c] as f32;
+            o[c] = v / 255.0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_of_samples_has_exactly_the_values_of_one_sample_at_a_time() {
+        let img = image::RgbImage::from_fn(23, 17, |x, y| image::Rgb([(x * 11 + y * 7) as u8, (x * y) as u8, (255 - x * 3) as u8]));
+        // Inside, on the last pixel's edge, on whole and half pixels, outside on every side.
+        let points: Vec<(f32, f32)> = (0..200).map(|i| (i as f32 * 0.137 - 2.0, (i * 7 % 23) as f32 * 0.91 - 1.5)).collect();
+        let (xs, ys): (Vec<f32>, Vec<f32>) = points.iter().copied().unzip();
+        let mut got = vec![f32::NAN; 3 * points.len()];
+        sample_row(&img, &xs, &ys, &mut got);
+        for (i, &(x, y)) in points.iter().enumerate() {
+            let want = sample_rgb(&img, x, y);
+            assert_eq!(got[3 * i..3 * i + 3].iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want.map(f32::to_bits), "at ({x}, {y})");
+        }
+        assert!(points.iter().any(|&(x, y)| x > 1.0 && x < 22.0 && y > 1.0 && y < 16.0), "some points are inside");
+        assert!(points.iter().any(|&(x, _)| x < 0.0 || x > 23.0), "some points are outside");
+    }
 }

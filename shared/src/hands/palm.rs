@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 
 use super::anchors::{palm_anchors, INPUT};
-use super::{load_plan, sample_rgb, BoxPx, HandsError, Point};
+use super::{load_plan, sample_row, BoxPx, HandsError, Point};
 
 /// Keypoints per palm: wrist centre, index/middle/ring/pinky finger bases, thumb base
 /// and thumb joint (MediaPipe's order; 0 and 2 orient the hand crop).
@@ -96,13 +96,10 @@ impl PalmDetector {
     /// longer side on every edge) and bilinearly resized to 192x192, NHWC, 0..1.
     pub fn input_tensor(&mut self, img: &image::RgbImage, pad: f32) -> &[f32] {
         let lb = Letterbox::new(img.width(), img.height(), pad);
+        let xs: [f32; INPUT] = std::array::from_fn(|u| (u as f32 + 0.5 - lb.offset.0) / lb.scale);
         for v in 0..INPUT {
-            for u in 0..INPUT {
-                let x = (u as f32 + 0.5 - lb.offset.0) / lb.scale;
-                let y = (v as f32 + 0.5 - lb.offset.1) / lb.scale;
-                let p = sample_rgb(img, x, y);
-                self.input[(v * INPUT + u) * 3..][..3].copy_from_slice(&p);
-            }
+            let ys = [(v as f32 + 0.5 - lb.offset.1) / lb.scale; INPUT];
+            sample_row(img, &xs, &ys, &mut self.input[v * INPUT * 3..(v + 1) * INPUT * 3]);
         }
         &self.input
     }

@@ -99,9 +99,17 @@ impl RotatedRect {
 
     /// The frame point at `(u, v)` in 0..1 of the crop.
     pub fn to_frame(&self, u: f32, v: f32) -> (f32, f32) {
+        self.frame_map()(u, v)
+    }
+
+    /// [`Self::to_frame`] with the rotation's sine and cosine computed once, for mapping
+    /// many points (a crop's every pixel).
+    pub fn frame_map(&self) -> impl Fn(f32, f32) -> (f32, f32) + '_ {
         let (c, s) = (self.rotation.cos(), self.rotation.sin());
-        let (x, y) = ((u - 0.5) * self.w, (v - 0.5) * self.h);
-        (self.cx + x * c - y * s, self.cy + x * s + y * c)
+        move |u, v| {
+            let (x, y) = ((u - 0.5) * self.w, (v - 0.5) * self.h);
+            (self.cx + x * c - y * s, self.cy + x * s + y * c)
+        }
     }
 }
 
