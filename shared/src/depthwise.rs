@@ -78,7 +78,7 @@ impl ChannelLastDepthwise {
         assert!(self.weights.len() == kh * kw * c && self.bias.len() == c && kh * kw <= MAX_TAPS);
         // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
         // keep every tap inside the picture.
-        unsafe { crate::lanes::dispatch((self, x, out)) }
+        unsafe { crate::lanes::dispatch_wide((self, x, out), self.input[2] % 16 == 0) }
     }
 
     /// Row by row of the output; in each row, channels in the blocks of
@@ -244,13 +244,13 @@ pub(crate) fn after_nhwc_move(model: &TypedModel, node: &TypedNode) -> bool {
     model.node(node.inputs[0].node).op_as::<AxisOp>() == Some(&AxisOp::Move(1, 3))
 }
 
-/// The op's loops over the best lanes ([`crate::lanes::dispatch`]).
+/// The op's loops over the best lanes ([`crate::lanes::dispatch_wide`]).
 impl crate::lanes::Kernel for (&ChannelLastDepthwise, &[f32], &mut [f32]) {
     type Output = ();
     #[inline(always)]
     unsafe fn run<L: Lanes>(self) {
         let (op, x, out) = self;
-        // SAFETY: `compute` checked the sizes; `dispatch` the CPU.
+        // SAFETY: `compute` checked the sizes; `dispatch_wide` the CPU.
         unsafe { op.compute_with::<L>(x, out) }
     }
 }
@@ -503,6 +503,9 @@ mod tests {
             (3, 5, 11, 3, 1, 1, [0.0, 6.0]),
             // A kernel width without its own unrolled loop (7), and 8 + 4 single channels.
             (12, 10, 11, 7, 2, 3, [0.0, 6.0]),
+            // Channels in sixteens (AVX-512 where the CPU has it): blocks of 48 and of 32.
+            (48, 9, 13, 3, 1, 1, [0.0, 6.0]),
+            (32, 8, 12, 5, 2, 2, [f32::NEG_INFINITY, f32::INFINITY]),
         ] {
             let x: Vec<f32> = (0..c * h * w).map(|i| ((i * 37 % 101) as f32 - 50.0) / 17.0).collect();
             let k: Vec<f32> = (0..c * kh * kh).map(|i| ((i * 13 % 29) as f32 - 14.0) / 9.0).collect();

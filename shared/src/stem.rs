@@ -86,7 +86,7 @@ impl ChannelLastStem {
         assert!(self.weights.len() == kh * kw * ci * co && self.bias.len() == co && ci <= MAX_CIN);
         // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
         // keep every tap inside the picture.
-        unsafe { crate::lanes::dispatch((self, x, out)) }
+        unsafe { crate::lanes::dispatch_wide((self, x, out), self.output[2] % 16 == 0) }
     }
 
     /// Row by row of the output; in each row, output channels in the blocks of
@@ -189,13 +189,13 @@ impl ChannelLastStem {
     }
 }
 
-/// The op's loops over the best lanes ([`crate::lanes::dispatch`]).
+/// The op's loops over the best lanes ([`crate::lanes::dispatch_wide`]).
 impl crate::lanes::Kernel for (&ChannelLastStem, &[f32], &mut [f32]) {
     type Output = ();
     #[inline(always)]
     unsafe fn run<L: Lanes>(self) {
         let (op, x, out) = self;
-        // SAFETY: `compute` checked the sizes; `dispatch` the CPU.
+        // SAFETY: `compute` checked the sizes; `dispatch_wide` the CPU.
         unsafe { op.compute_with::<L>(x, out) }
     }
 }
