@@ -258,8 +258,17 @@ pub trait Kernel {
     unsafe fn run<L: Lanes>(self) -> Self::Output;
 }
 
+/// Whether the own ops may use 16-lane registers (AVX-512) where the CPU has them: yes,
+/// unless the environment variable `SIGNSPELL_LANES` is `8`, which times the 8-lane
+/// kernels a Pi's NEON runs on a host with AVX-512 (read once).
+pub fn wide_allowed() -> bool {
+    static WIDE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WIDE.get_or_init(|| std::env::var("SIGNSPELL_LANES").map_or(true, |v| v.trim() != "8"))
+}
+
 /// Runs `kernel` with [`Avx512`] on an x86-64 CPU with AVX-512F, AVX2 and FMA when
-/// `wide` (the caller's channels come in sixteens), else as [`dispatch`] does.
+/// `wide` (the caller's channels come in sixteens) and [`wide_allowed`], else as
+/// [`dispatch`] does.
 ///
 /// # Safety
 /// As [`Kernel::run`] asks, beyond the CPU's features (which this checks).
@@ -277,7 +286,7 @@ pub unsafe fn dispatch_wide<K: Kernel>(kernel: K, wide: bool) -> K::Output {
             "avx2" => std::is_x86_feature_detected!("avx2"),
             _ => std::is_x86_feature_detected!("fma"),
         };
-        if wide && has("avx512f") && has("avx2") && has("fma") {
+        if wide && wide_allowed() && has("avx512f") && has("avx2") && has("fma") {
             // SAFETY: the CPU has the features `Avx512` needs.
             return unsafe { avx512(kernel) };
         }

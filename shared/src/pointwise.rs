@@ -92,7 +92,7 @@ impl ChannelLastPointwise {
         assert!(x.len() >= self.pixels * self.cin && out.len() >= self.pixels * self.cout, "pointwise buffers too short");
         assert!(self.packed.len() == self.cout.div_ceil(BLOCK) * BLOCK * self.cin && self.bias.len() * self.cin == self.packed.len());
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx512f") {
+        if std::is_x86_feature_detected!("avx512f") && crate::lanes::wide_allowed() {
             // SAFETY: the lengths were checked above, and the CPU has AVX-512.
             return unsafe { avx512::compute(self, x, out) };
         }
