@@ -5,8 +5,8 @@
 //! MobileNetV2's multiply-adds, took most of its run (`device profile`; numbers in
 //! docs/performance.md, "Where tract's time goes"). This op keeps
 //! the channels innermost, so every tap is one contiguous multiply-add over all channels
-//! (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on aarch64),
-//! and it applies the clip that follows (ReLU6) before storing.
+//! (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on aarch64,
+//! AVX-512 for layers whose channels come in sixteens where the CPU has it), and it applies the clip that follows (ReLU6) before storing.
 //!
 //! [`rewrite`] puts it in place of every float depthwise `Conv` of a decluttered model
 //! with constant weights, between the same axis moves tract's `conv_nhwc` transform adds,

@@ -9,7 +9,7 @@
 //! --hands`). This op reads the picture in place: for each output pixel, each tap and
 //! input channel is one value times a row of weights, added to all output channels at
 //! once (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on
-//! aarch64), with the padding skipped rather than stored, and the bias and clip applied
+//! aarch64, AVX-512 when the output channels come in sixteens and the CPU has it), with the padding skipped rather than stored, and the bias and clip applied
 //! before storing.
 //!
 //! [`rewrite`] puts it in place of every float `Conv` of a decluttered model with at most
