@@ -281,12 +281,8 @@ pub unsafe fn dispatch_wide<K: Kernel>(kernel: K, wide: bool) -> K::Output {
             // SAFETY: this function is only called on CPUs with AVX-512F, AVX2 and FMA.
             unsafe { kernel.run::<Avx512>() }
         }
-        let has = |f: &str| match f {
-            "avx512f" => std::is_x86_feature_detected!("avx512f"),
-            "avx2" => std::is_x86_feature_detected!("avx2"),
-            _ => std::is_x86_feature_detected!("fma"),
-        };
-        if wide && wide_allowed() && has("avx512f") && has("avx2") && has("fma") {
+        let cpu = std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        if wide && wide_allowed() && cpu {
             // SAFETY: the CPU has the features `Avx512` needs.
             return unsafe { avx512(kernel) };
         }
