@@ -287,6 +287,8 @@ pub unsafe fn dispatch_wide<K: Kernel>(kernel: K, wide: bool) -> K::Output {
             return unsafe { avx512(kernel) };
         }
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = wide;
     // SAFETY: as the caller promises.
     unsafe { dispatch(kernel) }
 }
