@@ -6,13 +6,14 @@
 //! docs/performance.md, "Where tract's time goes"). This op keeps
 //! the channels innermost, so every tap is one contiguous multiply-add over all channels
 //! (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on aarch64,
-//! AVX-512 for layers whose channels come in sixteens where the CPU has it), and it applies the clip that follows (ReLU6) before storing.
+//! AVX-512 for layers whose channels come in sixteens where the CPU has it), and it
+//! applies the clip that follows (ReLU6) before storing.
 //!
 //! [`rewrite`] puts it in place of every float depthwise `Conv` of a decluttered model
 //! with constant weights, between the same axis moves tract's `conv_nhwc` transform adds,
 //! and [`fuse_clips`] folds a following `Max`/`Min` with constant bounds into it.
 
-use crate::lanes::{blocks, Block, Lanes};
+use crate::lanes::{blocks, load, madd, store_clamped, Block, Kernel, Lanes};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
@@ -78,30 +79,16 @@ impl ChannelLastDepthwise {
         assert!(self.weights.len() == kh * kw * c && self.bias.len() == c && kh * kw <= MAX_TAPS);
         // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
         // keep every tap inside the picture.
-        unsafe { crate::lanes::dispatch_wide((self, x, out), self.input[2] % 16 == 0) }
+        unsafe { crate::lanes::dispatch(self, x, out, c % 16 == 0) }
     }
 
-    /// Row by row of the output; in each row, channels in the blocks of
-    /// [`crate::lanes::blocks`] (so the input rows a row of output reads stay in cache
-    /// while every block reads them).
+    /// [`Kernel::run`] for kernels `KW` wide (0: any width, read at run time), so that
+    /// the loop over a kernel row's taps is unrolled for the common widths. Row by row of
+    /// the output; in each row, channels in the blocks of [`crate::lanes::blocks`] (so
+    /// the input rows a row of output reads stay in cache while every block reads them).
     ///
     /// # Safety
-    /// As checked by [`Self::compute`]; the CPU has `L`'s features.
-    #[inline(always)]
-    unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
-        // SAFETY: as the caller promises.
-        match self.kernel[1] {
-            3 => unsafe { self.rows::<L, 3>(x, out) },
-            5 => unsafe { self.rows::<L, 5>(x, out) },
-            _ => unsafe { self.rows::<L, 0>(x, out) },
-        }
-    }
-
-    /// [`Self::compute_with`] for kernels `KW` wide (0: any width, read at run time), so
-    /// that the loop over a kernel row's taps is unrolled for the common widths.
-    ///
-    /// # Safety
-    /// As [`Self::compute_with`].
+    /// As [`Kernel::run`].
     #[inline(always)]
     unsafe fn rows<L: Lanes, const KW: usize>(&self, x: &[f32], out: &mut [f32]) {
         let c = self.input[2];
@@ -125,7 +112,7 @@ impl ChannelLastDepthwise {
     /// many multiply-adds; the border goes pixel by pixel.
     ///
     /// # Safety
-    /// As [`Self::compute_with`], and the channels exist.
+    /// As [`Kernel::run`], and the channels exist.
     #[inline(always)]
     unsafe fn row<L: Lanes, const V: usize, const KW: usize>(&self, x: &[f32], out: &mut [f32], oy: usize, c0: usize) {
         let [h, w, c] = self.input;
@@ -188,40 +175,6 @@ impl ChannelLastDepthwise {
     }
 }
 
-/// `V` lanes from `p` on.
-///
-/// # Safety
-/// `p` holds `V * L::N` values; the CPU has `L`'s features.
-#[inline(always)]
-pub(crate) unsafe fn load<L: Lanes, const V: usize>(p: *const f32) -> [L; V] {
-    // SAFETY: as the caller promises.
-    std::array::from_fn(|v| unsafe { L::load(p.add(v * L::N)) })
-}
-
-/// `acc += i * k`, lane by lane.
-///
-/// # Safety
-/// The CPU has `L`'s features.
-#[inline(always)]
-pub(crate) unsafe fn madd<L: Lanes, const V: usize>(acc: &mut [L; V], i: [L; V], k: [L; V]) {
-    for v in 0..V {
-        // SAFETY: as the caller promises.
-        acc[v] = unsafe { i[v].mul_add(k[v], acc[v]) };
-    }
-}
-
-/// Stores `acc` at `p`, each value clamped to `lo..=hi`.
-///
-/// # Safety
-/// `p` holds `V * L::N` writable values; the CPU has `L`'s features.
-#[inline(always)]
-pub(crate) unsafe fn store_clamped<L: Lanes, const V: usize>(acc: [L; V], p: *mut f32, lo: L, hi: L) {
-    for (v, a) in acc.into_iter().enumerate() {
-        // SAFETY: as the caller promises.
-        unsafe { a.clamp(lo, hi).store(p.add(v * L::N)) };
-    }
-}
-
 /// Output columns `lo..hi` of a `kw` wide window moved by `sx` over a picture `w` wide
 /// with `px` padding before, `ow` columns in all, whose taps all lie inside the picture
 /// (this op's and [`crate::stem`]'s loops take them a group at a time).
@@ -244,14 +197,16 @@ pub(crate) fn after_nhwc_move(model: &TypedModel, node: &TypedNode) -> bool {
     model.node(node.inputs[0].node).op_as::<AxisOp>() == Some(&AxisOp::Move(1, 3))
 }
 
-/// The op's loops over the best lanes ([`crate::lanes::dispatch_wide`]).
-impl crate::lanes::Kernel for (&ChannelLastDepthwise, &[f32], &mut [f32]) {
-    type Output = ();
+/// The op's loops (`rows`) for its kernel width.
+impl Kernel for ChannelLastDepthwise {
     #[inline(always)]
-    unsafe fn run<L: Lanes>(self) {
-        let (op, x, out) = self;
-        // SAFETY: `compute` checked the sizes; `dispatch_wide` the CPU.
-        unsafe { op.compute_with::<L>(x, out) }
+    unsafe fn run<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
+        // SAFETY: as the caller promises.
+        match self.kernel[1] {
+            3 => unsafe { self.rows::<L, 3>(x, out) },
+            5 => unsafe { self.rows::<L, 5>(x, out) },
+            _ => unsafe { self.rows::<L, 0>(x, out) },
+        }
     }
 }
 
@@ -530,7 +485,7 @@ mod tests {
                 let mut got = vec![f32::NAN; oh * ow * c];
                 if plain {
                     // SAFETY: the buffers have the layer's sizes; plain lanes need no CPU feature.
-                    unsafe { op.compute_with::<crate::lanes::Plain>(&nhwc, &mut got) };
+                    unsafe { op.run::<crate::lanes::Plain>(&nhwc, &mut got) };
                 } else {
                     op.compute(&nhwc, &mut got);
                 }

@@ -1,7 +1,7 @@
 //! Eight f32 lanes for the own ops' kernels (feature `tract`): one AVX2 register on x86-64
 //! (with FMA, picked at run time), two NEON registers on aarch64, a plain array elsewhere
 //! and on x86-64 CPUs without AVX2; and sixteen, one AVX-512 register, where the CPU has
-//! AVX-512 ([`dispatch_wide`]).
+//! AVX-512 ([`wide`]).
 //!
 //! The kernels are written once over [`Lanes`], with their accumulators as values of it,
 //! so that they stay in registers whatever the compiler's vectoriser decides: written as
@@ -243,19 +243,52 @@ pub fn blocks(c: usize, n: usize) -> impl Iterator<Item = (usize, Block)> {
     })
 }
 
-/// A computation written over [`Lanes`], which [`dispatch`] runs with the best lanes of
-/// eight this CPU has. Implement [`Kernel::run`] as `#[inline(always)]`, and the
-/// functions it calls likewise: then the whole kernel is compiled inside [`dispatch`]'s
-/// AVX2+FMA entry point, and the lanes' methods inline into it. (A closure in between
-/// stops that: compiled without AVX2, it keeps each lane method as a call, 40x slower.)
+/// `V` lanes from `p` on.
+///
+/// # Safety
+/// `p` holds `V * L::N` values; the CPU has `L`'s features.
+#[inline(always)]
+pub unsafe fn load<L: Lanes, const V: usize>(p: *const f32) -> [L; V] {
+    // SAFETY: as the caller promises.
+    std::array::from_fn(|v| unsafe { L::load(p.add(v * L::N)) })
+}
+
+/// `acc += i * k`, lane by lane.
+///
+/// # Safety
+/// The CPU has `L`'s features.
+#[inline(always)]
+pub unsafe fn madd<L: Lanes, const V: usize>(acc: &mut [L; V], i: [L; V], k: [L; V]) {
+    for v in 0..V {
+        // SAFETY: as the caller promises.
+        acc[v] = unsafe { i[v].mul_add(k[v], acc[v]) };
+    }
+}
+
+/// Stores `acc` at `p`, each value clamped to `lo..=hi`.
+///
+/// # Safety
+/// `p` holds `V * L::N` writable values; the CPU has `L`'s features.
+#[inline(always)]
+pub unsafe fn store_clamped<L: Lanes, const V: usize>(acc: [L; V], p: *mut f32, lo: L, hi: L) {
+    for (v, a) in acc.into_iter().enumerate() {
+        // SAFETY: as the caller promises.
+        unsafe { a.clamp(lo, hi).store(p.add(v * L::N)) };
+    }
+}
+
+/// An op computed over [`Lanes`] from its input `x` into `out`, which [`dispatch`] runs
+/// with the best lanes this CPU has. Implement [`Kernel::run`] as `#[inline(always)]`,
+/// and the functions it calls likewise: then the whole kernel is compiled inside
+/// [`dispatch`]'s AVX2+FMA (or AVX-512) entry point, and the lanes' methods inline into
+/// it. (A closure in between stops that: compiled without AVX2, it keeps each lane
+/// method as a call, 40x slower.)
 pub trait Kernel {
-    /// What the computation returns.
-    type Output;
-    /// Runs the computation with lanes `L`.
+    /// Computes the op with lanes `L`.
     ///
     /// # Safety
-    /// The CPU has `L`'s features; further conditions are the implementor's.
-    unsafe fn run<L: Lanes>(self) -> Self::Output;
+    /// The CPU has `L`'s features; `x` and `out` have the sizes the op computes.
+    unsafe fn run<L: Lanes>(&self, x: &[f32], out: &mut [f32]);
 }
 
 /// Whether the own ops may use 16-lane registers (AVX-512) where the CPU has them: yes,
@@ -266,64 +299,61 @@ pub fn wide_allowed() -> bool {
     *WIDE.get_or_init(|| std::env::var("SIGNSPELL_LANES").map_or(true, |v| v.trim() != "8"))
 }
 
-/// Runs `kernel` with [`Avx512`] on an x86-64 CPU with AVX-512F, AVX2 and FMA when
-/// `wide` (the caller's channels come in sixteens) and [`wide_allowed`], else as
-/// [`dispatch`] does.
+/// Whether the own ops use AVX-512 here: the CPU has AVX-512F, AVX2 and FMA (an x86-64
+/// one) and [`wide_allowed`].
+pub fn wide() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+            && wide_allowed()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Runs `kernel` on `x` into `out`: with [`Avx512`] where [`wide`] and `sixteens` (the
+/// op's channels come in sixteens), else with [`Avx2`] on an x86-64 CPU with AVX2 and
+/// FMA, `Neon` on aarch64, [`Plain`] otherwise.
 ///
 /// # Safety
 /// As [`Kernel::run`] asks, beyond the CPU's features (which this checks).
 #[inline]
-pub unsafe fn dispatch_wide<K: Kernel>(kernel: K, wide: bool) -> K::Output {
+pub unsafe fn dispatch<K: Kernel>(kernel: &K, x: &[f32], out: &mut [f32], sixteens: bool) {
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx512f,avx2,fma")]
-        unsafe fn avx512<K: Kernel>(kernel: K) -> K::Output {
+        unsafe fn avx512<K: Kernel>(kernel: &K, x: &[f32], out: &mut [f32]) {
             // SAFETY: this function is only called on CPUs with AVX-512F, AVX2 and FMA.
-            unsafe { kernel.run::<Avx512>() }
+            unsafe { kernel.run::<Avx512>(x, out) }
         }
-        let cpu = std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-        if wide && wide_allowed() && cpu {
-            // SAFETY: the CPU has the features `Avx512` needs.
-            return unsafe { avx512(kernel) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = wide;
-    // SAFETY: as the caller promises.
-    unsafe { dispatch(kernel) }
-}
-
-/// Runs `kernel` with [`Avx2`] on an x86-64 CPU with AVX2 and FMA, [`Neon`] on aarch64,
-/// [`Plain`] otherwise.
-///
-/// # Safety
-/// As [`Kernel::run`] asks, beyond the CPU's features (which this checks).
-#[inline]
-pub unsafe fn dispatch<K: Kernel>(kernel: K) -> K::Output {
-    #[cfg(target_arch = "x86_64")]
-    {
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn avx2<K: Kernel>(kernel: K) -> K::Output {
+        unsafe fn avx2<K: Kernel>(kernel: &K, x: &[f32], out: &mut [f32]) {
             // SAFETY: this function is only called on CPUs with AVX2 and FMA.
-            unsafe { kernel.run::<Avx2>() }
+            unsafe { kernel.run::<Avx2>(x, out) }
         }
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has the features `Avx2` needs.
-            unsafe { avx2(kernel) }
+        // SAFETY (all three): the CPU has the features of the lanes chosen; the sizes
+        // are the caller's promise.
+        if sixteens && wide() {
+            unsafe { avx512(kernel, x, out) }
+        } else if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            unsafe { avx2(kernel, x, out) }
         } else {
-            // SAFETY: plain lanes need no CPU feature.
-            unsafe { kernel.run::<Plain>() }
+            unsafe { kernel.run::<Plain>(x, out) }
         }
     }
     #[cfg(target_arch = "aarch64")]
-    // SAFETY: NEON is part of every aarch64 CPU.
-    unsafe {
-        kernel.run::<Neon>()
+    {
+        let _ = sixteens;
+        // SAFETY: NEON is part of every aarch64 CPU; the sizes are the caller's promise.
+        unsafe { kernel.run::<Neon>(x, out) }
     }
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    // SAFETY: plain lanes need no CPU feature.
-    unsafe {
-        kernel.run::<Plain>()
+    {
+        let _ = sixteens;
+        // SAFETY: plain lanes need no CPU feature; the sizes are the caller's promise.
+        unsafe { kernel.run::<Plain>(x, out) }
     }
 }
 

@@ -17,7 +17,7 @@
 //! [`crate::depthwise::rewrite`] does, and [`fuse_clips`] folds a following `Max`/`Min`
 //! with constant bounds into it.
 
-use crate::lanes::Lanes;
+use crate::lanes::{load, madd, store_clamped, Kernel, Lanes};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::model::Rewriter;
@@ -91,42 +91,17 @@ impl ChannelLastPointwise {
     pub fn compute(&self, x: &[f32], out: &mut [f32]) {
         assert!(x.len() >= self.pixels * self.cin && out.len() >= self.pixels * self.cout, "pointwise buffers too short");
         assert!(self.packed.len() == self.cout.div_ceil(BLOCK) * BLOCK * self.cin && self.bias.len() * self.cin == self.packed.len());
-        #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx512f") && crate::lanes::wide_allowed() {
-            // SAFETY: the lengths were checked above, and the CPU has AVX-512.
-            return unsafe { avx512::compute(self, x, out) };
-        }
         // SAFETY: the lengths were checked above.
-        unsafe { crate::lanes::dispatch((self, x, out)) }
-    }
-
-    /// Pixels in tiles of [`PIXELS`] (then one at a time); in each tile, every block of
-    /// output channels.
-    ///
-    /// # Safety
-    /// `x` holds `pixels * cin` values, `out` `pixels * cout`; the CPU has `L`'s features.
-    #[inline(always)]
-    unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
-        let mut p = 0;
-        while p + PIXELS <= self.pixels {
-            // SAFETY: pixels `p..p + PIXELS` exist.
-            unsafe { self.tile::<L, PIXELS>(x, out, p) };
-            p += PIXELS;
-        }
-        while p < self.pixels {
-            // SAFETY: pixel `p` exists.
-            unsafe { self.tile::<L, 1>(x, out, p) };
-            p += 1;
-        }
+        unsafe { crate::lanes::dispatch(self, x, out, true) }
     }
 
     /// Pixels `p..p + R`, every output channel: for each block of [`BLOCK`] output
-    /// channels, `R x 2` accumulators of eight lanes, each weight load feeding `R`
+    /// channels, `R x 2` accumulators of `L` (eight lanes: [`Kernel::run`] checks), each weight load feeding `R`
     /// multiply-adds. A last block narrower than [`BLOCK`] computes all of them (its
     /// extra weights are zero) and stores only its own channels.
     ///
     /// # Safety
-    /// As [`Self::compute_with`], and pixels `p..p + R` exist.
+    /// As [`Kernel::run`], and pixels `p..p + R` exist.
     #[inline(always)]
     unsafe fn tile<L: Lanes, const R: usize>(&self, x: &[f32], out: &mut [f32], p: usize) {
         let (cin, cout) = (self.cin, self.cout);
@@ -138,28 +113,22 @@ impl ChannelLastPointwise {
             let (lo, hi) = (L::splat(self.clip[0]), L::splat(self.clip[1]));
             for (b, w) in self.packed.chunks_exact(cin * BLOCK).enumerate() {
                 let co0 = b * BLOCK;
-                let bias = self.bias.as_ptr().add(co0);
-                let (b0, b1) = (L::load(bias), L::load(bias.add(8)));
-                let mut acc = [[b0, b1]; R];
+                let mut acc = [load::<L, 2>(self.bias.as_ptr().add(co0)); R];
                 let w = w.as_ptr();
                 for ci in 0..cin {
-                    let (k0, k1) = (L::load(w.add(ci * BLOCK)), L::load(w.add(ci * BLOCK + 8)));
+                    let k = load::<L, 2>(w.add(ci * BLOCK));
                     for r in 0..R {
-                        let a = L::splat(*rows[r].add(ci));
-                        acc[r] = [a.mul_add(k0, acc[r][0]), a.mul_add(k1, acc[r][1])];
+                        madd(&mut acc[r], [L::splat(*rows[r].add(ci)); 2], k);
                     }
                 }
                 let width = (cout - co0).min(BLOCK);
-                for (r, [a0, a1]) in acc.into_iter().enumerate() {
+                for (r, acc) in acc.into_iter().enumerate() {
                     let o = out.as_mut_ptr().add((p + r) * cout + co0);
-                    let (a0, a1) = (a0.clamp(lo, hi), a1.clamp(lo, hi));
                     if width == BLOCK {
-                        a0.store(o);
-                        a1.store(o.add(8));
+                        store_clamped(acc, o, lo, hi);
                     } else {
                         let mut tail = [0f32; BLOCK];
-                        a0.store(tail.as_mut_ptr());
-                        a1.store(tail.as_mut_ptr().add(8));
+                        store_clamped(acc, tail.as_mut_ptr(), lo, hi);
                         std::ptr::copy_nonoverlapping(tail.as_ptr(), o, width);
                     }
                 }
@@ -168,14 +137,30 @@ impl ChannelLastPointwise {
     }
 }
 
-/// The op's loops over the best lanes ([`crate::lanes::dispatch`]).
-impl crate::lanes::Kernel for (&ChannelLastPointwise, &[f32], &mut [f32]) {
-    type Output = ();
+/// Pixels in tiles of `PIXELS` (then one at a time); in each tile, every block of
+/// output channels as two lanes of eight. With 16-lane (AVX-512) lanes, the kernel of
+/// `avx512` instead, whose tiles suit 32 registers.
+impl Kernel for ChannelLastPointwise {
     #[inline(always)]
-    unsafe fn run<L: Lanes>(self) {
-        let (op, x, out) = self;
-        // SAFETY: `compute` checked the sizes; `dispatch` the CPU.
-        unsafe { op.compute_with::<L>(x, out) }
+    unsafe fn run<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if L::N == 16 {
+            // SAFETY: 16-lane lanes are `Avx512`, which `dispatch` gives only on a CPU
+            // with AVX-512; the sizes are the caller's promise.
+            return unsafe { avx512::compute(self, x, out) };
+        }
+        const { assert!(2 * L::N == BLOCK || L::N == 16, "a block of output channels is two lanes") };
+        let mut p = 0;
+        while p + PIXELS <= self.pixels {
+            // SAFETY: pixels `p..p + PIXELS` exist.
+            unsafe { self.tile::<L, PIXELS>(x, out, p) };
+            p += PIXELS;
+        }
+        while p < self.pixels {
+            // SAFETY: pixel `p` exists.
+            unsafe { self.tile::<L, 1>(x, out, p) };
+            p += 1;
+        }
     }
 }
 
@@ -408,11 +393,11 @@ mod tests {
                     #[cfg(target_arch = "x86_64")]
                     "avx2" if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") => {
                         // SAFETY: the buffers have the layer's sizes; the CPU has AVX2 and FMA.
-                        unsafe { op.compute_with::<crate::lanes::Avx2>(&x, &mut got) }
+                        unsafe { op.run::<crate::lanes::Avx2>(&x, &mut got) }
                     }
                     "avx2" => continue,
                     // SAFETY: the buffers have the layer's sizes; plain lanes need no CPU feature.
-                    _ => unsafe { op.compute_with::<crate::lanes::Plain>(&x, &mut got) },
+                    _ => unsafe { op.run::<crate::lanes::Plain>(&x, &mut got) },
                 }
                 for p in 0..pixels {
                     for co in 0..cout {

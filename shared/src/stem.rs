@@ -9,8 +9,8 @@
 //! --hands`). This op reads the picture in place: for each output pixel, each tap and
 //! input channel is one value times a row of weights, added to all output channels at
 //! once (written over [`crate::lanes`]: AVX2+FMA picked at run time on x86-64, NEON on
-//! aarch64, AVX-512 when the output channels come in sixteens and the CPU has it), with the padding skipped rather than stored, and the bias and clip applied
-//! before storing.
+//! aarch64, AVX-512 when the output channels come in sixteens and the CPU has it), with
+//! the padding skipped rather than stored, and the bias and clip applied before storing.
 //!
 //! [`rewrite`] puts it in place of every float `Conv` of a decluttered model with at most
 //! [`MAX_CIN`] input channels, one group and constant weights, between the axis moves
@@ -23,8 +23,8 @@ use tract_onnx::tract_core::model::Rewriter;
 use tract_onnx::tract_core::ops::cnn::conv::{Conv, KernelFormat};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
-use crate::depthwise::{channel_last_patch, clip_patch, inside_columns, konst, load, madd, store_clamped, taps_inside};
-use crate::lanes::{blocks, Block, Lanes};
+use crate::depthwise::{channel_last_patch, clip_patch, inside_columns, konst, taps_inside};
+use crate::lanes::{blocks, load, madd, store_clamped, Block, Kernel, Lanes};
 
 /// Output pixels computed together inside the picture: each weight load serves as many.
 const PIXELS: usize = 4;
@@ -86,31 +86,7 @@ impl ChannelLastStem {
         assert!(self.weights.len() == kh * kw * ci * co && self.bias.len() == co && ci <= MAX_CIN);
         // SAFETY: the lengths were checked above; `taps_inside` and `inside_columns`
         // keep every tap inside the picture.
-        unsafe { crate::lanes::dispatch_wide((self, x, out), self.output[2] % 16 == 0) }
-    }
-
-    /// Row by row of the output; in each row, output channels in the blocks of
-    /// [`crate::lanes::blocks`] (so the input rows a row of output reads
-    /// stay in cache while every block reads them).
-    ///
-    /// # Safety
-    /// As checked by [`Self::compute`]; the CPU has `L`'s features.
-    #[inline(always)]
-    unsafe fn compute_with<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
-        let co = self.output[2];
-        for oy in 0..self.output[0] {
-            for (c0, block) in blocks(co, L::N) {
-                // SAFETY: the block's channels exist.
-                unsafe {
-                    match block {
-                        Block::Three => self.row::<L, 3>(x, out, oy, c0),
-                        Block::Two => self.row::<L, 2>(x, out, oy, c0),
-                        Block::One => self.row::<L, 1>(x, out, oy, c0),
-                        Block::Single => self.row::<f32, 1>(x, out, oy, c0),
-                    }
-                }
-            }
-        }
+        unsafe { crate::lanes::dispatch(self, x, out, co % 16 == 0) }
     }
 
     /// Output channels `c0..c0 + V * L::N` of output row `oy`. Inside the picture (no
@@ -118,7 +94,7 @@ impl ChannelLastStem {
     /// that many multiply-adds; the border goes pixel by pixel.
     ///
     /// # Safety
-    /// As [`Self::compute_with`], and the channels exist.
+    /// As [`Kernel::run`], and the channels exist.
     #[inline(always)]
     unsafe fn row<L: Lanes, const V: usize>(&self, x: &[f32], out: &mut [f32], oy: usize, c0: usize) {
         let [h, w, ci] = self.input;
@@ -189,14 +165,26 @@ impl ChannelLastStem {
     }
 }
 
-/// The op's loops over the best lanes ([`crate::lanes::dispatch_wide`]).
-impl crate::lanes::Kernel for (&ChannelLastStem, &[f32], &mut [f32]) {
-    type Output = ();
+/// Row by row of the output; in each row, output channels in the blocks of
+/// [`crate::lanes::blocks`] (so the input rows a row of output reads stay in cache while
+/// every block reads them).
+impl Kernel for ChannelLastStem {
     #[inline(always)]
-    unsafe fn run<L: Lanes>(self) {
-        let (op, x, out) = self;
-        // SAFETY: `compute` checked the sizes; `dispatch_wide` the CPU.
-        unsafe { op.compute_with::<L>(x, out) }
+    unsafe fn run<L: Lanes>(&self, x: &[f32], out: &mut [f32]) {
+        let co = self.output[2];
+        for oy in 0..self.output[0] {
+            for (c0, block) in blocks(co, L::N) {
+                // SAFETY: the block's channels exist.
+                unsafe {
+                    match block {
+                        Block::Three => self.row::<L, 3>(x, out, oy, c0),
+                        Block::Two => self.row::<L, 2>(x, out, oy, c0),
+                        Block::One => self.row::<L, 1>(x, out, oy, c0),
+                        Block::Single => self.row::<f32, 1>(x, out, oy, c0),
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -399,7 +387,7 @@ mod tests {
                 let mut got = vec![f32::NAN; oh * ow * co];
                 if plain {
                     // SAFETY: the buffers have the layer's sizes; plain lanes need no CPU feature.
-                    unsafe { op.compute_with::<crate::lanes::Plain>(&nhwc, &mut got) };
+                    unsafe { op.run::<crate::lanes::Plain>(&nhwc, &mut got) };
                 } else {
                     op.compute(&nhwc, &mut got);
                 }

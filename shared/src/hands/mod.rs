@@ -137,15 +137,22 @@ pub(crate) fn sample_rgb(img: &image::RgbImage, x: f32, y: f32) -> [f32; 3] {
     out.map(|v| v / 255.0)
 }
 
-/// Most points a [`sample_row`] call takes (a crop's row: 224 for the landmark model).
+/// Points [`sample_row`] takes in one pass (a crop's row: 224 for the landmark model).
 const ROW: usize = 256;
 
-/// [`sample_rgb`] at each point `(xs[i], ys[i])` (at most [`ROW`]) into `out[3 * i..]`,
-/// with the same values. It goes in two passes so that the first vectorises: the four
-/// taps' weights and where they start, for every point; then the reads, straight from
-/// the buffer where all four pixels are inside the image (a tap of weight 0 adds +0.0
-/// there, which changes nothing), by [`sample_rgb`] where not.
+/// [`sample_rgb`] at each point `(xs[i], ys[i])` into `out[3 * i..]`, with the same
+/// values. [`ROW`] points at a time, each in two passes so that the first vectorises:
+/// the four taps' weights and where they start, for every point; then the reads,
+/// straight from the buffer where all four pixels are inside the image (a tap of weight
+/// 0 adds +0.0 there, which changes nothing), by [`sample_rgb`] where not.
 pub(crate) fn sample_row(img: &image::RgbImage, xs: &[f32], ys: &[f32], out: &mut [f32]) {
+    for ((xs, ys), out) in xs.chunks(ROW).zip(ys.chunks(ROW)).zip(out.chunks_mut(3 * ROW)) {
+        sample_points(img, xs, ys, out);
+    }
+}
+
+/// [`sample_row`] for at most [`ROW`] points.
+fn sample_points(img: &image::RgbImage, xs: &[f32], ys: &[f32], out: &mut [f32]) {
     let n = xs.len().min(ys.len()).min(ROW);
     let (w, h) = (img.width() as i64, img.height() as i64);
     let (raw, row) = (img.as_raw(), img.width() as usize * 3);
@@ -185,8 +192,9 @@ mod tests {
     #[test]
     fn a_row_of_samples_has_exactly_the_values_of_one_sample_at_a_time() {
         let img = image::RgbImage::from_fn(23, 17, |x, y| image::Rgb([(x * 11 + y * 7) as u8, (x * y) as u8, (255 - x * 3) as u8]));
-        // Inside, on the last pixel's edge, on whole and half pixels, outside on every side.
-        let points: Vec<(f32, f32)> = (0..200).map(|i| (i as f32 * 0.137 - 2.0, (i * 7 % 23) as f32 * 0.91 - 1.5)).collect();
+        // Inside, on the last pixel's edge, on whole and half pixels, outside on every side;
+        // more points than one pass takes.
+        let points: Vec<(f32, f32)> = (0..600).map(|i| ((i as f32 * 0.137) % 27.0 - 2.0, (i * 7 % 23) as f32 * 0.91 - 1.5)).collect();
         let (xs, ys): (Vec<f32>, Vec<f32>) = points.iter().copied().unzip();
         let mut got = vec![f32::NAN; 3 * points.len()];
         sample_row(&img, &xs, &ys, &mut got);
@@ -195,6 +203,7 @@ mod tests {
             assert_eq!(got[3 * i..3 * i + 3].iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want.map(f32::to_bits), "at ({x}, {y})");
         }
         assert!(points.iter().any(|&(x, y)| x > 1.0 && x < 22.0 && y > 1.0 && y < 16.0), "some points are inside");
+        assert!(points[ROW..].iter().any(|&(x, y)| x > 1.0 && x < 22.0 && y > 1.0 && y < 16.0), "and some after the first pass");
         assert!(points.iter().any(|&(x, _)| x < 0.0 || x > 23.0), "some points are outside");
     }
 }
