@@ -18,6 +18,7 @@ fn corpus_options(name: &str, limit: usize) -> CorpusOptions {
         models: shared.join("models/mediapipe"),
         cache_dir: common::scratch(name),
         limit_per_class: Some(limit),
+        settle: shared::hands::SETTLE,
     }
 }
 

@@ -14,9 +14,11 @@
 #    it (the folds' confusions and sampled outputs: the lexicon decoder's channel and
 #    the frames of `device spell-bench`).
 #
-# Hands are found once with MediaPipe in tract (the device's code) and cached under
-# runs/landmarks/hands-cache/ (8,134 pictures and 11,705 sign-mnist crops: about 35 minutes
-# on 2 cores the first time; then the whole script takes about 19 minutes).
+# Hands are found once with MediaPipe in tract (the device's code), read as the kiosk reads
+# a held hand (one settling pass, `--settle`), and cached under runs/landmarks/hands-cache/
+# (8,134 pictures and 11,705 sign-mnist crops: about 13 minutes on 2 cores the first time;
+# then the whole script takes about 10 minutes). scripts/models/settle-before-after.sh
+# measures settling against the palm detector's crop alone.
 # SEEDS="1 2" also measures both variants with other seeds (runs/landmarks/seed-*).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

@@ -188,6 +188,35 @@ fn a_still_hand_stays_still_when_the_palm_detector_runs_again() {
 }
 
 #[test]
+fn a_still_picture_is_read_as_the_kiosk_reads_a_held_hand() {
+    // The kiosk crops each frame of a held hand from the last frame's landmarks; `find`
+    // has one picture, so it settles its crop the same way (`TrackerConfig::settle`).
+    // Its points are then those of the kiosk's track, and each settling pass brings them
+    // nearer (the letters whose palm crop is furthest off: fists).
+    let load = |settle| HandTracker::load(&mediapipe(), TrackerConfig { settle, ..TrackerConfig::default() }).unwrap();
+    let (mut unsettled, mut settled) = (load(0), load(shared::hands::SETTLE));
+    assert!(shared::hands::SETTLE >= 1);
+    let mut kiosk = load(0);
+    let (mut gap_unsettled, mut gap_settled) = (0f32, 0f32);
+    for class in ["A", "M", "N", "S", "T"] {
+        let img = rgb(&asl_pictures(class, 1)[0]);
+        kiosk.reset();
+        let held = (0..6).map(|_| kiosk.track(&img).unwrap().expect("a hand in every frame")).last().unwrap();
+        let size = held.bbox.width().max(held.bbox.height());
+        let gap = |h: &shared::hands::Hand| {
+            h.landmarks.points.iter().zip(&held.landmarks.points).map(|(a, b)| (a.x - b.x).hypot(a.y - b.y)).fold(0f32, f32::max) / size
+        };
+        let once = unsettled.find(&img).unwrap().expect("a hand");
+        let still = settled.find(&img).unwrap().expect("a hand");
+        assert!(gap(&still) < 0.05, "{class}: the settled still is {:.3} of a hand from the kiosk's points", gap(&still));
+        assert_eq!(still.palm_score, once.palm_score, "the detection is the same");
+        gap_unsettled += gap(&once);
+        gap_settled += gap(&still);
+    }
+    assert!(gap_settled < 0.5 * gap_unsettled, "settling brings the points to the kiosk's: {gap_settled:.3} vs {gap_unsettled:.3}");
+}
+
+#[test]
 fn the_pipelined_tracker_waits_for_the_palm_detector_only_to_find_a_hand() {
     let config = TrackerConfig { detect_every: 4, ..TrackerConfig::default() };
     let mut inline = HandTracker::load(&mediapipe(), config).unwrap();

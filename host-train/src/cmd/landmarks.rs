@@ -71,6 +71,11 @@ pub struct LandmarksArgs {
     /// At most this many pictures or rows per class and source (quick runs).
     #[arg(long)]
     pub limit_per_class: Option<usize>,
+    /// Settling passes of the landmark model on each picture, as `device classify` and
+    /// the kiosk's tracking read a hand (0: the palm detector's crop alone; each value
+    /// has its own cache).
+    #[arg(long, default_value_t = shared::hands::SETTLE)]
+    pub settle: usize,
 }
 
 impl LandmarksArgs {
@@ -115,6 +120,7 @@ pub fn run(args: &LandmarksArgs, device: Device) -> Result<LandmarksOutcome> {
         models: shared_dir.join("models/mediapipe"),
         cache_dir: args.cache_dir.clone().unwrap_or_else(|| args.out.join("hands-cache")),
         limit_per_class: args.limit_per_class,
+        settle: args.settle,
     };
     let corpus = hand_corpus::build(&opts)?;
     for s in &corpus.sources {

@@ -57,6 +57,10 @@ pub struct AugmentConfig {
     /// hand's size (rougher landmarks from a worse camera).
     #[serde(default)]
     pub landmark_noise: f64,
+    /// Landmark masks: each finger joint bent by up to this many degrees either way in
+    /// the picture's plane (another way of holding the same letter).
+    #[serde(default)]
+    pub landmark_joints_deg: f64,
 }
 
 impl Default for AugmentConfig {
@@ -79,6 +83,7 @@ impl Default for AugmentConfig {
             landmark_pitch_deg: 0.0,
             landmark_bones: 0.0,
             landmark_noise: 0.0,
+            landmark_joints_deg: 0.0,
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct CorpusOptions {
     pub cache_dir: PathBuf,
     /// Keep at most this many pictures or rows per class and source (quick runs, tests).
     pub limit_per_class: Option<usize>,
+    /// Settling passes of the landmark model on each picture
+    /// ([`shared::hands::TrackerConfig::settle`]).
+    pub settle: usize,
 }
 
 impl Corpus {
@@ -201,7 +204,7 @@ pub fn build(opts: &CorpusOptions) -> Result<Corpus> {
     let mut corpus = Corpus { classes: ClassTable::asl_alphabet(), samples: Vec::new(), sources: Vec::new() };
     for src in &PICTURE_SOURCES {
         let Some((ds, labels)) = load_pictures(src, &opts.data, &corpus.classes, opts.limit_per_class)? else { continue };
-        let hands = landmarks::landmarks_prepared(&ds, &opts.models, &opts.cache_dir, src.prepare)?;
+        let hands = landmarks::landmarks_prepared(&ds, &opts.models, &opts.cache_dir, src.prepare, opts.settle)?;
         let id = corpus.push_source(src.name, src.about);
         for ((s, h), label) in ds.samples.iter().zip(hands).zip(labels) {
             corpus.push(HandSample { label, points: h.hand_points(), depth: true, source: id, id: s.source.clone() });

@@ -143,18 +143,19 @@ pub fn cache_path(cache_dir: &Path, ds: &Dataset) -> PathBuf {
 /// The landmarks of every sample of `ds`, in sample order: read from the cache where it
 /// has them, computed (on all cores) and saved where it does not.
 pub fn landmarks(ds: &Dataset, models: &Path, cache_dir: &Path) -> Result<Vec<SampleHand>> {
-    landmarks_prepared(ds, models, cache_dir, Prepare::AsIs)
+    landmarks_prepared(ds, models, cache_dir, Prepare::AsIs, hands::SETTLE)
 }
 
 /// [`landmarks`] of pictures prepared by `prepare` first (the points are in the prepared
-/// picture's pixels); the cache records how, so other preparations compute again.
-pub fn landmarks_prepared(ds: &Dataset, models: &Path, cache_dir: &Path, prepare: Prepare) -> Result<Vec<SampleHand>> {
+/// picture's pixels), with `settle` settling passes ([`TrackerConfig::settle`]); the
+/// cache records both, so other preparations or passes compute again.
+pub fn landmarks_prepared(ds: &Dataset, models: &Path, cache_dir: &Path, prepare: Prepare, settle: usize) -> Result<Vec<SampleHand>> {
     let path = cache_path(cache_dir, ds);
     let header = Header {
         dataset: ds.root.display().to_string(),
         palm_model_bytes: file_len(&models.join(hands::PALM_MODEL))?,
         landmark_model_bytes: file_len(&models.join(hands::LANDMARK_MODEL))?,
-        tracker: TrackerConfig::default(),
+        tracker: TrackerConfig { settle, ..TrackerConfig::default() },
         prepare,
     };
     let mut known = read_cache(&path, &header)?;
@@ -282,6 +283,22 @@ pub fn augment_points(points: &[Point; POINTS], cfg: &AugmentConfig, rng: &mut i
             };
         }
     }
+    if cfg.landmark_joints_deg > 0.0 {
+        // Each finger's joints from the knuckle out: the points beyond a joint turn
+        // about it.
+        for f in 0..5 {
+            let base = 1 + 4 * f;
+            for k in base..base + 3 {
+                let t = (rng.random_range(-1.0..=1.0) * cfg.landmark_joints_deg).to_radians() as f32;
+                let (s, c) = t.sin_cos();
+                let o = out[k];
+                for p in &mut out[k + 1..base + 4] {
+                    let (x, y) = (p.x - o.x, p.y - o.y);
+                    (p.x, p.y) = (o.x + x * c - y * s, o.y + x * s + y * c);
+                }
+            }
+        }
+    }
     if cfg.landmark_noise > 0.0 {
         let b = hands::BoxPx::around(&out);
         let sigma = cfg.landmark_noise as f32 * b.width().max(b.height());
@@ -390,6 +407,15 @@ mod tests {
                 }
             }
         }
+        // Bent joints keep every bone's length and the palm; the fingers move.
+        let bend = AugmentConfig { landmark_joints_deg: 15.0, ..AugmentConfig::default() };
+        let j = augment_points(&h, &bend, &mut rng);
+        for (a, c) in hands::landmarks::CONNECTIONS {
+            let before = dist(&h[a], &h[c]);
+            assert!((dist(&j[a], &j[c]) - before).abs() < 1e-3 * before.max(1.0), "a bend keeps bone {a}-{c}");
+        }
+        assert!([0, 1, 5, 9, 13, 17].iter().all(|&k| j[k] == h[k]), "the wrist and knuckles stay");
+        assert!([4, 8, 12, 16, 20].iter().all(|&k| j[k] != h[k]), "every fingertip moves");
         let noisy = AugmentConfig { landmark_noise: 0.02, ..AugmentConfig::default() };
         let n = augment_points(&h, &noisy, &mut rng);
         // The hand is 80 px tall: 2% noise moves points by a few pixels, never far.

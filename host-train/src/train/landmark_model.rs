@@ -53,8 +53,14 @@ pub struct LandmarkTrainConfig {
     pub bones: f64,
     /// Point noise, as a fraction of the hand's size.
     pub noise: f64,
-    /// In-plane roll (degrees).
+    /// Finger joints bent in the picture's plane by up to this (degrees).
+    pub joints_deg: f64,
+    /// In-plane roll (degrees) of the letters told apart by direction alone
+    /// ([`DIRECTED`]).
     pub roll_deg: f64,
+    /// In-plane roll (degrees) of every other class, whose hand shape means the same
+    /// whichever way it points (0: `roll_deg`).
+    pub roll_free_deg: f64,
     /// Source and class balance: a sample is drawn with weight `1 / n^balance`, `n` the
     /// samples of its source and class (0: as they come, 1: every source and class
     /// alike).
@@ -77,7 +83,9 @@ impl Default for LandmarkTrainConfig {
             pitch_deg: 20.0,
             bones: 0.08,
             noise: 0.01,
+            joints_deg: 0.0,
             roll_deg: 12.0,
+            roll_free_deg: 0.0,
             balance: 0.75,
         }
     }
@@ -95,6 +103,7 @@ impl LandmarkTrainConfig {
             landmark_pitch_deg: self.pitch_deg,
             landmark_bones: self.bones,
             landmark_noise: self.noise,
+            landmark_joints_deg: self.joints_deg,
             ..AugmentConfig::default()
         }
     }
@@ -154,6 +163,9 @@ impl LandmarkModel {
     }
 }
 
+/// Letters ASL tells from another by the hand's direction alone: G/Q, H/U, K/P.
+pub const DIRECTED: [&str; 6] = ["G", "Q", "H", "U", "K", "P"];
+
 /// The hand rolled about its wrist by `deg` degrees.
 fn roll(points: &[Point; POINTS], deg: f32) -> [Point; POINTS] {
     let (s, c) = deg.to_radians().sin_cos();
@@ -184,6 +196,12 @@ pub fn train(corpus: &Corpus, train: &[usize], cfg: &LandmarkTrainConfig, device
     let sampler = rand::distr::weighted::WeightedIndex::new(&weights)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let aug = cfg.augment();
+    let roll_of: Vec<f32> = (0..corpus.classes.len())
+        .map(|c| {
+            let directed = corpus.classes.get(c).is_some_and(|e| DIRECTED.contains(&e.label.as_str()));
+            if directed || cfg.roll_free_deg <= 0.0 { cfg.roll_deg as f32 } else { cfg.roll_free_deg as f32 }
+        })
+        .collect();
     let steps_per_epoch = idx.len().div_ceil(cfg.batch);
     let total = (steps_per_epoch * cfg.epochs).max(1);
     let mut step = 0usize;
@@ -194,7 +212,7 @@ pub fn train(corpus: &Corpus, train: &[usize], cfg: &LandmarkTrainConfig, device
             while ys.len() < cfg.batch {
                 let s = &corpus.samples[idx[rng.sample(&sampler)]];
                 let p = s.points.as_ref().expect("filtered to hands");
-                let moved = roll(&augment_points(p, &aug, &mut rng), rng.random_range(-1.0..=1.0) * cfg.roll_deg as f32);
+                let moved = roll(&augment_points(p, &aug, &mut rng), rng.random_range(-1.0..=1.0) * roll_of[s.label as usize]);
                 let depth = cfg.depth && s.depth && rng.random::<f64>() >= cfg.depth_dropout;
                 let Ok(f) = features::features(&moved, FeatureSpec { depth, ..FeatureSpec::V1 }) else { continue };
                 xs.extend_from_slice(&f);

@@ -30,7 +30,7 @@ pub use landmarks::{HandLandmarker, Landmarks};
 pub use palm::{Palm, PalmDetector};
 pub use pipelined::PipelinedTracker;
 pub use rect::RotatedRect;
-pub use tracker::{Hand, HandTimings, HandTracker, TrackerConfig, SAME_HAND};
+pub use tracker::{Hand, HandTimings, HandTracker, TrackerConfig, SAME_HAND, SETTLE};
 
 /// Why a hand model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]

@@ -27,6 +27,15 @@ pub struct TrackerConfig {
     /// How tract's plans of both models are built (`None`: each model's own measured
     /// best, [`crate::hands::palm::PLAN`] and [`crate::hands::landmarks::PLAN`]).
     pub plan: Option<crate::tract_model::PlanForm>,
+    /// Extra landmark passes of [`HandTracker::find`] on a still picture, each in the
+    /// crop made from the last pass's landmarks: what the kiosk's tracking does over
+    /// the frames of a held hand, so stills read as the kiosk reads them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub settle: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for TrackerConfig {
@@ -39,9 +48,13 @@ impl Default for TrackerConfig {
             retry_pad: 1.0,
             centre_fallback: true,
             plan: None,
+            settle: SETTLE,
         }
     }
 }
+
+/// [`TrackerConfig::settle`]'s default.
+pub const SETTLE: usize = 1;
 
 /// A hand found in a frame.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -120,7 +133,13 @@ impl HandTracker {
     /// configured border, then the wider one), landmarks in the best palm's crop, and
     /// the centred square when no palm's crop holds a hand.
     pub fn find(&mut self, img: &image::RgbImage) -> Result<Option<Hand>, HandsError> {
-        self.find_near(img, None)
+        let mut hand = self.find_near(img, None)?;
+        for _ in 0..self.config.settle {
+            let Some(last) = &hand else { break };
+            let Some(next) = self.landmarks_in(img, RotatedRect::from_landmarks(&last.landmarks.points), None)? else { break };
+            hand = Some(Hand { palm_score: last.palm_score, ..next });
+        }
+        Ok(hand)
     }
 
     /// [`Self::find`] with the hand tracked so far: a palm on it keeps the tracked crop
