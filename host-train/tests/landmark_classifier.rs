@@ -99,6 +99,7 @@ fn leave_one_source_out_reports_each_person_and_exports_a_model_tract_runs() {
         epochs: Some(8),
         seed: Some(1),
         limit_per_class: Some(3),
+        settle: shared::hands::SETTLE,
     };
     let outcome = run(&args, tch::Device::Cpu).unwrap();
     let loso = outcome.loso.unwrap();
