@@ -191,7 +191,7 @@ fn a_still_hand_stays_still_when_the_palm_detector_runs_again() {
 fn a_still_picture_is_read_as_the_kiosk_reads_a_held_hand() {
     // The kiosk crops each frame of a held hand from the last frame's landmarks; `find`
     // has one picture, so it settles its crop the same way (`TrackerConfig::settle`):
-    // its points are exactly those of the kiosk's second frame, and nearer the points
+    // its points are exactly those of the kiosk's frame 1 + SETTLE, and nearer the points
     // the track settles on than the palm detector's crop alone gives (fists are where
     // that crop is furthest off). M's track is left out: this picture's track cycles
     // between three crops instead of settling.
@@ -210,9 +210,8 @@ fn a_still_picture_is_read_as_the_kiosk_reads_a_held_hand() {
         };
         let once = unsettled.find(&img).unwrap().expect("a hand");
         let still = settled.find(&img).unwrap().expect("a hand");
-        if shared::hands::SETTLE == 1 {
-            assert!(gap(&still, &frames[1]) < 1e-4, "{class}: the settled still is the kiosk's second frame");
-        }
+        let same = &frames[shared::hands::SETTLE];
+        assert!(gap(&still, same) < 1e-4, "{class}: the settled still is the kiosk's frame {}", shared::hands::SETTLE + 1);
         assert_eq!(still.palm_score, once.palm_score, "the detection is the same");
         gap_unsettled += gap(&once, held);
         gap_settled += gap(&still, held);
