@@ -121,7 +121,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             source,
             region,
             engine,
-            speller: Speller::new(None, decoder.config().propose_at),
+            speller: Speller::new(None, decoder.config().show_rule()),
             decoder,
             panel,
             recovery,
@@ -465,7 +465,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         if let Some(w) = &words {
             tracing::info!(words = w.lexicon().len(), "lexicon loaded");
         }
-        self.speller = Speller::new(words, self.decoder.config().propose_at);
+        self.speller = Speller::new(words, self.decoder.config().show_rule());
     }
 
     /// The lexicon decoder for `model` (its classes and confusions), when the config

@@ -10,6 +10,11 @@
 //! letters (no class above the threshold). The lexicon's channel for a source is
 //! measured on the *other* sources only, so no number here is tuned to the frames it
 //! reads.
+//!
+//! Every name of the benchmark is in the names list. Many names people spell are not,
+//! so the lexicon decoder also runs with the benchmark's names left out of both lists
+//! ([`UNLISTED`]): how often it rewrites a name it has never heard of, read right,
+//! into a word.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,7 +28,7 @@ use shared::loso::LosoOutputs;
 use crate::decode::channel::Channel;
 use crate::decode::lexicon::Lexicon;
 use crate::decode::words::ALPHA;
-use crate::decode::{Decoder, DecoderConfig, Speller, WordDecoder};
+use crate::decode::{Decoder, DecoderConfig, ShowRule, Speller, WordDecoder};
 
 /// Frames per second of the simulated camera.
 pub const FPS: f32 = 15.0;
@@ -34,6 +39,9 @@ pub const WORDS: [&str; 40] = [
     "SCHOOL", "FRIEND", "FAMILY", "MONEY", "TIME", "WORK", "HOME", "BOOK", "PHONE", "QUIET", "ZERO", "JUMP", "LAZY", "FOX",
     "DOG", "GOOD", "MORNING", "NIGHT", "YES", "NAME", "SIGN", "STREET", "CITY", "MUSIC", "COLOR", "OFFICE", "MEETING",
 ];
+
+/// The decoder row that reads with the benchmark's [`NAMES`] left out of the word lists.
+pub const UNLISTED: &str = "lexicon, names in no list";
 
 /// Names: the decoder must never rewrite them into another word.
 pub const NAMES: [&str; 16] =
@@ -62,7 +70,7 @@ pub const PACES: [Pace; 3] = [
 pub struct Row {
     /// The pace's name.
     pub pace: &'static str,
-    /// `plain` or `lexicon`.
+    /// `plain`, `lexicon` or [`UNLISTED`].
     pub decoder: &'static str,
     /// Words spelled (word x source).
     pub words: usize,
@@ -98,14 +106,14 @@ impl Row {
 pub struct SpellBench {
     /// Sources that spelled at least one word, with their word counts.
     pub sources: Vec<(String, usize)>,
-    /// Plain and lexicon rows for each pace.
+    /// Plain, lexicon and [`UNLISTED`] rows for each pace.
     pub rows: Vec<Row>,
     /// Mean time of one word proposal (after each committed letter), microseconds,
     /// over every word of the list at full length.
     pub proposal_us: f64,
-    /// Every word spelled: source, pace, word, what the plain and the lexicon decoder
-    /// read.
-    pub spelled: Vec<[String; 5]>,
+    /// Every word spelled: source, pace, word, what the plain, the lexicon and the
+    /// [`UNLISTED`] decoder read.
+    pub spelled: Vec<[String; 6]>,
 }
 
 impl SpellBench {
@@ -130,35 +138,62 @@ impl SpellBench {
         let src: Vec<String> = self.sources.iter().map(|(n, w)| format!("{n} ({w})")).collect();
         s += &format!("\nSplit: leave-one-source-out; sources (words spelled): {}.\n", src.join(", "));
         s += &format!("One word proposal (after each letter) takes {:.0} us on this machine.\n", self.proposal_us);
-        s += &format!("\nBy held-out source, pace {}:\n\n| held-out source | words | plain exact | lexicon exact |\n|---|---:|---:|---:|\n", PACES[1].name);
+        s += &format!(
+            "\nBy held-out source, pace {}:\n\n| held-out source | words | plain exact | lexicon exact | {UNLISTED} exact |\n|---|---:|---:|---:|---:|\n",
+            PACES[1].name
+        );
         for (src, _) in &self.sources {
-            let of: Vec<&[String; 5]> = self.spelled.iter().filter(|d| &d[0] == src && d[1] == PACES[1].name).collect();
+            let of: Vec<&[String; 6]> = self.spelled.iter().filter(|d| &d[0] == src && d[1] == PACES[1].name).collect();
             let share = |k: usize| 100.0 * of.iter().filter(|d| d[k] == d[2]).count() as f64 / of.len().max(1) as f64;
-            s += &format!("| {src} | {} | {:.1}% | {:.1}% |\n", of.len(), share(3), share(4));
+            s += &format!("| {src} | {} | {:.1}% | {:.1}% | {:.1}% |\n", of.len(), share(3), share(4), share(5));
         }
         s
     }
 }
 
+/// The benchmark's settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Seed of the pictures chosen per letter.
+    pub seed: u64,
+    /// The decoders' confidence threshold (`[decoder] threshold`).
+    pub threshold: f32,
+    /// When a proposed word is shown, and so taken when the word ends
+    /// (`[decoder] propose_at` and `propose_over`).
+    pub rule: ShowRule,
+    /// Share of the prior on the lists' words ([`crate::decode::lexicon::IN_LIST`]).
+    pub in_list: f32,
+}
+
+impl Default for Settings {
+    /// The shipped configs' values for the landmark classifier.
+    fn default() -> Self {
+        Self { seed: 0, threshold: 0.3, rule: DecoderConfig::default().show_rule(), in_list: crate::decode::lexicon::IN_LIST }
+    }
+}
+
 /// Runs the benchmark on `loso` (the model's `NAME.loso.json`) with the word lists in
-/// `lexicon`; `seed` picks the pictures.
-pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<SpellBench> {
+/// `lexicon`.
+pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench> {
+    let Settings { seed, threshold, rule, in_list } = settings;
     let out = LosoOutputs::load(loso)?;
     let classes = ClassTable::asl_alphabet();
     if out.classes != classes.labels() {
         bail!("{}: its classes are not the ASL alphabet's 29", loso.display());
     }
-    let lexicon = std::sync::Arc::new(Lexicon::load(lexicon).with_context(|| format!("loading the lexicon in {}", lexicon.display()))?);
+    let load = |except: &[&str]| Lexicon::load_except(lexicon, except).with_context(|| format!("loading the lexicon in {}", lexicon.display()));
+    let unlisted = std::sync::Arc::new(load(&NAMES)?.with_in_list(in_list));
+    let lexicon = std::sync::Arc::new(load(&[])?.with_in_list(in_list));
     let mut rows: Vec<Row> = PACES
         .iter()
-        .flat_map(|p| ["plain", "lexicon"].map(|d| Row { pace: p.name, decoder: d, words: 0, exact: 0, letters: 0, letter_errors: 0, names: 0, names_rewritten: 0, names_misread_to_words: 0 }))
+        .flat_map(|p| ["plain", "lexicon", UNLISTED].map(|d| Row { pace: p.name, decoder: d, words: 0, exact: 0, letters: 0, letter_errors: 0, names: 0, names_rewritten: 0, names_misread_to_words: 0 }))
         .collect();
     let mut sources = Vec::new();
     let mut details = Vec::new();
     let nothing = classes.by_label("nothing").map_or(0, |c| c.index as usize);
     for fold in &out.folds {
         let channel = Channel::from_confusion(&classes, &out.confusion(Some(&fold.source)), ALPHA).context("confusions")?;
-        let words = WordDecoder::new(lexicon.clone(), channel);
+        let words = [WordDecoder::new(lexicon.clone(), channel.clone()), WordDecoder::new(unlisted.clone(), channel)];
         let mut by_class: HashMap<usize, Vec<Vec<f32>>> = HashMap::new();
         for f in &fold.frames {
             let p = f.probabilities(classes.len()).unwrap_or_else(|| one_hot(classes.len(), nothing));
@@ -178,15 +213,15 @@ pub fn run(loso: &Path, lexicon: &Path, seed: u64, threshold: f32) -> Result<Spe
             for (pi, pace) in PACES.iter().enumerate() {
                 let mut rng = SplitMix(seed ^ hash(&fold.source) ^ ((k as u64) << 32) ^ pi as u64);
                 let frames = stream(&letters, &by_class, pace.frames, classes.len(), nothing, &mut rng);
-                let (plain, lexical) = spell(&frames, pace, threshold, &classes, &words);
-                details.push([fold.source.clone(), pace.name.to_string(), word.to_string(), plain.clone(), lexical.clone()]);
-                for (row, got) in rows[2 * pi..2 * pi + 2].iter_mut().zip([&plain, &lexical]) {
+                let [plain, lexical, unlisted] = spell(&frames, pace, threshold, rule, &classes, &words);
+                details.push([fold.source.clone(), pace.name.to_string(), word.to_string(), plain.clone(), lexical.clone(), unlisted.clone()]);
+                for (row, got) in rows[3 * pi..3 * pi + 3].iter_mut().zip([&plain, &lexical, &unlisted]) {
                     row.words += 1;
                     row.exact += usize::from(got == word);
                     row.letters += word.len();
                     row.letter_errors += strsim::levenshtein(got, word);
                     row.names += usize::from(is_name);
-                    let lexical = is_name && row.decoder == "lexicon";
+                    let lexical = is_name && row.decoder != "plain";
                     row.names_rewritten += usize::from(lexical && plain == *word && got != word);
                     row.names_misread_to_words += usize::from(lexical && plain != *word && *got != plain && got != word);
                 }
@@ -218,12 +253,12 @@ fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_lette
     frames
 }
 
-/// The plain decoder's letters and the lexicon decoder's word for `frames`.
-fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, classes: &ClassTable, words: &WordDecoder) -> (String, String) {
-    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold, ..DecoderConfig::default() };
+/// The plain decoder's letters and each lexicon decoder's word for `frames`.
+fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
+    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold, propose_at: rule.at, propose_over: rule.over_signed, ..DecoderConfig::default() };
     let run = |words: Option<WordDecoder>| {
         let mut decoder = Decoder::new(cfg.clone(), classes.clone());
-        let mut speller = Speller::new(words, cfg.propose_at);
+        let mut speller = Speller::new(words, cfg.show_rule());
         for (i, (f, bounce)) in frames.iter().enumerate() {
             let t = Duration::from_secs_f32(i as f32 / FPS);
             if *bounce {
@@ -235,7 +270,7 @@ fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, classes: &Cla
         speller.accept(&mut decoder);
         decoder.text().trim().to_string()
     };
-    (run(None), run(Some(words.clone())))
+    [run(None), run(Some(words[0].clone())), run(Some(words[1].clone()))]
 }
 
 /// Mean time of a proposal for each listed word, read with certainty.

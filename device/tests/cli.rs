@@ -194,7 +194,7 @@ fn readme_spell_bench_runs() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
     for pace in device::spell_bench::PACES {
-        for decoder in ["plain", "lexicon"] {
+        for decoder in ["plain", "lexicon", device::spell_bench::UNLISTED] {
             assert!(table.contains(&format!("| {} | {decoder} |", pace.name)), "{table}");
         }
     }

@@ -94,7 +94,7 @@ fn a_bounce_signs_a_double_letter_through_the_real_model() {
     let run = |bounce: bool| {
         let cfg = DecoderConfig { threshold: 0.3, ..DecoderConfig::default() };
         let mut decoder = Decoder::new(cfg, classes.clone());
-        let mut speller = Speller::new(None, 0.5);
+        let mut speller = Speller::new(None, DecoderConfig::default().show_rule());
         let lift = 0.4 * hand_size(&hand);
         for i in 0..40u32 {
             // Still, then (frames 15-20) up and down again, then still.
@@ -137,12 +137,12 @@ fn the_shipped_lexicon_corrects_words_and_keeps_names() {
 #[test]
 fn the_lexicon_spells_more_words_than_letters_alone_for_strangers() {
     let loso = LosoOutputs::path_for(&common::model(device::demo::DEFAULT_MODEL));
-    let bench = spell_bench::run(&loso, &lexicon_dir(), 0, 0.3).unwrap();
+    let bench = spell_bench::run(&loso, &lexicon_dir(), spell_bench::Settings::default()).unwrap();
     assert!(bench.sources.len() >= 3, "{:?}", bench.sources);
-    for pair in bench.rows.chunks(2) {
-        let (plain, lexicon) = (&pair[0], &pair[1]);
-        assert_eq!((plain.decoder, lexicon.decoder), ("plain", "lexicon"));
-        assert!(plain.words > 150 && plain.words == lexicon.words);
+    for rows in bench.rows.chunks(3) {
+        let (plain, lexicon, unlisted) = (&rows[0], &rows[1], &rows[2]);
+        assert_eq!((plain.decoder, lexicon.decoder, unlisted.decoder), ("plain", "lexicon", spell_bench::UNLISTED));
+        assert!(plain.words > 150 && plain.words == lexicon.words && plain.words == unlisted.words);
         assert!(
             lexicon.word_accuracy() > plain.word_accuracy() + 0.15,
             "{}: lexicon {:.3} vs plain {:.3}",
@@ -152,11 +152,15 @@ fn the_lexicon_spells_more_words_than_letters_alone_for_strangers() {
         );
         assert!(lexicon.letter_error_rate() < plain.letter_error_rate());
         assert_eq!(lexicon.names_rewritten, 0, "{}: a name read right was rewritten", plain.pace);
+        // Names in no list have only the letter model to keep them: the lexicon still
+        // helps, and rewrites few of those read right.
+        assert!(unlisted.word_accuracy() > plain.word_accuracy() + 0.1, "{}: {:.3}", plain.pace, unlisted.word_accuracy());
+        assert!(unlisted.names_rewritten * 8 < unlisted.names, "{}: {} of {} names rewritten", plain.pace, unlisted.names_rewritten, unlisted.names);
     }
     // Errors name the file.
     let bad = common::scratch("spell-bench").join("m.loso.json");
     std::fs::write(&bad, "{}").unwrap();
-    let e = format!("{:#}", spell_bench::run(&bad, &lexicon_dir(), 0, 0.3).unwrap_err());
+    let e = format!("{:#}", spell_bench::run(&bad, &lexicon_dir(), spell_bench::Settings::default()).unwrap_err());
     assert!(e.contains("m.loso.json"), "{e}");
 }
 

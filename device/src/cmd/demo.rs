@@ -80,7 +80,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
     let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), default_mediapipe())?;
     let mut kiosk = Kiosk::builder(source, region, engine, panel).decoder(decoder).stop(stop_flag()?).lexicon_of(&model).build();
     let summary = kiosk.run()?;
-    if let Some(p) = kiosk.speller().proposal().filter(|p| p.worth_showing(kiosk.decoder().config().propose_at)) {
+    if let Some(p) = kiosk.speller().proposal().filter(|p| p.worth_showing(kiosk.decoder().config().show_rule())) {
         println!("proposed: {} ({:.0}%)", p.word, 100.0 * p.posterior);
     }
     println!("spelled: {}", summary.text);

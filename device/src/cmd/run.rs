@@ -67,7 +67,7 @@ pub fn run(a: RunArgs) -> Result<()> {
         .speaker(speaker)
         .controls(cfg.controls.open().with_context(|| format!("[controls] in {}", config.display()))?)
         .models((cfg.engine.watch_ms > 0 || !cfg.models.is_empty()).then(|| ModelSwitcher::from_config(&cfg, config)))
-        .speller(crate::decode::Speller::new(words, cfg.decoder.propose_at))
+        .speller(crate::decode::Speller::new(words, cfg.decoder.show_rule()))
         .build();
     let summary = kiosk.run()?;
     tracing::info!(ended = ?summary.ended, frames = summary.frames, text = %summary.text, "kiosk stopped");

@@ -22,6 +22,18 @@ pub struct SpellBenchArgs {
     /// value for the landmark classifier).
     #[arg(long, default_value_t = 0.3)]
     pub threshold: f32,
+    /// The posterior at which the lexicon decoder shows (and the word's end takes) its
+    /// proposal (`[decoder] propose_at`; default: the decoder's).
+    #[arg(long)]
+    pub propose_at: Option<f32>,
+    /// How many times the signed letters' posterior a proposal needs
+    /// (`[decoder] propose_over`; default: the decoder's).
+    #[arg(long)]
+    pub propose_over: Option<f32>,
+    /// Share of the word prior on the lists' words, the rest on strings in no list
+    /// (default: the decoder's).
+    #[arg(long)]
+    pub in_list: Option<f32>,
     /// Print JSON (with every word spelled) instead of the Markdown table.
     #[arg(long)]
     pub json: bool,
@@ -34,7 +46,20 @@ pub fn run(a: SpellBenchArgs) -> Result<()> {
         Some(l) => l.clone(),
         None => crate::decode::lexicon::default_dir().context("no word lists found: pass --lexicon")?,
     };
-    let bench = crate::spell_bench::run(&loso, &lexicon, a.seed, a.threshold)?;
+    let mut settings = crate::spell_bench::Settings { seed: a.seed, threshold: a.threshold, ..Default::default() };
+    if let Some(p) = a.propose_at {
+        anyhow::ensure!((0.0..=1.0).contains(&p), "--propose-at {p} is not in 0..1");
+        settings.rule.at = p;
+    }
+    if let Some(r) = a.propose_over {
+        anyhow::ensure!(r.is_finite() && r >= 0.0, "--propose-over {r} is not a number at least 0");
+        settings.rule.over_signed = r;
+    }
+    if let Some(s) = a.in_list {
+        anyhow::ensure!(s > 0.0 && s < 1.0, "--in-list {s} is not between 0 and 1");
+        settings.in_list = s;
+    }
+    let bench = crate::spell_bench::run(&loso, &lexicon, settings)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&bench)?);
     } else {

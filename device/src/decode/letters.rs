@@ -30,13 +30,23 @@ pub struct DecoderConfig {
     /// Folder of the word lists (`words.tsv`, `names.tsv`) for the lexicon decoder;
     /// none: letters only.
     pub lexicon: Option<std::path::PathBuf>,
-    /// The lexicon's word is proposed when its posterior is at least this.
+    /// The lexicon's word is proposed when its posterior is at least this ...
     pub propose_at: f32,
+    /// ... and at least this many times the signed letters' own posterior
+    /// ([`super::words::ShowRule`]).
+    pub propose_over: f32,
+}
+
+impl DecoderConfig {
+    /// When the lexicon's proposal is shown.
+    pub fn show_rule(&self) -> super::words::ShowRule {
+        super::words::ShowRule { at: self.propose_at, over_signed: self.propose_over }
+    }
 }
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self { threshold: 0.6, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.5 }
+        Self { threshold: 0.6, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.0, propose_over: 5.0 }
     }
 }
 

@@ -13,4 +13,4 @@ pub mod words;
 
 pub use letters::{Decoder, DecoderConfig, Edit, Step};
 pub use speller::Speller;
-pub use words::{Proposal, WordDecoder};
+pub use words::{Proposal, ShowRule, WordDecoder};

@@ -8,7 +8,7 @@ use shared::features::{POINTS, Point};
 
 use super::letters::{Decoder, Edit, Step};
 use super::motion::{self, Movement, MotionReader};
-use super::words::{Proposal, WordDecoder};
+use super::words::{Proposal, ShowRule, WordDecoder};
 
 /// Movements, letters and words.
 #[derive(Debug, Clone)]
@@ -16,16 +16,16 @@ pub struct Speller {
     words: Option<WordDecoder>,
     motion: MotionReader,
     proposal: Option<Proposal>,
-    /// Posterior a proposal needs to be shown.
-    propose_at: f32,
+    /// When a proposal is shown.
+    rule: ShowRule,
     /// The status line of the shown proposal, made once when it changes (not per frame).
     line: Option<String>,
 }
 
 impl Speller {
     /// A speller; without `words`, letters only.
-    pub fn new(words: Option<WordDecoder>, propose_at: f32) -> Self {
-        Self { words, motion: MotionReader::new(), proposal: None, propose_at, line: None }
+    pub fn new(words: Option<WordDecoder>, rule: ShowRule) -> Self {
+        Self { words, motion: MotionReader::new(), proposal: None, rule, line: None }
     }
 
     /// The lexicon decoder, if any.
@@ -46,7 +46,7 @@ impl Speller {
 
     /// The word proposed on screen, if one is.
     pub fn shown(&self) -> Option<&Proposal> {
-        self.proposal.as_ref().filter(|p| p.worth_showing(self.propose_at))
+        self.proposal.as_ref().filter(|p| p.worth_showing(self.rule))
     }
 
     /// The last proposal, shown or not.
@@ -157,7 +157,7 @@ mod tests {
         let classes = ClassTable::asl_alphabet();
         let lexicon = Lexicon::from_words([("hello".into(), 5.0, false), ("help".into(), 5.0, false)]);
         let words = WordDecoder::new(lexicon, Channel::uniform(&classes, 0.8).unwrap());
-        (Speller::new(Some(words), 0.5), Decoder::new(DecoderConfig::default(), classes))
+        (Speller::new(Some(words), DecoderConfig::default().show_rule()), Decoder::new(DecoderConfig::default(), classes))
     }
 
     fn spell(s: &mut Speller, d: &mut Decoder, letters: &str, t: &mut Duration) {
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn without_a_lexicon_letters_are_letters() {
-        let mut s = Speller::new(None, 0.5);
+        let mut s = Speller::new(None, DecoderConfig::default().show_rule());
         let mut d = speller().1;
         let mut t = Duration::ZERO;
         spell(&mut s, &mut d, "HELO", &mut t);

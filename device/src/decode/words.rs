@@ -35,15 +35,34 @@ pub struct Proposal {
     pub word: String,
     /// Its posterior among every word considered and the signed string.
     pub posterior: f32,
+    /// The signed string's own posterior (the chance that it is what was meant).
+    pub signed_posterior: f32,
     /// Whether the word is from the names list.
     pub name: bool,
 }
 
 impl Proposal {
-    /// Whether the word differs from the signed letters and is likely enough to show.
-    pub fn worth_showing(&self, at: f32) -> bool {
-        self.word != self.signed && self.posterior >= at
+    /// Whether the word differs from the signed letters and is likely enough to show,
+    /// per `rule`.
+    pub fn worth_showing(&self, rule: ShowRule) -> bool {
+        self.word != self.signed && self.posterior >= rule.at && self.posterior >= rule.over_signed * self.signed_posterior
     }
+}
+
+/// When a proposal is shown (and so taken when the word ends).
+///
+/// Taking a proposal for a word that was signed right (a name in no list, say) costs
+/// the signer more than leaving a misread word alone: the second they can fix by
+/// signing again, the first replaces what they meant. So a word is proposed only when
+/// it is `over_signed` times as likely as the signed string itself: with a loss of `c`
+/// for a wrong rewrite against 1 for a missed one, the least expected loss is to
+/// propose when `P(word) > (1 + c) P(signed)`, so `over_signed = 1 + c`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShowRule {
+    /// Least posterior of the proposed word.
+    pub at: f32,
+    /// Least ratio of its posterior to the signed string's.
+    pub over_signed: f32,
 }
 
 /// Lexicon plus channel. The lexicon is shared: decoders for other models (or other
@@ -125,10 +144,11 @@ impl WordDecoder {
         }
         let max = scores.iter().copied().fold(f32::MIN, f32::max);
         let total: f32 = scores.iter().map(|s| (s - max).exp()).sum();
-        let mut proposal = Proposal { posterior: (best.0 - max).exp() / total, word: best.1, name: best.2, signed: signed.clone() };
+        let signed_posterior = (signed_score - max).exp() / total;
+        let mut proposal = Proposal { posterior: (best.0 - max).exp() / total, signed_posterior, word: best.1, name: best.2, signed: signed.clone() };
         if signed_entry.is_some_and(|e| e.name) && proposal.word != signed {
             // A listed name signed exactly stays that name.
-            proposal = Proposal { word: signed.clone(), posterior: (signed_score - max).exp() / total, name: true, signed };
+            proposal = Proposal { word: signed.clone(), posterior: signed_posterior, signed_posterior, name: true, signed };
         }
         Some(proposal)
     }
@@ -195,7 +215,23 @@ mod tests {
         let (d, c) = decoder();
         let p = d.propose("WORLF", &sure(&c, "WORLF", 0.7)).unwrap();
         assert_eq!(p.word, "WORLD");
-        assert!(p.worth_showing(0.5), "{p:?}");
+        assert!(p.worth_showing(ShowRule { at: 0.5, over_signed: 1.0 }), "{p:?}");
+    }
+
+    #[test]
+    fn a_word_is_shown_only_when_far_likelier_than_what_was_signed() {
+        let (d, c) = decoder();
+        let (map, careful) = (ShowRule { at: 0.0, over_signed: 1.0 }, ShowRule { at: 0.0, over_signed: 5.0 });
+        // A sure misreading of a listed word: shown either way.
+        let p = d.propose("WORLF", &sure(&c, "WORLF", 0.7)).unwrap();
+        assert!(p.posterior > 5.0 * p.signed_posterior && p.worth_showing(careful), "{p:?}");
+        // A string in no list, read surely, one letter from a rare word: the word may
+        // be the likeliest, but not five times as likely as the string.
+        let rare = Lexicon::from_words([("the".into(), 7.7, false), ("and".into(), 7.6, false), ("noon".into(), 3.0, false)]);
+        let d = WordDecoder::new(rare, Channel::uniform(&c, 0.8).unwrap());
+        let p = d.propose("NOOK", &sure(&c, "NOOK", 0.8)).unwrap();
+        assert_eq!(p.word, "NOON");
+        assert!(p.worth_showing(map) && !p.worth_showing(careful), "{p:?}");
     }
 
     #[test]
@@ -209,7 +245,7 @@ mod tests {
         let (d, c) = decoder();
         let p = d.propose("NOAH", &sure(&c, "NOAH", 0.6)).unwrap();
         assert_eq!((p.word.as_str(), p.name), ("NOAH", true));
-        assert!(!p.worth_showing(0.0));
+        assert!(!p.worth_showing(ShowRule { at: 0.0, over_signed: 0.0 }));
         let p = d.propose("QXZ", &sure(&c, "QXZ", 0.95)).unwrap();
         assert_eq!(p.word, "QXZ", "nothing in the lexicon is close: the letters stay");
         assert_eq!(d.propose("AB", &sure(&c, "A", 0.9)), None);
