@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The word decoder's proposal rule before and after, side by side in one run:
+# `device spell-bench` (split: leave-one-source-out) with the old rule (10% of the word
+# prior for strings in no list, a proposal shown at posterior 0.5) and the shipped one
+# (50%, a proposal shown when 5 times as likely as the letters as signed), each with the
+# pictures of seeds 0, 1 and 2. Prints the lexicon rows: exact words with every name
+# listed, exact words with the benchmark's names in no list, and how many names read
+# right were rewritten.
+#
+#   scripts/spell-bench-before-after.sh
+#   SEEDS="0" scripts/spell-bench-before-after.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cargo build -q -p device
+bench="target/debug/device spell-bench"
+printf '| rule | seed | pace | lexicon exact | names in no list: exact | names in no list: read right, rewritten |\n|---|---:|---|---:|---:|---:|\n'
+for seed in ${SEEDS:-0 1 2}; do
+  for rule in before after; do
+    if [[ $rule == before ]]; then args="--in-list 0.9 --propose-at 0.5 --propose-over 1"; else args=""; fi
+    # shellcheck disable=SC2086
+    $bench --seed "$seed" $args | awk -F'|' -v rule="$rule" -v seed="$seed" '
+      $3 ~ /^ lexicon \| *$/ || $3 == " lexicon " { exact[$2] = $5 }
+      $3 == " lexicon, names in no list " { printf "| %s | %s |%s|%s|%s|%s|\n", rule, seed, $2, exact[$2], $5, $7 }'
+  done
+done
