@@ -168,7 +168,7 @@ pub struct Settings {
 impl Default for Settings {
     /// The shipped configs' values for the landmark classifier.
     fn default() -> Self {
-        Self { seed: 0, threshold: 0.3, rule: DecoderConfig::default().show_rule(), in_list: crate::decode::lexicon::IN_LIST }
+        Self { seed: 0, threshold: 0.15, rule: DecoderConfig::default().show_rule(), in_list: crate::decode::lexicon::IN_LIST }
     }
 }
 
@@ -211,7 +211,8 @@ pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench
             spelled += 1;
             let is_name = NAMES.contains(word);
             for (pi, pace) in PACES.iter().enumerate() {
-                let mut rng = SplitMix(seed ^ hash(&fold.source) ^ ((k as u64) << 32) ^ pi as u64);
+                // Seed, word and pace in separate bits: no two (seed, pace) pairs draw alike.
+                let mut rng = SplitMix(seed ^ hash(&fold.source) ^ ((k as u64) << 32) ^ ((pi as u64) << 56));
                 let frames = stream(&letters, &by_class, pace.frames, classes.len(), nothing, &mut rng);
                 let [plain, lexical, unlisted] = spell(&frames, pace, threshold, rule, &classes, &words);
                 details.push([fold.source.clone(), pace.name.to_string(), word.to_string(), plain.clone(), lexical.clone(), unlisted.clone()]);

@@ -20,7 +20,7 @@ pub struct SpellBenchArgs {
     pub seed: u64,
     /// The decoders' confidence threshold (`[decoder] threshold`; the shipped configs'
     /// value for the landmark classifier).
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.15)]
     pub threshold: f32,
     /// The posterior at which the lexicon decoder shows (and the word's end takes) its
     /// proposal (`[decoder] propose_at`; default: the decoder's).
