@@ -82,10 +82,10 @@ pub struct Row {
     pub letter_errors: usize,
     /// Names spelled.
     pub names: usize,
-    /// Names read right by the letters, then turned into another word (lexicon only).
+    /// Names read right by the letters, then turned into another word (lexicon rows).
     pub names_rewritten: usize,
     /// Names misread, which the lexicon then turned into another word than the name
-    /// (lexicon only).
+    /// (lexicon rows).
     pub names_misread_to_words: usize,
 }
 
@@ -211,7 +211,8 @@ pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench
             spelled += 1;
             let is_name = NAMES.contains(word);
             for (pi, pace) in PACES.iter().enumerate() {
-                // Seed, word and pace in separate bits: no two (seed, pace) pairs draw alike.
+                // Seed, word and pace in separate bits: for seeds below 2^32, no two (seed,
+                // pace) pairs draw alike.
                 let mut rng = SplitMix(seed ^ hash(&fold.source) ^ ((k as u64) << 32) ^ ((pi as u64) << 56));
                 let frames = stream(&letters, &by_class, pace.frames, classes.len(), nothing, &mut rng);
                 let [plain, lexical, unlisted] = spell(&frames, pace, threshold, rule, &classes, &words);

@@ -188,8 +188,9 @@ fn readme_mask_model_examples_run() {
 
 #[test]
 fn readme_spell_bench_runs() {
-    // The README's line: words from the default model's leave-one-source-out frames, both
-    // decoders by pace, and the split named.
+    // The README's line: words from the default model's leave-one-source-out frames, the
+    // plain and lexicon decoders (and the lexicon without the names) by pace, and the
+    // split named.
     let out = bin().arg("spell-bench").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
@@ -268,6 +269,9 @@ fn run_fails_at_start_naming_a_bad_config() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kiosk.toml") && err.contains("threshold"), "{err}");
+    let out = bin().arg("run").arg("--config").arg(config(&dir, &model, "[decoder]\npropose_over = 0.5\n")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("propose_over 0.5"), "{err}");
     let out = bin().arg("run").arg("--config").arg(config(&dir, &model, "[decoder]\nwindw = 3\n")).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("windw"), "{err}");

@@ -127,6 +127,7 @@ fn the_shipped_lexicon_corrects_words_and_keeps_names() {
     for (signed, meant) in [("HELO", "HELLO"), ("WORLX", "WORLD"), ("PLEASR", "PLEASE")] {
         let p = words.propose(signed, &sure(signed, 0.6)).unwrap();
         assert_eq!(p.word, meant, "{signed}: {p:?}");
+        assert!(p.worth_showing(DecoderConfig::default().show_rule()), "{signed}: the shipped rule shows it: {p:?}");
     }
     for name in spell_bench::NAMES {
         let p = words.propose(name, &sure(name, 0.5)).unwrap();
@@ -144,7 +145,7 @@ fn the_lexicon_spells_more_words_than_letters_alone_for_strangers() {
         assert_eq!((plain.decoder, lexicon.decoder, unlisted.decoder), ("plain", "lexicon", spell_bench::UNLISTED));
         assert!(plain.words > 150 && plain.words == lexicon.words && plain.words == unlisted.words);
         assert!(
-            lexicon.word_accuracy() > plain.word_accuracy() + 0.15,
+            lexicon.word_accuracy() > plain.word_accuracy() + 0.3,
             "{}: lexicon {:.3} vs plain {:.3}",
             plain.pace,
             lexicon.word_accuracy(),

@@ -52,7 +52,7 @@ pub fn run(a: SpellBenchArgs) -> Result<()> {
         settings.rule.at = p;
     }
     if let Some(r) = a.propose_over {
-        anyhow::ensure!(r.is_finite() && r >= 0.0, "--propose-over {r} is not a number at least 0");
+        anyhow::ensure!(r.is_finite() && r >= 1.0, "--propose-over {r} is not a number at least 1");
         settings.rule.over_signed = r;
     }
     if let Some(s) = a.in_list {

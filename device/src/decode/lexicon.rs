@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// Share of the prior on words of the lists; the rest is for strings the trigram model
 /// spells. Half: people fingerspell mostly names, places and words without a sign,
 /// and many of those are in neither list. (0.9 rewrote more names that are in no list
-/// and read no more words right: `device spell-bench`, docs/spelling.md.)
+/// and read fewer of them right, for 2 points more of the listed words: `device
+/// spell-bench`, docs/spelling.md.)
 pub const IN_LIST: f32 = 0.5;
 
 /// Exponent on word frequencies: fingerspelled words are rarer than written ones, so
@@ -128,6 +129,7 @@ impl Lexicon {
     /// The same lists with `share` (in 0..1, exclusive) of the prior on their words
     /// instead of [`IN_LIST`]; the rest goes to strings in no list.
     pub fn with_in_list(mut self, share: f32) -> Self {
+        assert!(share > 0.0 && share < 1.0, "the lists' share of the prior must be in (0, 1), not {share}");
         let shift = share.ln() - self.in_list.ln();
         self.entries.iter_mut().for_each(|e| e.log_prior += shift);
         self.in_list = share;

@@ -55,8 +55,9 @@ impl Proposal {
 /// the signer more than leaving a misread word alone: the second they can fix by
 /// signing again, the first replaces what they meant. So a word is proposed only when
 /// it is `over_signed` times as likely as the signed string itself: with a loss of `c`
-/// for a wrong rewrite against 1 for a missed one, the least expected loss is to
-/// propose when `P(word) > (1 + c) P(signed)`, so `over_signed = 1 + c`.
+/// for a wrong rewrite against 1 for a wrong word left alone, the least expected loss
+/// is to propose when `P(word) > c P(signed)`, so `over_signed = c` (at least 1: the
+/// word is the likeliest string).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ShowRule {
     /// Least posterior of the proposed word.
