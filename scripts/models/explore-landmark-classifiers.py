@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Quick leave-one-source-out probes of the landmark classifier's ceiling, in scikit-learn.
+
+Split: leave-one-source-out (each of the 7 sources held out in turn; the mean over them).
+These are proxies, not the shipped trainer: pictures in which no hand was found are left
+out (the trainer counts them wrong), and there is no augmentation, so the numbers are a
+few points under `host-train landmarks`. They compare ideas with each other, side by
+side in one run.
+
+Reads the hand caches that `host-train landmarks` writes (one per settling value, e.g.
+by `scripts/models/settle-before-after.sh` into runs/settle/cache-N) and the CSV
+landmarks in ../shared/data/asl-landmarks.
+
+    pip install numpy scikit-learn
+    python3 scripts/models/explore-landmark-classifiers.py classifiers   # LR, SVM, kNN, MLP on the 78 features
+    python3 scripts/models/explore-landmark-classifiers.py features      # other feature sets, logistic regression
+    python3 scripts/models/explore-landmark-classifiers.py mirror        # hands seen edge-on: both mirror images
+    python3 scripts/models/explore-landmark-classifiers.py views         # train on the hands of settle 0, 1 and 2
+    python3 scripts/models/explore-landmark-classifiers.py consistent    # drop a source's letters no other source signs alike
+"""
+import csv
+import gzip
+import json
+import os
+import sys
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+SHARED = os.path.join(ROOT, "..", "shared", "data")
+CACHES = os.environ.get("CACHES", os.path.join(ROOT, "runs", "settle"))
+LET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = {"0": "O", "2": "V", "6": "W", "9": "F"}
+PAIRS = [(4, 8), (4, 12), (4, 16), (4, 20), (4, 5), (4, 6), (4, 9), (4, 10), (4, 13), (4, 14), (4, 17), (4, 18), (8, 12), (12, 16), (16, 20)]
+PICTURES = [("asl-alphabet", "asl-alphabet"), ("asl-letters-roboflow", "roboflow"), ("sign-language-digits", "sign-language-digits"), ("sign-mnist", "sign-mnist")]
+
+
+def sign_mnist_labels():
+    out = {}
+    for name in ["sign_mnist_train.csv.gz", "sign_mnist_test.csv.gz"]:
+        with gzip.open(os.path.join(SHARED, "sign-mnist", name), "rt") as f:
+            next(f)
+            for i, line in enumerate(f):
+                out[f"{name}:row {i + 1}"] = LET[int(line.split(",", 1)[0])]
+    return out
+
+
+def corpus(settle):
+    """(source, letter, points 21x3, sample id) of every hand found, plus the CSV rows."""
+    cache = os.path.join(CACHES, f"cache-{settle}")
+    sm = sign_mnist_labels()
+    out = []
+    for folder, source in PICTURES:
+        with open(os.path.join(cache, f"{folder}.landmarks.jsonl")) as f:
+            next(f)
+            for line in f:
+                d = json.loads(line)
+                if d.get("points") is None:
+                    continue
+                src = d["source"]
+                letter = {
+                    "asl-alphabet": lambda: src.split("/")[-2],
+                    "roboflow": lambda: os.path.basename(src)[0],
+                    "sign-language-digits": lambda: DIGITS.get(src.split("/")[-2]),
+                    "sign-mnist": lambda: sm.get(src),
+                }[source]()
+                if letter in LET and letter:
+                    out.append((source, letter, np.array(d["points"], np.float32), src))
+    root = os.path.join(SHARED, "asl-landmarks")
+    for author in sorted(os.listdir(root)):
+        with open(os.path.join(root, author, "letters.csv")) as f:
+            rows = csv.reader(f)
+            next(rows)
+            for i, row in enumerate(rows):
+                if row[0] in LET:
+                    xy = np.array(row[1:], np.float32).reshape(21, 2)
+                    out.append((author, row[0], np.concatenate([xy, np.zeros((21, 1), np.float32)], 1), ""))
+    return out
+
+
+def features(p, flip=False):
+    """shared::features (2-D): wrist-relative, mirrored by the palm triangle, roll out and
+    kept as sin/cos, divided by the hand's size, thumb and fingertip distances. Returns the
+    78 values and the palm triangle's sine (near 0: the hand is seen edge-on)."""
+    rel = p - p[0]
+    a, b = rel[5], rel[17]
+    cross = a[0] * b[1] - a[1] * b[0]
+    tri = cross / (np.hypot(*a[:2]) * np.hypot(*b[:2]) + 1e-9)
+    if (cross < 0) != flip:
+        rel[:, 0] = -rel[:, 0]
+    d = rel[[5, 9, 13, 17], :2].sum(0)
+    roll = np.arctan2(d[0], -d[1])
+    s, c = np.sin(roll), np.cos(roll)
+    x, y = rel[:, 0].copy(), rel[:, 1].copy()
+    rel[:, 0], rel[:, 1] = x * c + y * s, -x * s + y * c
+    size = np.hypot(rel[:, 0], rel[:, 1]).max()
+    f = list((rel[1:, :2] / size).ravel()) + [0.0] * 20 + [s, c] + [np.hypot(*(rel[i, :2] - rel[j, :2])) / size for i, j in PAIRS] + [0.0]
+    return np.array(f, np.float32), tri
+
+
+def arrays(settle=1):
+    cp = corpus(settle)
+    X = np.array([features(p.copy())[0] for _, _, p, _ in cp])
+    X2 = np.array([features(p.copy(), flip=True)[0] for _, _, p, _ in cp])
+    T = np.array([features(p.copy())[1] for _, _, p, _ in cp])
+    Y = np.array([LET.index(l) for _, l, _, _ in cp])
+    S = np.array([s for s, _, _, _ in cp])
+    P = np.array([p for _, _, p, _ in cp])
+    K = [k for _, _, _, k in cp]
+    return X, X2, T, Y, S, P, K
+
+
+def mlp(seed=0):
+    return MLPClassifier((256, 128), max_iter=40, random_state=seed, alpha=1e-4, batch_size=128)
+
+
+def loso(name, make, X, Y, S, extra=None, predict=None, keep=None):
+    """Trains on every source but `h` (only samples where `keep` is true, plus
+    `extra(h)`), scores all of `h`'s samples."""
+    accs = {}
+    for h in sorted(set(S)):
+        tr = (S != h) if keep is None else (S != h) & keep
+        Xtr, Ytr = X[tr], Y[tr]
+        if extra is not None:
+            Xe, Ye = extra(h)
+            Xtr, Ytr = np.concatenate([Xtr, Xe]), np.concatenate([Ytr, Ye])
+        m = make()
+        m.fit(Xtr, Ytr)
+        te = S == h
+        pred = predict(m, te) if predict else m.predict(X[te])
+        accs[h] = (pred == Y[te]).mean()
+    folds = " ".join(f"{h[:12]} {100 * a:.1f}" for h, a in accs.items())
+    print(f"| {name} | {100 * np.mean(list(accs.values())):.2f}% | {folds} |", flush=True)
+    return accs
+
+
+def header():
+    print("| model | mean over 7 held-out sources | per source |\n|---|---:|---|")
+
+
+def main():
+    what = sys.argv[1] if len(sys.argv) > 1 else "classifiers"
+    X, X2, T, Y, S, P, K = arrays()
+    header()
+    if what == "classifiers":
+        loso("MLP 256-128 (as shipped, no augmentation)", mlp, X, Y, S)
+        loso("logistic regression", lambda: LogisticRegression(C=1, max_iter=2000), X, Y, S)
+        loso("SVM, RBF", lambda: SVC(C=10, gamma="scale"), X, Y, S)
+        loso("15 nearest neighbours", lambda: KNeighborsClassifier(15), X, Y, S)
+    elif what == "features":
+        iu = np.triu_indices(21, 1)
+
+        def norm_xy(p):
+            f, _ = features(p.copy())
+            return np.concatenate([[0, 0], f[:40]]).reshape(21, 2), f[60:62]
+
+        def pd(p):
+            xy, roll = norm_xy(p)
+            D = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+            return np.concatenate([D[iu], roll])
+
+        lr = lambda: make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))  # noqa: E731
+        loso("LR, the 78 features", lr, X, Y, S)
+        loso("LR, points and roll only (42)", lr, X[:, list(range(40)) + [60, 61]], Y, S)
+        loso("LR, all 210 point distances and roll", lr, np.array([pd(p) for p in P]), Y, S)
+    elif what == "mirror":
+        amb = np.abs(T) < 0.25
+        loso("MLP", mlp, X, Y, S)
+        loso("MLP + both mirror images of edge-on hands in training", mlp, X, Y, S, extra=lambda h: (X2[(S != h) & amb], Y[(S != h) & amb]))
+
+        def both(m, te):
+            p = m.predict_proba(X[te])
+            a = amb[te]
+            p[a] = (p[a] + m.predict_proba(X2[te][a])) / 2
+            return m.classes_[p.argmax(1)]
+
+        loso("MLP, edge-on hands read both ways and averaged", mlp, X, Y, S, predict=both)
+    elif what == "views":
+        others = {}
+        for settle in (0, 2):
+            Xo, _, _, Yo, So, _, Ko = arrays(settle)
+            pic = np.array([k != "" for k in Ko])
+            others[settle] = (Xo[pic], Yo[pic], So[pic])
+        loso("MLP, settle 1 hands", mlp, X, Y, S)
+        loso(
+            "MLP, + the same pictures' settle 0 and 2 hands",
+            lambda: MLPClassifier((256, 128), max_iter=15, random_state=0, alpha=1e-4, batch_size=128),
+            X,
+            Y,
+            S,
+            extra=lambda h: (
+                np.concatenate([others[k][0][others[k][2] != h] for k in others]),
+                np.concatenate([others[k][1][others[k][2] != h] for k in others]),
+            ),
+        )
+    elif what == "consistent":
+        pred = np.zeros(len(Y), int)
+        for h in sorted(set(S)):
+            m = mlp()
+            m.fit(X[S != h], Y[S != h])
+            pred[S == h] = m.predict(X[S == h])
+        drop = np.zeros(len(Y), bool)
+        for h in sorted(set(S)):
+            for l in range(26):
+                sel = (S == h) & (Y == l)
+                if sel.any() and (pred[sel] == l).mean() < 0.2:
+                    drop |= sel
+        print(f"(dropped from training: {drop.sum()} samples, each a source's letter that the other sources read right under 20%)")
+        loso("MLP", mlp, X, Y, S)
+        loso("MLP without those letters in training", mlp, X, Y, S, keep=~drop)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
