@@ -185,13 +185,7 @@ impl KioskConfig {
         if !(d.threshold.is_finite() && (0.0..=1.0).contains(&d.threshold)) {
             bail!("decoder.threshold {} is not in 0..1", d.threshold);
         }
-        if !(d.propose_at.is_finite() && (0.0..=1.0).contains(&d.propose_at)) {
-            bail!("decoder.propose_at {} is not in 0..1", d.propose_at);
-        }
-        if !(d.propose_over.is_finite() && d.propose_over >= 1.0) {
-            // The best word is chosen over the signed string too: below 1 acts as 1.
-            bail!("decoder.propose_over {} is not a number at least 1 (1: the likeliest string is always proposed)", d.propose_over);
-        }
+        d.show_rule().check().map_err(|e| anyhow::anyhow!("decoder.{e}"))?;
         if d.window == 0 || d.max_chars == 0 {
             bail!("decoder.window and decoder.max_chars must be at least 1");
         }

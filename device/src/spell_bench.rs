@@ -257,10 +257,10 @@ fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_lette
 
 /// The plain decoder's letters and each lexicon decoder's word for `frames`.
 fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
-    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold, propose_at: rule.at, propose_over: rule.over_signed, ..DecoderConfig::default() };
+    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold, ..DecoderConfig::default() };
     let run = |words: Option<WordDecoder>| {
         let mut decoder = Decoder::new(cfg.clone(), classes.clone());
-        let mut speller = Speller::new(words, cfg.show_rule());
+        let mut speller = Speller::new(words, rule);
         for (i, (f, bounce)) in frames.iter().enumerate() {
             let t = Duration::from_secs_f32(i as f32 / FPS);
             if *bounce {

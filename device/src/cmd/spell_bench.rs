@@ -47,14 +47,9 @@ pub fn run(a: SpellBenchArgs) -> Result<()> {
         None => crate::decode::lexicon::default_dir().context("no word lists found: pass --lexicon")?,
     };
     let mut settings = crate::spell_bench::Settings { seed: a.seed, threshold: a.threshold, ..Default::default() };
-    if let Some(p) = a.propose_at {
-        anyhow::ensure!((0.0..=1.0).contains(&p), "--propose-at {p} is not in 0..1");
-        settings.rule.at = p;
-    }
-    if let Some(r) = a.propose_over {
-        anyhow::ensure!(r.is_finite() && r >= 1.0, "--propose-over {r} is not a number at least 1");
-        settings.rule.over_signed = r;
-    }
+    settings.rule.at = a.propose_at.unwrap_or(settings.rule.at);
+    settings.rule.over_signed = a.propose_over.unwrap_or(settings.rule.over_signed);
+    settings.rule.check().map_err(|e| anyhow::anyhow!("--propose-at/--propose-over: {e}"))?;
     if let Some(s) = a.in_list {
         anyhow::ensure!(s > 0.0 && s < 1.0, "--in-list {s} is not between 0 and 1");
         settings.in_list = s;

@@ -66,6 +66,20 @@ pub struct ShowRule {
     pub over_signed: f32,
 }
 
+impl ShowRule {
+    /// Checks the values (`propose_at` in 0..1, `propose_over` at least 1: the best
+    /// word is chosen over the signed string too, so below 1 would act as 1).
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.at.is_finite() && (0.0..=1.0).contains(&self.at)) {
+            return Err(format!("propose_at {} is not in 0..1", self.at));
+        }
+        if !(self.over_signed.is_finite() && self.over_signed >= 1.0) {
+            return Err(format!("propose_over {} is not a number at least 1 (1: the likeliest string is always proposed)", self.over_signed));
+        }
+        Ok(())
+    }
+}
+
 /// Lexicon plus channel. The lexicon is shared: decoders for other models (or other
 /// held-out sources) reuse the one loaded.
 #[derive(Debug, Clone)]
