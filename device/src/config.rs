@@ -182,8 +182,10 @@ impl KioskConfig {
     pub fn validate(&self) -> Result<()> {
         self.region.validate().map_err(anyhow::Error::msg)?;
         let d = &self.decoder;
-        if !(d.threshold.is_finite() && (0.0..=1.0).contains(&d.threshold)) {
-            bail!("decoder.threshold {} is not in 0..1", d.threshold);
+        if let Some(t) = d.threshold
+            && !(t.is_finite() && (0.0..=1.0).contains(&t))
+        {
+            bail!("decoder.threshold {t} is not in 0..1");
         }
         d.show_rule().check().map_err(|e| anyhow::anyhow!("decoder.{e}"))?;
         if d.window == 0 || d.max_chars == 0 {

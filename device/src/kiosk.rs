@@ -28,6 +28,9 @@ use crate::ui::{self, Preview, View};
 /// How long a model switch or refusal stays on screen.
 const NOTICE_FOR: Duration = Duration::from_secs(3);
 
+/// How much the Right and Left keys raise or lower the confidence threshold.
+pub const THRESHOLD_STEP: f32 = 0.05;
+
 /// Edits a run keeps at least (see [`RunSummary::edits`]).
 pub const EDITS_KEPT: usize = 4096;
 
@@ -483,8 +486,9 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         })
     }
 
-    /// Does what a button asks: clear the text, delete its last character, speak it, or
-    /// start loading the next model.
+    /// Does what a button asks: clear the text, delete its last character, speak it,
+    /// accept the proposed word, change the pace or the confidence threshold, or start
+    /// loading the next model.
     pub fn apply(&mut self, action: Action) {
         tracing::info!(?action, "button");
         match action {
@@ -507,8 +511,15 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 let c = self.decoder.config();
                 let hold = if action == Action::Slower { c.hold_ms + 100 } else { c.hold_ms.saturating_sub(100) }.clamp(100, 3000);
                 let gap = c.min_gap_ms * hold / c.hold_ms.max(1);
-                self.decoder.set_pace(hold, gap, c.threshold);
+                self.decoder.set_pace(hold, gap);
                 self.notice = Some((format!("Pace: hold {hold} ms"), Instant::now()));
+            }
+            Action::Stricter | Action::Looser => {
+                let step = if action == Action::Stricter { THRESHOLD_STEP } else { -THRESHOLD_STEP };
+                let t = ((self.decoder.threshold() + step) / THRESHOLD_STEP).round() * THRESHOLD_STEP;
+                let t = t.clamp(THRESHOLD_STEP, 1.0 - THRESHOLD_STEP);
+                self.decoder.set_threshold(t);
+                self.notice = Some((format!("Confidence: {t:.2}"), Instant::now()));
             }
             Action::Speak => {
                 let text = self.decoder.text().trim();
@@ -544,7 +555,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         };
         tracing::info!(model = %loaded.path.display(), name = %engine.card().name, "model switched");
         self.notice = Some((format!("Model: {}", engine.card().name), Instant::now()));
-        self.decoder.set_classes(engine.card().classes.clone());
+        self.decoder.set_model(engine.card());
         self.speller.set_words(self.words_for(&loaded.path, &engine.card().classes));
         self.speaker.use_classes(&engine.card().classes);
         drop(std::mem::replace(&mut self.engine, engine));
@@ -633,16 +644,16 @@ pub struct KioskBuilder<S, R, P> {
 }
 
 impl<S: FrameSource, R: HandRegion, P: Panel> KioskBuilder<S, R, P> {
-    /// The decoder (default: [`crate::decode::DecoderConfig::default`] on the model's
-    /// classes).
+    /// The decoder (default: [`crate::decode::DecoderConfig::default`] for the model,
+    /// [`Decoder::for_model`]).
     pub fn decoder(mut self, decoder: Decoder) -> Self {
         self.decoder = Some(decoder);
         self
     }
 
-    /// A decoder with `config` on the model's classes.
+    /// A decoder with `config` for the model ([`Decoder::for_model`]).
     pub fn decoder_config(mut self, config: crate::decode::DecoderConfig) -> Self {
-        self.decoder = Some(Decoder::new(config, self.engine.card().classes.clone()));
+        self.decoder = Some(Decoder::for_model(config, self.engine.card()));
         self
     }
 
@@ -710,7 +721,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> KioskBuilder<S, R, P> {
 
     /// The kiosk.
     pub fn build(self) -> Kiosk<S, R, P> {
-        let decoder = self.decoder.unwrap_or_else(|| Decoder::new(Default::default(), self.engine.card().classes.clone()));
+        let decoder = self.decoder.unwrap_or_else(|| Decoder::for_model(Default::default(), self.engine.card()));
         let mut k = Kiosk::new(self.source, self.region, self.engine, decoder, self.panel, self.recovery);
         if let Some(stop) = self.stop {
             k.stop = stop;

@@ -168,7 +168,7 @@ pub struct Settings {
 impl Default for Settings {
     /// The shipped configs' values for the landmark classifier.
     fn default() -> Self {
-        Self { seed: 0, threshold: 0.15, rule: DecoderConfig::default().show_rule(), in_list: crate::decode::lexicon::IN_LIST }
+        Self { seed: 0, threshold: crate::decode::letters::LANDMARK_THRESHOLD, rule: DecoderConfig::default().show_rule(), in_list: crate::decode::lexicon::IN_LIST }
     }
 }
 
@@ -257,7 +257,7 @@ fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_lette
 
 /// The plain decoder's letters and each lexicon decoder's word for `frames`.
 fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
-    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold, ..DecoderConfig::default() };
+    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
     let run = |words: Option<WordDecoder>| {
         let mut decoder = Decoder::new(cfg.clone(), classes.clone());
         let mut speller = Speller::new(words, rule);

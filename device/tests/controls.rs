@@ -92,12 +92,13 @@ fn key_presses_are_actions_and_repeats_releases_and_letters_are_not() {
         vec![press(K::KEY_BACKSPACE), (K::KEY_BACKSPACE.code(), 2), (K::KEY_BACKSPACE.code(), 2), (K::KEY_BACKSPACE.code(), 0)],
         vec![press(K::KEY_A), (K::KEY_A.code(), 0), press(K::KEY_ENTER)],
         vec![press(K::KEY_ESC), press(K::KEY_DELETE), press(K::KEY_TAB), press(K::KEY_KPENTER)],
+        vec![press(K::KEY_UP), press(K::KEY_DOWN), press(K::KEY_RIGHT), press(K::KEY_LEFT)],
     ]);
     let err = keyboard::pump(&mut keys, &tx).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(19), "unplugging ends the reader with the device's error");
     let actions: Vec<Action> = rx.try_iter().collect();
     use Action::*;
-    assert_eq!(actions, [Backspace, Speak, Clear, Clear, Mode, Speak], "auto-repeat is not a second backspace");
+    assert_eq!(actions, [Backspace, Speak, Clear, Clear, Mode, Speak, Slower, Faster, Stricter, Looser], "auto-repeat is not a second backspace");
     // With the kiosk gone, the reader stops instead of reading on.
     drop(rx);
     let mut keys = MockKeyboard(vec![vec![press(K::KEY_TAB)], vec![press(K::KEY_TAB)]]);
@@ -118,4 +119,23 @@ fn actions_edit_and_speak_the_kiosk_text() {
     assert_eq!(said.all(), ["H"], "speak says the text, and nothing when it is empty");
     kiosk.apply(Action::Mode);
     assert_eq!(kiosk.engine().card().classes.name, shared::ClassTable::asl_alphabet().name, "mode without other models keeps the model");
+}
+
+#[test]
+fn pace_and_confidence_keys_change_the_running_decoder() {
+    let (mut kiosk, _) = common::speaking_kiosk("asl-alphabet-int8.onnx", "HI");
+    let (hold, threshold) = (kiosk.decoder().config().hold_ms, kiosk.decoder().threshold());
+    assert_eq!(threshold, device::decode::letters::PICTURE_THRESHOLD, "a picture model's own threshold");
+    kiosk.apply(Action::Slower);
+    assert_eq!(kiosk.decoder().config().hold_ms, hold + 100);
+    kiosk.apply(Action::Faster);
+    kiosk.apply(Action::Faster);
+    assert_eq!(kiosk.decoder().config().hold_ms, hold - 100);
+    kiosk.apply(Action::Stricter);
+    assert!((kiosk.decoder().threshold() - (threshold + 0.05)).abs() < 1e-6, "{}", kiosk.decoder().threshold());
+    for _ in 0..30 {
+        kiosk.apply(Action::Looser);
+    }
+    assert!((kiosk.decoder().threshold() - 0.05).abs() < 1e-6, "the threshold stops at one step above 0: {}", kiosk.decoder().threshold());
+    assert_eq!(kiosk.run().unwrap().text, "HI", "letters still commit at the lowered threshold and shorter hold");
 }

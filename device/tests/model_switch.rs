@@ -160,3 +160,22 @@ fn a_mask_model_is_refused_where_no_landmarks_are_found() {
     assert_eq!(k.models().unwrap().running(), alphabet);
     assert_eq!(k.run().unwrap().text, "A", "and keeps spelling");
 }
+
+#[test]
+fn each_model_keeps_its_kinds_threshold_across_a_switch_unless_the_config_sets_one() {
+    use device::decode::letters::{LANDMARK_THRESHOLD, PICTURE_THRESHOLD};
+    use device::decode::DecoderConfig;
+    let (landmarks, digits) = (common::model("asl-landmarks.onnx"), common::model("sign-language-digits-int8.onnx"));
+    for (set, first, after) in [(None, LANDMARK_THRESHOLD, PICTURE_THRESHOLD), (Some(0.4), 0.4, 0.4)] {
+        let engine = device::engine::Engine::load(&landmarks).unwrap();
+        let mut k = common::builder(engine, digits_replay("4"))
+            .decoder_config(DecoderConfig { threshold: set, ..DecoderConfig::default() })
+            .models(Some(ModelSwitcher::new(vec![landmarks.clone(), digits.clone()], None)))
+            .build();
+        assert_eq!(k.decoder().threshold(), first, "config {set:?}, the landmark classifier");
+        k.apply(Action::Mode);
+        take(&mut k);
+        assert_eq!(k.engine().card().classes.name, shared::ClassTable::asl_digits().name);
+        assert_eq!(k.decoder().threshold(), after, "config {set:?}, switched to the digits picture model");
+    }
+}

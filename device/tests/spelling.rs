@@ -92,7 +92,7 @@ fn a_bounce_signs_a_double_letter_through_the_real_model() {
     assert_eq!(classes.get(prediction.top).unwrap().label, "L");
     let probs = prediction.probs;
     let run = |bounce: bool| {
-        let cfg = DecoderConfig { threshold: 0.15, ..DecoderConfig::default() };
+        let cfg = DecoderConfig { threshold: Some(0.15), ..DecoderConfig::default() };
         let mut decoder = Decoder::new(cfg, classes.clone());
         let mut speller = Speller::new(None, DecoderConfig::default().show_rule());
         let lift = 0.4 * hand_size(&hand);

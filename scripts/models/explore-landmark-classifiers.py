@@ -17,6 +17,7 @@ landmarks in ../shared/data/asl-landmarks.
     python3 scripts/models/explore-landmark-classifiers.py mirror        # hands seen edge-on: both mirror images
     python3 scripts/models/explore-landmark-classifiers.py views         # train on the hands of settle 0, 1 and 2
     python3 scripts/models/explore-landmark-classifiers.py consistent    # drop a source's letters no other source signs alike
+    python3 scripts/models/explore-landmark-classifiers.py world         # + MediaPipe's 3-D world landmarks, palm-aligned
 """
 import csv
 import gzip
@@ -71,7 +72,8 @@ def corpus(settle):
                     "sign-mnist": lambda: sm.get(src),
                 }[source]()
                 if letter in LET and letter:
-                    out.append((source, letter, np.array(d["points"], np.float32), src))
+                    world = np.array(d["world"], np.float32) if d.get("world") else None
+                    out.append((source, letter, np.array(d["points"], np.float32), src, world))
     root = os.path.join(SHARED, "asl-landmarks")
     for author in sorted(os.listdir(root)):
         with open(os.path.join(root, author, "letters.csv")) as f:
@@ -80,7 +82,7 @@ def corpus(settle):
             for i, row in enumerate(rows):
                 if row[0] in LET:
                     xy = np.array(row[1:], np.float32).reshape(21, 2)
-                    out.append((author, row[0], np.concatenate([xy, np.zeros((21, 1), np.float32)], 1), ""))
+                    out.append((author, row[0], np.concatenate([xy, np.zeros((21, 1), np.float32)], 1), "", None))
     return out
 
 
@@ -106,14 +108,39 @@ def features(p, flip=False):
 
 def arrays(settle=1):
     cp = corpus(settle)
-    X = np.array([features(p.copy())[0] for _, _, p, _ in cp])
-    X2 = np.array([features(p.copy(), flip=True)[0] for _, _, p, _ in cp])
-    T = np.array([features(p.copy())[1] for _, _, p, _ in cp])
-    Y = np.array([LET.index(l) for _, l, _, _ in cp])
-    S = np.array([s for s, _, _, _ in cp])
-    P = np.array([p for _, _, p, _ in cp])
-    K = [k for _, _, _, k in cp]
-    return X, X2, T, Y, S, P, K
+    X = np.array([features(c[2].copy())[0] for c in cp])
+    X2 = np.array([features(c[2].copy(), flip=True)[0] for c in cp])
+    T = np.array([features(c[2].copy())[1] for c in cp])
+    Y = np.array([LET.index(c[1]) for c in cp])
+    S = np.array([c[0] for c in cp])
+    P = np.array([c[2] for c in cp])
+    K = [c[3] for c in cp]
+    W = [c[4] for c in cp]
+    return X, X2, T, Y, S, P, K, W
+
+
+def palm_aligned(w, chirality="tips"):
+    """A 3-D hand in its palm's frame: wrist at 0, `up` from the wrist to the knuckles,
+    `across` from the little finger's knuckle to the index's, `normal` their cross
+    product; divided by the hand's 3-D size. `chirality`: "tips" turns the normal to the
+    side the fingertips bend to (a left hand and a right hand, palm or back to the
+    camera, become one shape), "none" keeps it. Returns the 20 points (60), the normal in
+    the camera's frame (3) and the 15 PAIRS distances in 3-D (15)."""
+    rel = w - w[0]
+    up = rel[[5, 9, 13, 17]].sum(0)
+    up /= np.linalg.norm(up) + 1e-9
+    across = rel[5] - rel[17]
+    across -= across.dot(up) * up
+    across /= np.linalg.norm(across) + 1e-9
+    normal = np.cross(across, up)
+    c = rel @ np.stack([across, up, normal]).T
+    size = np.linalg.norm(c, axis=1).max() + 1e-9
+    c /= size
+    if chirality == "tips" and c[[8, 12, 16, 20], 2].mean() < 0:
+        c[:, 2] = -c[:, 2]
+        normal = -normal
+    d = [np.linalg.norm(c[i] - c[j]) for i, j in PAIRS]
+    return np.concatenate([c[1:].ravel(), normal, d]).astype(np.float32)
 
 
 def mlp(seed=0):
@@ -146,7 +173,7 @@ def header():
 
 def main():
     what = sys.argv[1] if len(sys.argv) > 1 else "classifiers"
-    X, X2, T, Y, S, P, K = arrays()
+    X, X2, T, Y, S, P, K, W = arrays()
     header()
     if what == "classifiers":
         loso("MLP 256-128 (as shipped, no augmentation)", mlp, X, Y, S)
@@ -184,7 +211,7 @@ def main():
     elif what == "views":
         others = {}
         for settle in (0, 2):
-            Xo, _, _, Yo, So, _, Ko = arrays(settle)
+            Xo, _, _, Yo, So, _, Ko, _ = arrays(settle)
             pic = np.array([k != "" for k in Ko])
             others[settle] = (Xo[pic], Yo[pic], So[pic])
         loso("MLP, settle 1 hands", mlp, X, Y, S)
@@ -214,6 +241,28 @@ def main():
         print(f"(dropped from training: {drop.sum()} samples, each a source's letter that the other sources read right under 20%)")
         loso("MLP", mlp, X, Y, S)
         loso("MLP without those letters in training", mlp, X, Y, S, keep=~drop)
+    elif what == "world":
+        have = np.array([w is not None for w in W])
+        print(f"(world landmarks in {have.sum()} of {len(W)} samples: every picture, none of the 2-D logs)")
+
+        def plus(rows, n):
+            extra = np.zeros((len(rows), n + 1), np.float32)
+            for i, r in enumerate(rows):
+                if r is not None:
+                    extra[i, :n], extra[i, n] = r, 1.0
+            return np.concatenate([X, extra], 1)
+
+        n = 78
+        Xw = plus([palm_aligned(w) if w is not None else None for w in W], n)
+        Xwn = plus([palm_aligned(w, "none") if w is not None else None for w in W], n)
+        Xs = plus([palm_aligned(p) if k != "" else None for p, k in zip(P, K)], n)
+        loso("MLP, the 78 features", mlp, X, Y, S)
+        loso("MLP, + world landmarks palm-aligned, normal to the fingertips' side", mlp, Xw, Y, S)
+        loso("MLP, + world landmarks palm-aligned, normal as it comes", mlp, Xwn, Y, S)
+        loso("MLP, + the picture's landmarks (x, y, relative z) palm-aligned", mlp, Xs, Y, S)
+        lr = lambda: make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))  # noqa: E731
+        loso("scaled LR, the 78 features", lr, X, Y, S)
+        loso("scaled LR, + world landmarks palm-aligned", lr, Xw, Y, S)
     else:
         sys.exit(__doc__)
 

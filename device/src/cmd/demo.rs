@@ -63,7 +63,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
     let engine = Engine::load(&model)?;
     let classes = engine.card().classes.clone();
     let lexicon = if a.letters_only { None } else { crate::decode::lexicon::default_dir() };
-    let decoder = Decoder::new(DecoderConfig { lexicon, ..DecoderConfig::default() }, classes.clone());
+    let decoder = Decoder::for_model(DecoderConfig { lexicon, ..DecoderConfig::default() }, engine.card());
     let panel = display::png_or_none(Some(&a.out), a.size)?;
     let source: Box<dyn FrameSource> = if let Some(dev) = &a.camera {
         Box::new(Camera::open(CameraConfig { device: dev.clone(), ..CameraConfig::default() })?)

@@ -33,7 +33,7 @@ pub fn run(a: RunArgs) -> Result<()> {
     engine::set_threads(cfg.engine.threads);
     let engine = Engine::load(&cfg.model)?;
     tracing::info!(model = %cfg.model.display(), name = %engine.card().name, threads = cfg.engine.threads, "model loaded");
-    let decoder = Decoder::new(cfg.decoder.clone(), engine.card().classes.clone());
+    let decoder = Decoder::for_model(cfg.decoder.clone(), engine.card());
     // Word lists that cannot be read stop the start, as a bad model does.
     let words = match &cfg.decoder.lexicon {
         Some(dir) => crate::decode::WordDecoder::for_model(dir, &cfg.model, &engine.card().classes)

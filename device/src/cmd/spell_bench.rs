@@ -18,9 +18,9 @@ pub struct SpellBenchArgs {
     /// Seed of the pictures chosen per letter.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// The decoders' confidence threshold (`[decoder] threshold`; the shipped configs'
-    /// value for the landmark classifier).
-    #[arg(long, default_value_t = 0.15)]
+    /// The decoders' confidence threshold (`[decoder] threshold`; default: the landmark
+    /// classifier's when the config sets none).
+    #[arg(long, default_value_t = crate::decode::letters::LANDMARK_THRESHOLD)]
     pub threshold: f32,
     /// The posterior at which the lexicon decoder shows (and the word's end takes) its
     /// proposal (`[decoder] propose_at`; default: the decoder's).

@@ -20,13 +20,15 @@ pub const DEFAULT_DIR: &str = "/dev/input";
 
 /// The action of a key: Backspace deletes (or dismisses a proposed word), Delete or Esc
 /// clears, Enter speaks, Tab switches the model, Space accepts the proposed word, Up
-/// and Down make the pace slower (longer holds) or faster. Letter keys do nothing: the
-/// kiosk spells from hands.
+/// and Down make the pace slower (longer holds) or faster, Right and Left raise or lower
+/// the confidence a reading needs. Letter keys do nothing: the kiosk spells from hands.
 pub fn action_for_key(code: KeyCode) -> Option<Action> {
     match code {
         KeyCode::KEY_SPACE => Some(Action::Accept),
         KeyCode::KEY_UP => Some(Action::Slower),
         KeyCode::KEY_DOWN => Some(Action::Faster),
+        KeyCode::KEY_RIGHT => Some(Action::Stricter),
+        KeyCode::KEY_LEFT => Some(Action::Looser),
         KeyCode::KEY_BACKSPACE => Some(Action::Backspace),
         KeyCode::KEY_DELETE | KeyCode::KEY_ESC => Some(Action::Clear),
         KeyCode::KEY_ENTER | KeyCode::KEY_KPENTER => Some(Action::Speak),

@@ -33,6 +33,10 @@ pub enum Action {
     Slower,
     /// Shorter holds: the signer's pace is faster.
     Faster,
+    /// Only surer readings count as a sign: the confidence threshold goes up.
+    Stricter,
+    /// Less sure readings count too: the confidence threshold goes down.
+    Looser,
 }
 
 /// `[controls]` in the kiosk config: GPIO line numbers of the buttons (none by default)

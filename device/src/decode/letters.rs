@@ -15,8 +15,9 @@ use shared::{ClassKind, ClassTable};
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct DecoderConfig {
-    /// Predictions below this probability count as "no sign".
-    pub threshold: f32,
+    /// Predictions below this probability count as "no sign"; unset, each model's kind
+    /// sets it ([`threshold_for`]), so a kiosk that switches models keeps each one's.
+    pub threshold: Option<f32>,
     /// Predictions in the majority vote.
     pub window: usize,
     /// How long the voted class must stay the same before it is committed (ms).
@@ -37,6 +38,24 @@ pub struct DecoderConfig {
     pub propose_over: f32,
 }
 
+/// The confidence threshold of a landmark classifier when the config sets none. Trained
+/// with label smoothing, it is unsure of people it never saw: 0.15 keeps 99% or more of
+/// their frames with a hand in every held-out source, 0.3 as few as 82%
+/// (`scripts/loso-confidence.py`).
+pub const LANDMARK_THRESHOLD: f32 = 0.15;
+
+/// The confidence threshold of a picture model (crops or landmark masks) when the config
+/// sets none.
+pub const PICTURE_THRESHOLD: f32 = 0.6;
+
+/// The threshold for a model reading `input` when the config sets none.
+pub fn threshold_for(input: &shared::card::InputSource) -> f32 {
+    match input {
+        shared::card::InputSource::Landmarks { .. } => LANDMARK_THRESHOLD,
+        _ => PICTURE_THRESHOLD,
+    }
+}
+
 impl DecoderConfig {
     /// When the lexicon's proposal is shown.
     pub fn show_rule(&self) -> super::words::ShowRule {
@@ -46,7 +65,7 @@ impl DecoderConfig {
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self { threshold: 0.6, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.0, propose_over: 5.0 }
+        Self { threshold: None, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.0, propose_over: 5.0 }
     }
 }
 
@@ -95,6 +114,8 @@ pub struct Step {
 #[derive(Debug, Clone)]
 pub struct Decoder {
     cfg: DecoderConfig,
+    /// `cfg.threshold`, or the model kind's.
+    threshold: f32,
     classes: ClassTable,
     votes: VecDeque<Option<usize>>,
     /// The voted class and when it became the vote.
@@ -114,9 +135,11 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    /// A decoder for a model's classes.
+    /// A decoder for a picture model's classes (a threshold left unset is
+    /// [`PICTURE_THRESHOLD`]; [`Self::for_model`] picks it by the model's kind).
     pub fn new(cfg: DecoderConfig, classes: ClassTable) -> Self {
         Self {
+            threshold: cfg.threshold.unwrap_or(PICTURE_THRESHOLD),
             votes: VecDeque::with_capacity(cfg.window.max(1)),
             cfg,
             classes,
@@ -128,6 +151,19 @@ impl Decoder {
             last_commit: None,
             proposing: false,
         }
+    }
+
+    /// A decoder for the model of `card`: its classes, and its kind's threshold unless
+    /// `cfg` sets one.
+    pub fn for_model(cfg: DecoderConfig, card: &shared::ModelCard) -> Self {
+        let mut d = Self::new(cfg, card.classes.clone());
+        d.threshold = d.cfg.threshold.unwrap_or_else(|| threshold_for(&card.input));
+        d
+    }
+
+    /// The confidence threshold in use.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
     }
 
     /// Tells the decoder a word is proposed on screen (then `del` rejects it).
@@ -169,11 +205,16 @@ impl Decoder {
         &self.classes
     }
 
-    /// Changes the pace (hold, gap, threshold) while running; the text stays.
-    pub fn set_pace(&mut self, hold_ms: u64, min_gap_ms: u64, threshold: f32) {
+    /// Changes the pace (hold, gap) while running; the text stays.
+    pub fn set_pace(&mut self, hold_ms: u64, min_gap_ms: u64) {
         self.cfg.hold_ms = hold_ms;
         self.cfg.min_gap_ms = min_gap_ms;
-        self.cfg.threshold = threshold.clamp(0.0, 1.0);
+    }
+
+    /// Changes the confidence threshold while running (clamped to 0..1), until the next
+    /// model switch sets it anew ([`Self::set_model`]).
+    pub fn set_threshold(&mut self, threshold: f32) {
+        self.threshold = threshold.clamp(0.0, 1.0);
     }
 
     /// Counts the latched letter as released, so that holding it on commits it again
@@ -250,10 +291,11 @@ impl Decoder {
         self.latched = None;
     }
 
-    /// Decodes the classes of another model from now on; the text stays, the vote for
-    /// the old model's classes is dropped.
-    pub fn set_classes(&mut self, classes: ClassTable) {
-        self.classes = classes;
+    /// Decodes another model's classes from now on, at its kind's threshold unless the
+    /// config sets one; the text stays, the vote for the old model's classes is dropped.
+    pub fn set_model(&mut self, card: &shared::ModelCard) {
+        self.threshold = self.cfg.threshold.unwrap_or_else(|| threshold_for(&card.input));
+        self.classes = card.classes.clone();
         self.word.clear();
         self.proposing = false;
         self.votes.clear();
@@ -278,7 +320,7 @@ impl Decoder {
             .copied()
             .enumerate()
             .fold((None, 0.0f32), |(bi, bp), (i, p)| if p > bp { (Some(i), p) } else { (bi, bp) });
-        let vote = top.filter(|_| confidence >= self.cfg.threshold);
+        let vote = top.filter(|_| confidence >= self.threshold);
         if self.votes.len() == self.cfg.window.max(1) {
             self.votes.pop_front();
         }
@@ -517,8 +559,8 @@ mod tests {
         assert_eq!(d.text(), "A", "B came within 2 s of A");
         feed(&mut d, "B", 0.9, 10, &mut t);
         assert_eq!(d.text(), "AB");
-        d.set_pace(100, 0, 0.5);
-        assert_eq!((d.config().hold_ms, d.config().min_gap_ms, d.config().threshold), (100, 0, 0.5));
+        d.set_pace(100, 0);
+        assert_eq!((d.config().hold_ms, d.config().min_gap_ms), (100, 0));
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub struct SampleHand {
     /// The landmark model's presence score.
     #[serde(default)]
     pub presence: f32,
+    /// MediaPipe's world landmarks (metres, about the hand's centre), when found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<Vec<[f32; 3]>>,
 }
 
 impl SampleHand {
@@ -184,6 +187,7 @@ pub fn landmarks_prepared(ds: &Dataset, models: &Path, cache_dir: &Path, prepare
                             points: hand.as_ref().map(|h| h.landmarks.points.iter().map(|p| [p.x, p.y, p.z]).collect()),
                             right_hand: hand.as_ref().map_or(0.0, |h| h.landmarks.right_hand),
                             presence: hand.as_ref().map_or(0.0, |h| h.landmarks.presence),
+                            world: hand.as_ref().and_then(|h| h.landmarks.world.as_ref()).map(|w| w.iter().map(|p| [p.x, p.y, p.z]).collect()),
                         })
                     },
                 )

@@ -37,6 +37,11 @@ pub struct Landmarks {
     /// Probability that it is a right hand as the model sees the picture (MediaPipe
     /// assumes a mirrored, selfie-view picture; its label is "Right" above 0.5).
     pub right_hand: f32,
+    /// MediaPipe's world landmarks, when the model gives them (its fourth output): the
+    /// hand in metres about its own centre, x right and y down as the crop is turned,
+    /// z away from the camera; a 3-D shape that no crop's perspective squeezes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub world: Option<[Point; POINTS]>,
 }
 
 /// MediaPipe's hand-landmark model in tract.
@@ -88,6 +93,12 @@ impl HandLandmarker {
     /// Raw outputs for an input tensor: the 63 landmark values (crop pixels), presence
     /// and handedness.
     pub fn run_raw(&self, input: &[f32]) -> Result<(Vec<f32>, f32, f32), HandsError> {
+        self.run_raw_world(input).map(|(points, presence, handedness, _)| (points, presence, handedness))
+    }
+
+    /// [`Self::run_raw`] and the 63 world-landmark values (metres), when the model has
+    /// that fourth output.
+    pub fn run_raw_world(&self, input: &[f32]) -> Result<(Vec<f32>, f32, f32, Option<Vec<f32>>), HandsError> {
         let err = |source: anyhow::Error| HandsError::Tract { path: self.path.clone(), stage: "run the landmark model", source };
         let x = Tensor::from_shape(&[1, INPUT, INPUT, 3], input).map_err(err)?;
         let out = self.plan.run(tvec!(x.into_tvalue())).map_err(err)?;
@@ -102,18 +113,26 @@ impl HandLandmarker {
                 problem: format!("outputs of {}, {} and {} values, expected 63, 1 and 1", points.len(), presence.len(), handedness.len()),
             });
         }
-        Ok((points, presence[0], handedness[0]))
+        let world = match out.get(3) {
+            Some(t) => Some(t.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect::<Vec<f32>>()),
+            None => None,
+        };
+        if let Some(w) = world.as_ref().filter(|w| w.len() != 3 * POINTS) {
+            return Err(HandsError::Outputs { path: self.path.clone(), problem: format!("world landmarks of {} values, expected 63", w.len()) });
+        }
+        Ok((points, presence[0], handedness[0], world))
     }
 
     /// The landmarks of the hand in `rect` of `img`, in frame pixels.
     pub fn run(&mut self, img: &image::RgbImage, rect: &RotatedRect) -> Result<Landmarks, HandsError> {
         self.input_tensor(img, rect);
-        let (raw, presence, right_hand) = self.run_raw(&self.input)?;
+        let (raw, presence, right_hand, world) = self.run_raw_world(&self.input)?;
         let s = INPUT as f32;
         let points = std::array::from_fn(|i| {
             let (x, y) = rect.to_frame(raw[3 * i] / s, raw[3 * i + 1] / s);
             Point { x, y, z: raw[3 * i + 2] / s * rect.w }
         });
-        Ok(Landmarks { points, presence, right_hand })
+        let world = world.map(|w| std::array::from_fn(|i| Point { x: w[3 * i], y: w[3 * i + 1], z: w[3 * i + 2] }));
+        Ok(Landmarks { points, presence, right_hand, world })
     }
 }
