@@ -57,6 +57,11 @@ pub fn threshold_for(input: &shared::card::InputSource) -> f32 {
 }
 
 impl DecoderConfig {
+    /// The threshold for a model reading `input`: the config's, or the kind's.
+    pub fn threshold_on(&self, input: &shared::card::InputSource) -> f32 {
+        self.threshold.unwrap_or_else(|| threshold_for(input))
+    }
+
     /// When the lexicon's proposal is shown.
     pub fn show_rule(&self) -> super::words::ShowRule {
         super::words::ShowRule { at: self.propose_at, over_signed: self.propose_over }
@@ -139,7 +144,7 @@ impl Decoder {
     /// [`PICTURE_THRESHOLD`]; [`Self::for_model`] picks it by the model's kind).
     pub fn new(cfg: DecoderConfig, classes: ClassTable) -> Self {
         Self {
-            threshold: cfg.threshold.unwrap_or(PICTURE_THRESHOLD),
+            threshold: cfg.threshold_on(&shared::card::InputSource::Crop),
             votes: VecDeque::with_capacity(cfg.window.max(1)),
             cfg,
             classes,
@@ -157,7 +162,7 @@ impl Decoder {
     /// `cfg` sets one.
     pub fn for_model(cfg: DecoderConfig, card: &shared::ModelCard) -> Self {
         let mut d = Self::new(cfg, card.classes.clone());
-        d.threshold = d.cfg.threshold.unwrap_or_else(|| threshold_for(&card.input));
+        d.threshold = d.cfg.threshold_on(&card.input);
         d
     }
 
@@ -294,7 +299,7 @@ impl Decoder {
     /// Decodes another model's classes from now on, at its kind's threshold unless the
     /// config sets one; the text stays, the vote for the old model's classes is dropped.
     pub fn set_model(&mut self, card: &shared::ModelCard) {
-        self.threshold = self.cfg.threshold.unwrap_or_else(|| threshold_for(&card.input));
+        self.threshold = self.cfg.threshold_on(&card.input);
         self.classes = card.classes.clone();
         self.word.clear();
         self.proposing = false;

@@ -113,10 +113,7 @@ impl HandLandmarker {
                 problem: format!("outputs of {}, {} and {} values, expected 63, 1 and 1", points.len(), presence.len(), handedness.len()),
             });
         }
-        let world = match out.get(3) {
-            Some(t) => Some(t.to_plain_array_view::<f32>().map_err(err)?.iter().copied().collect::<Vec<f32>>()),
-            None => None,
-        };
+        let world = if out.len() > 3 { Some(values(3)?) } else { None };
         if let Some(w) = world.as_ref().filter(|w| w.len() != 3 * POINTS) {
             return Err(HandsError::Outputs { path: self.path.clone(), problem: format!("world landmarks of {} values, expected 63", w.len()) });
         }
