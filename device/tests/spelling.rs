@@ -205,3 +205,74 @@ fn the_kiosk_proposes_the_word_and_the_accept_key_takes_it() {
     // Every committed edit of the run is a letter.
     assert!(summary.edits.iter().all(|e| matches!(e, Edit::Appended(s) if s.len() == 1)));
 }
+
+/// Spells `word` with one real hand a letter (asl-alphabet's first pictures, read by
+/// the shipped model), each held 12 frames and followed by 4 frames without a hand,
+/// then the real `space` hand; returns the text.
+fn spell_with_real_hands(engine: &mut Engine, speller: &mut Speller, decoder: &mut Decoder, word: &str, t: &mut Duration) -> String {
+    let labels: Vec<String> = word.chars().map(|c| c.to_string()).chain(["space".to_string()]).collect();
+    for label in &labels {
+        let hand = common::real_hands(label, 1)[0];
+        engine.preprocess_landmarks(Some(&hand)).unwrap();
+        let probs = engine.infer(false).unwrap().probs;
+        for _ in 0..12 {
+            speller.push(decoder, &probs, *t, Some(&hand));
+            *t += FRAME;
+        }
+        let nothing = engine.card().classes.by_label("nothing").unwrap().index as usize;
+        let mut none = vec![0.0; probs.len()];
+        none[nothing] = 1.0;
+        for _ in 0..4 {
+            speller.push(decoder, &none, *t, None);
+            *t += FRAME;
+        }
+    }
+    decoder.text().to_string()
+}
+
+#[test]
+fn the_signers_confirmed_letters_are_remembered_and_forgotten_when_they_leave() {
+    let model = common::model(device::demo::DEFAULT_MODEL);
+    let mut engine = Engine::load(&model).unwrap();
+    let card = engine.card().clone();
+    let words = WordDecoder::for_model(&lexicon_dir(), &model, &card.classes).unwrap().expect("ASL has A..Z");
+    let cfg = DecoderConfig::default();
+    let mut decoder = Decoder::for_model(cfg.clone(), &card);
+    let mut speller = Speller::new(Some(words.clone()), cfg.show_rule());
+    let mut t = Duration::ZERO;
+
+    // A listed word ended as signed: each letter's hand is remembered as that letter.
+    assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "CAB", &mut t), "CAB ");
+    assert_eq!(speller.remembered(), 3);
+    // Letters that are no listed word, ended as signed, are not confirmed.
+    assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "BCA", &mut t), "CAB BCA ");
+    assert_eq!(speller.remembered(), 3);
+
+    // What the memory does to the signer's next A: a second picture of it, read alone
+    // and with the memory, leans further to A (never away from it).
+    let a = engine.card().classes.by_label("A").unwrap().index as usize;
+    let hand = common::real_hands("A", 2)[1];
+    engine.preprocess_landmarks(Some(&hand)).unwrap();
+    let alone = engine.infer(false).unwrap().probs;
+    let mut memory = shared::signer::SignerMemory::default();
+    let spec = card.input.landmark_features().expect("a landmark model");
+    let first_a = shared::features::features(&common::real_hands("A", 1)[0], spec).unwrap();
+    memory.remember(&first_a, a);
+    let mut mixed = alone.clone();
+    memory.mix(&mut mixed, &shared::features::features(&hand, spec).unwrap());
+    assert!(mixed[a] > alone[a], "the remembered A pulls the next A towards it: {} -> {}", alone[a], mixed[a]);
+
+    // The signer leaves: no hand for the forgetting time, and the letters are gone.
+    let nothing = vec![0.0; alone.len()];
+    speller.push(&mut decoder, &nothing, t, None);
+    speller.push(&mut decoder, &nothing, t + device::decode::speller::FORGET_AFTER, None);
+    assert_eq!(speller.remembered(), 0);
+
+    // Off in the config: nothing is remembered.
+    let off = DecoderConfig { remember_signer: false, ..cfg };
+    let mut decoder = Decoder::for_model(off.clone(), &card);
+    let mut speller = Speller::new(Some(words), off.show_rule());
+    let mut t = Duration::ZERO;
+    assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "CAB", &mut t), "CAB ");
+    assert_eq!(speller.remembered(), 0);
+}

@@ -18,6 +18,9 @@ landmarks in ../shared/data/asl-landmarks.
     python3 scripts/models/explore-landmark-classifiers.py views         # train on the hands of settle 0, 1 and 2
     python3 scripts/models/explore-landmark-classifiers.py consistent    # drop a source's letters no other source signs alike
     python3 scripts/models/explore-landmark-classifiers.py world         # + MediaPipe's 3-D world landmarks, palm-aligned
+    python3 scripts/models/explore-landmark-classifiers.py embedding     # + the landmark model's 672-value pool (hand_embedding.py)
+    python3 scripts/models/explore-landmark-classifiers.py adapt         # a few of the held-out signer's own letters remembered
+    SPACE=probabilities python3 scripts/models/explore-landmark-classifiers.py adapt   # ... as what the model read of them
 """
 import csv
 import gzip
@@ -167,6 +170,76 @@ def loso(name, make, X, Y, S, extra=None, predict=None, keep=None):
     return accs
 
 
+def groups(S, K):
+    """Near-duplicates stay together: asl-alphabet's runs of 20 video frames, roboflow's
+    three copies of a photo, runs of 20 consecutive rows of a 2-D log; sign-mnist's crops
+    and the digits' photos one by one."""
+    out = []
+    for i, (s, k) in enumerate(zip(S, K)):
+        base = os.path.basename(k)
+        if s == "asl-alphabet":
+            digits = "".join(ch for ch in base if ch.isdigit())
+            out.append(f"{s}/{base[0]}/{int(digits) // 20}")
+        elif s == "roboflow":
+            out.append(f"{s}/{base.split('.rf.')[0]}")
+        elif k == "":
+            out.append(f"{s}/{i // 20}")
+        else:
+            out.append(f"{s}/{k}")
+    return np.array(out)
+
+
+def remembered(P, Xq, Xm, Ym, sigma):
+    """The model's probabilities mixed with the remembered samples': each letter's
+    nearest remembered sample, a Gaussian of its distance; mixed in as far as any
+    remembered sample is near."""
+    d = np.sqrt(((Xq[:, None, :] - Xm[None]) ** 2).sum(-1))
+    K = np.zeros((len(Xq), P.shape[1]))
+    for c in np.unique(Ym):
+        K[:, c] = np.exp(-0.5 * (d[:, Ym == c].min(1) / sigma) ** 2)
+    near = K.max(1, keepdims=True)
+    mem = K / np.maximum(K.sum(1, keepdims=True), 1e-12)
+    return (1 - near) * P + near * mem
+
+
+def adapt(X, Y, S, K, seed=0):
+    """Leave-one-source-out, then the held-out signer's groups split in two: N samples a
+    letter from one half remembered (as the kiosk would from words the signer accepted),
+    the other half read, without and with the memory."""
+    G = groups(S, K)
+    ns, sigmas = [1, 3, 5, 10], [0.3, 0.5]
+    space = os.environ.get("SPACE", "features")
+    rows = {}
+    for h in sorted(set(S)):
+        m = mlp()
+        m.fit(X[S != h], Y[S != h])
+        rng = np.random.default_rng(seed)
+        idx = np.flatnonzero(S == h)
+        g = np.unique(G[idx])
+        half = set(rng.permutation(g)[: len(g) // 2])
+        a = np.array([i for i in idx if G[i] in half])
+        b = np.array([i for i in idx if G[i] not in half])
+        P = np.zeros((len(b), 26))
+        P[:, m.classes_] = m.predict_proba(X[b])
+        # "probabilities": the memory holds what the model read, not the hand (the
+        # kiosk's decoder sees only that).
+        Z = X
+        if space == "probabilities":
+            Z = np.zeros((len(X), 26))
+            Z[np.concatenate([a, b])[:, None], m.classes_[None]] = m.predict_proba(X[np.concatenate([a, b])])
+        rows.setdefault(("none", 0), {})[h] = (P.argmax(1) == Y[b]).mean()
+        for n in ns:
+            mem = np.concatenate([rng.permutation(a[Y[a] == c])[:n] for c in np.unique(Y[a])])
+            for sg in sigmas:
+                Q = remembered(P, Z[b], Z[mem], Y[mem], sg)
+                rows.setdefault((n, sg), {})[h] = (Q.argmax(1) == Y[b]).mean()
+        print(h, {k: round(100 * v[h], 1) for k, v in rows.items()}, flush=True)
+    for (n, sg), accs in rows.items():
+        folds = " ".join(f"{h[:12]} {100 * a:.1f}" for h, a in accs.items())
+        name = "the model alone" if n == "none" else f"{n} remembered a letter, sigma {sg}"
+        print(f"| {name} | {100 * np.mean(list(accs.values())):.2f}% | {folds} |", flush=True)
+
+
 def header():
     print("| model | mean over 7 held-out sources | per source |\n|---|---:|---|")
 
@@ -263,6 +336,34 @@ def main():
         lr = lambda: make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))  # noqa: E731
         loso("scaled LR, the 78 features", lr, X, Y, S)
         loso("scaled LR, + world landmarks palm-aligned", lr, Xw, Y, S)
+    elif what == "embedding":
+        # hand_embedding.py's output: the landmark model's pool for each picture's hand,
+        # of the crop and of its mirror image; the mirror is taken where the features
+        # mirror the hand (the palm triangle), so both see one handedness.
+        z = np.load(os.environ.get("EMBEDDING", os.path.join(ROOT, "runs", "explore", "embedding.npz")))
+        at = {k: i for i, k in enumerate(z["keys"])}
+        emb, emb_m = z["emb"].astype(np.float32), z["emb_mirror"].astype(np.float32)
+        n = emb.shape[1]
+        E, Eraw = np.zeros((len(K), n + 1), np.float32), np.zeros((len(K), n + 1), np.float32)
+        for i, (k, p) in enumerate(zip(K, P)):
+            if k in at:
+                rel = p - p[0]
+                mirrored = rel[5, 0] * rel[17, 1] - rel[5, 1] * rel[17, 0] < 0
+                E[i, :n] = (emb_m if mirrored else emb)[at[k]]
+                Eraw[i, :n] = emb[at[k]]
+                E[i, n] = Eraw[i, n] = 1.0
+        have = E[:, n] > 0
+        print(f"(the pool of {have.sum()} of {len(K)} samples: every picture's hand, none of the 2-D logs)")
+        scaled = lambda: make_pipeline(StandardScaler(), mlp())  # noqa: E731
+        loso("MLP, the 78 features", mlp, X, Y, S)
+        loso("scaled MLP, the 78 features", scaled, X, Y, S)
+        loso("scaled MLP, 78 features + the pool (zeros and a flag for the 2-D logs)", scaled, np.concatenate([X, E], 1), Y, S)
+        loso("scaled MLP, 78 features + the pool of the crop as it comes (never mirrored)", scaled, np.concatenate([X, Eraw], 1), Y, S)
+        loso("scaled MLP, the pool alone (pictures only; the 2-D logs' folds read 0)", scaled, E, Y, S, keep=have)
+        lr = lambda: make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))  # noqa: E731
+        loso("scaled LR, 78 features + the pool", lr, np.concatenate([X, E], 1), Y, S)
+    elif what == "adapt":
+        adapt(X, Y, S, K)
     else:
         sys.exit(__doc__)
 

@@ -16,6 +16,8 @@
 //!   (position, size and handedness taken out), on the trainer and the device alike;
 //! - [`loso`]: what a model's leave-one-source-out folds read (`NAME.loso.json`), the
 //!   lexicon decoder's letter confusions and the word benchmark's frames;
+//! - [`signer`]: the letters a signer confirmed, remembered by their landmark features
+//!   and mixed into the model's reading of their next frames;
 //! - [`stats`]: percentiles (nearest rank), shared by every benchmark;
 //! - [`onnx`]: the few ONNX facts the card is checked against (input shape, output
 //!   size), read without an inference engine, and lossless metadata editing;
@@ -46,6 +48,7 @@ pub mod loso;
 pub mod onnx;
 pub mod paths;
 pub mod preprocess;
+pub mod signer;
 pub mod stats;
 #[cfg(feature = "tract")]
 pub mod depthwise;

@@ -67,6 +67,11 @@ pub struct FrameOutput {
     /// The [`TOP_K`] most probable classes with their probabilities; empty where no
     /// hand was found.
     pub top: Vec<(u32, f32)>,
+    /// The landmark features the fold's model read ([`crate::features`], three
+    /// decimals), where a hand was found: what the kiosk remembers of a signer's
+    /// confirmed letters ([`crate::signer`]), for `device spell-bench`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<f32>>,
 }
 
 impl FrameOutput {
@@ -79,7 +84,13 @@ impl FrameOutput {
         for t in &mut top {
             t.1 = (t.1 * 1e4).round() / 1e4;
         }
-        Self { truth, top }
+        Self { truth, top, features: None }
+    }
+
+    /// This frame with the features its model read (rounded to three decimals).
+    pub fn with_features(mut self, features: Option<&[f32]>) -> Self {
+        self.features = features.map(|f| f.iter().map(|v| (v * 1e3).round() / 1e3).collect());
+        self
     }
 
     /// Full probabilities over `n` classes, or `None` where no hand was found.
@@ -128,6 +139,10 @@ impl LosoOutputs {
             }
             if let Some(bad) = f.frames.iter().find(|fr| fr.truth as usize >= n || fr.top.iter().any(|t| t.0 as usize >= n)) {
                 return Err(format!("fold {}: frame of class {} names a class outside the {n}", f.source, bad.truth));
+            }
+            if let Some(bad) = f.frames.iter().find(|fr| fr.features.as_ref().is_some_and(|v| v.len() != crate::features::LEN)) {
+                let len = bad.features.as_ref().map_or(0, Vec::len);
+                return Err(format!("fold {}: a frame of class {} has {len} features, not {}", f.source, bad.truth, crate::features::LEN));
             }
         }
         Ok(())

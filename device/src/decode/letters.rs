@@ -36,6 +36,10 @@ pub struct DecoderConfig {
     /// ... and at least this many times the signed letters' own posterior
     /// ([`super::words::ShowRule`]).
     pub propose_over: f32,
+    /// Landmark models: remember the letters of each word the signer accepts and read
+    /// their next frames with them ([`shared::signer`]); forgotten when no hand has been
+    /// seen for [`super::speller::FORGET_AFTER`] (another person).
+    pub remember_signer: bool,
 }
 
 /// The confidence threshold of a landmark classifier when the config sets none. Trained
@@ -70,7 +74,7 @@ impl DecoderConfig {
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self { threshold: None, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.0, propose_over: 5.0 }
+        Self { threshold: None, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.0, propose_over: 5.0, remember_signer: true }
     }
 }
 
@@ -137,6 +141,8 @@ pub struct Decoder {
     last_commit: Option<Duration>,
     /// A word is proposed on screen: `del` dismisses it instead of deleting.
     proposing: bool,
+    /// The features the model reads, for landmark models.
+    features: Option<shared::features::FeatureSpec>,
 }
 
 impl Decoder {
@@ -155,6 +161,7 @@ impl Decoder {
             word: Vec::new(),
             last_commit: None,
             proposing: false,
+            features: None,
         }
     }
 
@@ -163,7 +170,13 @@ impl Decoder {
     pub fn for_model(cfg: DecoderConfig, card: &shared::ModelCard) -> Self {
         let mut d = Self::new(cfg, card.classes.clone());
         d.threshold = d.cfg.threshold_on(&card.input);
+        d.features = card.input.landmark_features();
         d
+    }
+
+    /// The features the model reads, when it is a landmark model.
+    pub fn landmark_features(&self) -> Option<shared::features::FeatureSpec> {
+        self.features
     }
 
     /// The confidence threshold in use.
@@ -300,6 +313,7 @@ impl Decoder {
     /// config sets one; the text stays, the vote for the old model's classes is dropped.
     pub fn set_model(&mut self, card: &shared::ModelCard) {
         self.threshold = self.cfg.threshold_on(&card.input);
+        self.features = card.input.landmark_features();
         self.classes = card.classes.clone();
         self.word.clear();
         self.proposing = false;

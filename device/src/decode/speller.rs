@@ -1,10 +1,14 @@
 //! One frame through every decoding stage: movements from the hand's track (J, Z,
-//! double letters), the letter decoder, and the lexicon's proposal for the word being
-//! spelled, which signing `space` (or the accept key) takes and `del` dismisses.
+//! double letters), the signer's remembered letters ([`shared::signer`]), the letter
+//! decoder, and the lexicon's proposal for the word being spelled, which signing
+//! `space` (or the accept key) takes and `del` dismisses. An accepted word is the
+//! signer confirming its letters: with a landmark model, each letter's hand is
+//! remembered, and the signer's next frames are read with it.
 
 use std::time::Duration;
 
-use shared::features::{POINTS, Point};
+use shared::features::{LEN, POINTS, Point};
+use shared::signer::SignerMemory;
 
 use super::letters::{Decoder, Edit, Step};
 use super::motion::{self, Movement, MotionReader};
@@ -20,12 +24,42 @@ pub struct Speller {
     rule: ShowRule,
     /// The status line of the shown proposal, made once when it changes (not per frame).
     line: Option<String>,
+    /// The letters this signer confirmed (landmark models, `[decoder] remember_signer`).
+    signer: SignerMemory,
+    /// The letter being held: its class, and its features summed over the frames.
+    held: Option<(usize, [f32; LEN], u32)>,
+    /// Each letter of the word being spelled: its mean features over its hold (`None`:
+    /// no hand, or a movement letter), beside the decoder's [`Decoder::word_evidence`].
+    keys: Vec<Option<[f32; LEN]>>,
+    /// When a hand was last seen.
+    last_hand: Option<Duration>,
+    /// The frame's probabilities with the memory mixed in (kept: no allocation a frame).
+    mixed: Vec<f32>,
 }
+
+/// Without a hand for this long, the signer has left: their letters are forgotten.
+pub const FORGET_AFTER: Duration = Duration::from_secs(20);
 
 impl Speller {
     /// A speller; without `words`, letters only.
     pub fn new(words: Option<WordDecoder>, rule: ShowRule) -> Self {
-        Self { words, motion: MotionReader::new(), proposal: None, rule, line: None }
+        Self {
+            words,
+            motion: MotionReader::new(),
+            proposal: None,
+            rule,
+            line: None,
+            signer: SignerMemory::default(),
+            held: None,
+            keys: Vec::new(),
+            last_hand: None,
+            mixed: Vec::new(),
+        }
+    }
+
+    /// Letters of this signer remembered.
+    pub fn remembered(&self) -> usize {
+        self.signer.len()
     }
 
     /// The lexicon decoder, if any.
@@ -37,6 +71,10 @@ impl Speller {
     pub fn set_words(&mut self, words: Option<WordDecoder>) {
         self.words = words;
         self.set_proposal(None);
+        // Another model: its features and classes may differ.
+        self.signer.forget();
+        self.keys.clear();
+        self.held = None;
     }
 
     /// The status line asking about the shown proposal (`HELLO? space: yes, del: no`).
@@ -58,7 +96,40 @@ impl Speller {
     /// features came from). Returns the decoder's step, whose edit is the frame's last.
     pub fn push(&mut self, decoder: &mut Decoder, probs: &[f32], t: Duration, hand: Option<&[Point; POINTS]>) -> Step {
         let movement = self.motion.push(t, hand);
+        if hand.is_some() {
+            self.last_hand = Some(t);
+        } else if self.last_hand.is_some_and(|seen| t.saturating_sub(seen) >= FORGET_AFTER) {
+            tracing::info!(letters = self.signer.len(), "no hand for {FORGET_AFTER:?}: the signer's letters forgotten");
+            self.signer.forget();
+            self.last_hand = None;
+        }
+        let features = decoder
+            .landmark_features()
+            .filter(|_| decoder.config().remember_signer)
+            .and_then(|spec| hand.and_then(|h| shared::features::features(h, spec).ok()));
+        self.keys.truncate(decoder.word_evidence().len());
+        let probs = match &features {
+            Some(f) if !self.signer.is_empty() => {
+                self.mixed.clear();
+                self.mixed.extend_from_slice(probs);
+                self.signer.mix(&mut self.mixed, f);
+                &self.mixed[..]
+            }
+            _ => probs,
+        };
         let mut step = decoder.push(probs, t);
+        match (step.current, &features) {
+            (Some(c), Some(f)) => match &mut self.held {
+                Some((held, sum, n)) if *held == c => {
+                    sum.iter_mut().zip(f).for_each(|(s, v)| *s += v);
+                    *n += 1;
+                }
+                _ => self.held = Some((c, *f, 1)),
+            },
+            (Some(_), None) => {}
+            (None, _) => self.held = None,
+        }
+        let moved = matches!(movement, Some(m) if m != Movement::Again);
         match movement {
             Some(Movement::Again) => decoder.release(t),
             Some(m) => {
@@ -70,17 +141,49 @@ impl Speller {
             }
             None => {}
         }
+        // A letter committed: its hold's features (none for a movement letter).
+        while self.keys.len() < decoder.word_evidence().len() {
+            let key = self.held.take().filter(|_| !moved).map(|(_, sum, n)| sum.map(|s| s / n as f32));
+            self.keys.push(key);
+        }
         if let Some(edit) = step.edit.take() {
             step.edit = Some(self.after(decoder, edit));
         }
         step
     }
 
+    /// Takes `word` for the letters signed, and remembers them as its letters.
+    fn accept_word(&mut self, decoder: &mut Decoder, word: &str) -> Edit {
+        self.remember(decoder, word);
+        decoder.accept_word(word)
+    }
+
+    /// The signer confirmed `word` for the letters signed last (a proposal accepted, or a
+    /// listed word ended as signed): where it has as many letters as were signed, each
+    /// signed letter's hand is remembered as the word's letter.
+    fn remember(&mut self, decoder: &Decoder, word: &str) {
+        // The letters signed for it (a signed `space` has already ended the word, and
+        // cleared the decoder's evidence, but not the text).
+        let signed = decoder.text().trim_end_matches(' ').rsplit(' ').next().map_or(0, |w| w.chars().count());
+        self.keys.truncate(signed);
+        let letters: Vec<Option<usize>> =
+            word.chars().map(|c| decoder.classes().by_label(&c.to_ascii_uppercase().to_string()).map(|i| i.index as usize)).collect();
+        if decoder.config().remember_signer && self.keys.iter().any(Option::is_some) && self.keys.len() == letters.len() {
+            for (key, class) in self.keys.iter().zip(&letters) {
+                if let (Some(key), Some(class)) = (key, class) {
+                    self.signer.remember(key, *class);
+                }
+            }
+            tracing::info!(word, remembered = self.signer.len(), "the signer's letters remembered");
+        }
+        self.keys.clear();
+    }
+
     /// Accepts the shown proposal now (the accept key): the word and a space.
     pub fn accept(&mut self, decoder: &mut Decoder) -> Option<Edit> {
         let word = self.shown()?.word.clone();
         self.set_proposal(None);
-        Some(decoder.accept_word(&word))
+        Some(self.accept_word(decoder, &word))
     }
 
     /// After the backspace button: a dismissed proposal is dropped, a deleted letter
@@ -103,8 +206,15 @@ impl Speller {
     fn after(&mut self, decoder: &mut Decoder, edit: Edit) -> Edit {
         let edit = match edit {
             Edit::Appended(s) if s == " " => match self.shown().map(|p| p.word.clone()) {
-                Some(word) => decoder.accept_word(&word),
-                None => Edit::Appended(s),
+                Some(word) => self.accept_word(decoder, &word),
+                None => {
+                    // A listed word ended as signed: its letters were most likely right.
+                    let signed = decoder.text().trim_end_matches(' ').rsplit(' ').next().unwrap_or("").to_string();
+                    if self.words.as_ref().is_some_and(|w| w.lexicon().get(&signed).is_some()) {
+                        self.remember(decoder, &signed);
+                    }
+                    Edit::Appended(s)
+                }
             },
             Edit::Rejected => {
                 // Dismissed: the letters stay as signed and no proposal is shown until

@@ -11,6 +11,7 @@ use serde::Serialize;
 use shared::loso::{FoldOutputs, FrameOutput, LosoOutputs};
 use tch::Device;
 
+use super::remembered::{self, HeldOut, Remembered};
 use super::{Report, compute, write_reports};
 use crate::data::hand_corpus::Corpus;
 use crate::train::landmark_model::{LandmarkTrainConfig, train};
@@ -32,6 +33,9 @@ pub struct Fold {
     pub accuracy_where_found: f64,
     /// Training samples with a hand (from every other source).
     pub trained_on: usize,
+    /// The held-out signer remembered: half its pictures read with a few letters of
+    /// the other half in a [`shared::signer::SignerMemory`].
+    pub remembered: Vec<Remembered>,
     /// Classification report over the letters (predictions may be any class).
     #[serde(skip)]
     pub report: Report,
@@ -55,13 +59,18 @@ pub struct Summary {
 /// Frames per letter and source kept in [`LosoOutputs`] (evenly spaced over the source).
 pub const FRAMES_PER_LETTER: usize = 30;
 
-/// Up to [`FRAMES_PER_LETTER`] evenly spaced frames of each class.
-fn sample_frames(truth: &[usize], probs: &[Option<Vec<f32>>], classes: usize) -> Vec<FrameOutput> {
+/// Up to [`FRAMES_PER_LETTER`] evenly spaced frames of each class (in the source's
+/// order), with the features the model read.
+fn sample_frames(truth: &[usize], probs: &[Option<Vec<f32>>], features: &[Option<[f32; shared::features::LEN]>], classes: usize) -> Vec<FrameOutput> {
     let mut frames = Vec::new();
     for c in 0..classes {
         let of: Vec<usize> = (0..truth.len()).filter(|&i| truth[i] == c).collect();
         let step = of.len().div_ceil(FRAMES_PER_LETTER).max(1);
-        frames.extend(of.iter().step_by(step).map(|&i| FrameOutput::new(c as u32, probs[i].as_deref())));
+        frames.extend(
+            of.iter()
+                .step_by(step)
+                .map(|&i| FrameOutput::new(c as u32, probs[i].as_deref()).with_features(features[i].as_ref().filter(|_| probs[i].is_some()).map(|f| &f[..]))),
+        );
     }
     frames
 }
@@ -69,21 +78,31 @@ fn sample_frames(truth: &[usize], probs: &[Option<Vec<f32>>], classes: usize) ->
 impl Summary {
     /// The table of folds in Markdown.
     pub fn to_markdown(&self) -> String {
-        let mut s = String::from(
-            "| held-out source | letters | hand found | accuracy | where found | trained on |\n|---|---:|---:|---:|---:|---:|\n",
+        let sizes: Vec<String> = remembered::PER_LETTER.iter().map(|n| format!("{n} remembered a letter")).collect();
+        let mut s = format!(
+            "| held-out source (split: by source) | letters | hand found | accuracy | where found | trained on | second half: alone | {} |\n|---|---:|---:|---:|---:|---:|---:|{}\n",
+            sizes.join(" | "),
+            "---:|".repeat(sizes.len())
         );
+        let pct = |v: f64| format!("{:.2}%", 100.0 * v);
         for f in &self.folds {
+            let alone = f.remembered.first().map_or(String::new(), |r| pct(r.alone_accuracy()));
+            let with: Vec<String> = f.remembered.iter().map(|r| pct(r.accuracy())).collect();
             s += &format!(
-                "| {} | {} | {:.1}% | **{:.2}%** | {:.2}% | {} |\n",
+                "| {} | {} | {:.1}% | **{:.2}%** | {:.2}% | {} | {alone} | {} |\n",
                 f.held_out,
                 f.letters,
                 100.0 * f.hands as f64 / f.letters.max(1) as f64,
                 100.0 * f.accuracy,
                 100.0 * f.accuracy_where_found,
-                f.trained_on
+                f.trained_on,
+                with.join(" | ")
             );
         }
-        s += &format!("| **mean over sources** | | | **{:.2}%** | | |\n", 100.0 * self.mean_accuracy);
+        let mean = |g: &dyn Fn(&Fold) -> f64| self.folds.iter().map(g).sum::<f64>() / self.folds.len().max(1) as f64;
+        let alone = mean(&|f: &Fold| f.remembered.first().map_or(0.0, Remembered::alone_accuracy));
+        let with: Vec<String> = (0..remembered::PER_LETTER.len()).map(|k| pct(mean(&|f: &Fold| f.remembered.get(k).map_or(0.0, Remembered::accuracy)))).collect();
+        s += &format!("| **mean over sources** | | | **{:.2}%** | | | {} | {} |\n", 100.0 * self.mean_accuracy, pct(alone), with.join(" | "));
         s
     }
 }
@@ -114,11 +133,18 @@ pub fn leave_one_source_out(corpus: &Corpus, cfg: &LandmarkTrainConfig, device: 
         for (&t, &p) in truth.iter().zip(&pred) {
             confusion[t][p] += 1;
         }
-        let frames = sample_frames(&truth, &probs, labels.len());
+        let features: Vec<_> = hands.iter().map(|h| h.as_ref().and_then(|p| shared::features::features(p, cfg.features()).ok())).collect();
+        let frames = sample_frames(&truth, &probs, &features, labels.len());
         outputs.folds.push(FoldOutputs { source: info.name.clone(), confusion, frames });
         let correct = pred.iter().zip(&truth).filter(|(p, t)| p == t).count();
         let found = hands.iter().filter(|h| h.is_some()).count();
         let correct_found = pred.iter().zip(&truth).zip(&hands).filter(|((p, t), h)| h.is_some() && p == t).count();
+        let held: Vec<HeldOut<'_>> = test
+            .iter()
+            .zip(&probs)
+            .map(|(&i, p)| HeldOut { truth: corpus.samples[i].label as usize, id: &corpus.samples[i].id, hand: corpus.samples[i].points.as_ref(), probs: p.as_deref() })
+            .collect();
+        let remembered = remembered::measure(&held, cfg.features(), labels.len());
         let mut report = compute(&truth, &pred, &labels)?;
         report.split = Some(format!("leave-one-source-out: {} held out", info.name));
         report.model = Some("landmark-mlp".into());
@@ -130,6 +156,7 @@ pub fn leave_one_source_out(corpus: &Corpus, cfg: &LandmarkTrainConfig, device: 
             accuracy: correct as f64 / test.len() as f64,
             accuracy_where_found: correct_found as f64 / found.max(1) as f64,
             trained_on,
+            remembered,
             report,
         };
         tracing::info!(held_out = %fold.held_out, accuracy = format!("{:.2}%", 100.0 * fold.accuracy), hands = found, letters = test.len(), "fold done");

@@ -6,6 +6,7 @@ pub mod loso;
 mod metrics;
 mod plots;
 mod report;
+pub mod remembered;
 pub mod run;
 pub mod shipped;
 
