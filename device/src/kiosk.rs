@@ -389,9 +389,15 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             let t_infer = t.elapsed();
 
             let t = Instant::now();
+            let remembered = self.speller.remembered();
             let step = self.speller.push(&mut self.decoder, &prediction.probs, captured.timestamp, self.region.landmarks());
             if let Some(edit) = &step.edit {
                 self.committed(&mut summary, edit);
+            }
+            if self.speller.remembered() != remembered {
+                let n = self.speller.remembered();
+                let said = if n > remembered { format!("Learning your hand: {n} letters") } else { "New signer".to_string() };
+                self.notice = Some((said, Instant::now()));
             }
             let t_decode = t.elapsed();
 

@@ -15,6 +15,14 @@
 //! so the lexicon decoder also runs with the benchmark's names left out of both lists
 //! ([`UNLISTED`]): how often it rewrites a name it has never heard of, read right,
 //! into a word.
+//!
+//! The signer remembered ([`Remembered`]): each source's pictures of a letter are split
+//! in two, the first half and the second half of them in the source's order. The
+//! signer first spells the whole list from first-half pictures, with the kiosk's
+//! memory of their confirmed letters ([`crate::decode::speller`]) on, keeping what it
+//! learned from each word read right (a wrong word the signer would dismiss); then
+//! the list is spelled from second-half pictures, read alone and with that memory,
+//! which learns no more. No picture is both remembered and read.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,6 +32,9 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use shared::ClassTable;
 use shared::loso::LosoOutputs;
+
+use shared::features::LEN;
+use shared::signer::SignerMemory;
 
 use crate::decode::channel::Channel;
 use crate::decode::lexicon::Lexicon;
@@ -101,6 +112,27 @@ impl Row {
     }
 }
 
+/// The signer remembered, at one pace: words spelled from the second half of each
+/// source's pictures, read alone and with the letters confirmed while spelling the
+/// list from the first half.
+#[derive(Debug, Clone, Serialize)]
+pub struct Remembered {
+    /// The pace's name.
+    pub pace: &'static str,
+    /// Words spelled (word x source).
+    pub words: usize,
+    /// Read exactly: plain decoder alone, with the memory; lexicon alone, with it.
+    pub exact: [usize; 4],
+    /// Letters of the words.
+    pub letters: usize,
+    /// Edit distance from the words, summed, in the same order.
+    pub letter_errors: [usize; 4],
+    /// Letters remembered after the first pass, summed over sources.
+    pub remembered: usize,
+    /// Sources that spelled words.
+    pub sources: usize,
+}
+
 /// What the benchmark measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct SpellBench {
@@ -114,6 +146,8 @@ pub struct SpellBench {
     /// Every word spelled: source, pace, word, what the plain, the lexicon and the
     /// [`UNLISTED`] decoder read.
     pub spelled: Vec<[String; 6]>,
+    /// The signer remembered, per pace (frames without features: none).
+    pub remembered: Vec<Remembered>,
 }
 
 impl SpellBench {
@@ -146,6 +180,29 @@ impl SpellBench {
             let of: Vec<&[String; 6]> = self.spelled.iter().filter(|d| &d[0] == src && d[1] == PACES[1].name).collect();
             let share = |k: usize| 100.0 * of.iter().filter(|d| d[k] == d[2]).count() as f64 / of.len().max(1) as f64;
             s += &format!("| {src} | {} | {:.1}% | {:.1}% | {:.1}% |\n", of.len(), share(3), share(4), share(5));
+        }
+        if !self.remembered.is_empty() {
+            s += "\nThe signer remembered (the list spelled from the second half of each source's pictures, after spelling it from the first half with the memory on; exact words, letter error rate in brackets):\n\n\
+                  | pace | words | letters remembered a source | plain | plain, remembered | lexicon | lexicon, remembered |\n|---|---:|---:|---:|---:|---:|---:|\n";
+            for r in &self.remembered {
+                let cell = |k: usize| {
+                    format!(
+                        "{:.1}% ({:.1}%)",
+                        100.0 * r.exact[k] as f64 / r.words.max(1) as f64,
+                        100.0 * r.letter_errors[k] as f64 / r.letters.max(1) as f64
+                    )
+                };
+                s += &format!(
+                    "| {} | {} | {:.0} | {} | {} | **{}** | **{}** |\n",
+                    r.pace,
+                    r.words,
+                    r.remembered as f64 / r.sources.max(1) as f64,
+                    cell(0),
+                    cell(1),
+                    cell(2),
+                    cell(3)
+                );
+            }
         }
         s
     }
@@ -190,14 +247,16 @@ pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench
         .collect();
     let mut sources = Vec::new();
     let mut details = Vec::new();
+    let mut remembered_rows: std::collections::BTreeMap<usize, Remembered> = std::collections::BTreeMap::new();
     let nothing = classes.by_label("nothing").map_or(0, |c| c.index as usize);
     for fold in &out.folds {
         let channel = Channel::from_confusion(&classes, &out.confusion(Some(&fold.source)), ALPHA).context("confusions")?;
         let words = [WordDecoder::new(lexicon.clone(), channel.clone()), WordDecoder::new(unlisted.clone(), channel)];
-        let mut by_class: HashMap<usize, Vec<Vec<f32>>> = HashMap::new();
+        let mut by_class: HashMap<usize, Vec<Picture>> = HashMap::new();
         for f in &fold.frames {
             let p = f.probabilities(classes.len()).unwrap_or_else(|| one_hot(classes.len(), nothing));
-            by_class.entry(f.truth as usize).or_default().push(p);
+            let features = f.features.as_deref().and_then(|v| <[f32; LEN]>::try_from(v).ok());
+            by_class.entry(f.truth as usize).or_default().push((p, features));
         }
         let mut spelled = 0;
         for (k, word) in WORDS.iter().chain(&NAMES).enumerate() {
@@ -232,36 +291,145 @@ pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench
         if spelled > 0 {
             sources.push((fold.source.clone(), spelled));
         }
+        if by_class.values().flatten().any(|p| p.1.is_some()) {
+            for (pi, pace) in PACES.iter().enumerate() {
+                let r = remembered_rows.entry(pi).or_insert_with(|| Remembered { pace: pace.name, words: 0, exact: [0; 4], letters: 0, letter_errors: [0; 4], remembered: 0, sources: 0 });
+                remember_signer(&by_class, pace, threshold, rule, &classes, &words[0], nothing, seed ^ hash(&fold.source) ^ ((pi as u64) << 56), r);
+            }
+        }
     }
     let proposal_us = time_proposals(&lexicon, &classes);
-    Ok(SpellBench { sources, rows, proposal_us, spelled: details })
+    let remembered = remembered_rows.into_values().collect();
+    Ok(SpellBench { sources, rows, proposal_us, spelled: details, remembered })
+}
+
+/// A picture's probabilities and, where a hand was found, its features.
+type Picture = (Vec<f32>, Option<[f32; LEN]>);
+
+/// The signer remembered, for one source at one pace (see the module's doc), added to `r`.
+#[allow(clippy::too_many_arguments)]
+fn remember_signer(
+    by_class: &HashMap<usize, Vec<Picture>>,
+    pace: &Pace,
+    threshold: f32,
+    rule: ShowRule,
+    classes: &ClassTable,
+    words: &WordDecoder,
+    nothing: usize,
+    seed: u64,
+    r: &mut Remembered,
+) {
+    let half = |second: bool| -> HashMap<usize, Vec<Picture>> {
+        by_class.iter().map(|(c, pics)| (*c, if second { pics[pics.len() / 2..].to_vec() } else { pics[..pics.len() / 2].to_vec() })).collect()
+    };
+    let (first, second) = (half(false), half(true));
+    let list = || {
+        WORDS.iter().chain(&NAMES).enumerate().filter_map(|(k, word)| {
+            word.chars().map(|c| classes.by_label(&c.to_string()).map(|i| i.index as usize)).collect::<Option<Vec<_>>>().map(|l| (k, *word, l))
+        })
+    };
+    let has = |pics: &HashMap<usize, Vec<Picture>>, letters: &[usize]| letters.iter().all(|l| pics.get(l).is_some_and(|p| !p.is_empty()));
+    let mut memory = SignerMemory::default();
+    for (k, word, letters) in list() {
+        if !has(&first, &letters) {
+            continue;
+        }
+        let mut rng = SplitMix(seed ^ ((k as u64) << 32));
+        let frames = stream(&letters, &first, pace.frames, classes.len(), nothing, &mut rng);
+        let (got, learned) = read_remembering(&frames, pace, threshold, rule, classes, Some(words.clone()), memory.clone());
+        if got == word {
+            memory = learned;
+        }
+    }
+    let mut spelled = 0;
+    for (k, word, letters) in list() {
+        if !has(&second, &letters) {
+            continue;
+        }
+        spelled += 1;
+        let mut rng = SplitMix(seed ^ ((k as u64) << 32) ^ 1);
+        let frames = stream(&letters, &second, pace.frames, classes.len(), nothing, &mut rng);
+        let reads = [
+            read_remembering(&frames, pace, threshold, rule, classes, None, SignerMemory::default()).0,
+            read_remembering(&frames, pace, threshold, rule, classes, None, memory.clone()).0,
+            read_remembering(&frames, pace, threshold, rule, classes, Some(words.clone()), SignerMemory::default()).0,
+            read_remembering(&frames, pace, threshold, rule, classes, Some(words.clone()), memory.clone()).0,
+        ];
+        r.words += 1;
+        r.letters += word.len();
+        for (i, got) in reads.iter().enumerate() {
+            r.exact[i] += usize::from(got == word);
+            r.letter_errors[i] += strsim::levenshtein(got, word);
+        }
+    }
+    if spelled > 0 {
+        r.remembered += memory.len();
+        r.sources += 1;
+    }
+}
+
+/// What the decoder reads of `frames` starting with the signer's `memory`, and the
+/// memory after (with the letters of a word it took).
+fn read_remembering(
+    frames: &[Frame],
+    pace: &Pace,
+    threshold: f32,
+    rule: ShowRule,
+    classes: &ClassTable,
+    words: Option<WordDecoder>,
+    memory: SignerMemory,
+) -> (String, SignerMemory) {
+    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
+    let mut decoder = Decoder::new(cfg, classes.clone());
+    let mut speller = Speller::new(words, rule);
+    speller.set_signer(memory);
+    for (i, (p, features, bounce)) in frames.iter().enumerate() {
+        let t = Duration::from_secs_f32(i as f32 / FPS);
+        if *bounce {
+            decoder.release(t);
+        }
+        speller.push_read(&mut decoder, p, t, None, features.as_ref());
+    }
+    // The word ends as the kiosk's signer ends it: `space` signed, which takes a shown
+    // proposal, or confirms a listed word read as signed.
+    let space = one_hot(classes.len(), classes.by_label("space").map_or(0, |c| c.index as usize));
+    for i in frames.len()..frames.len() + pace.frames + 2 {
+        speller.push_read(&mut decoder, &space, Duration::from_secs_f32(i as f32 / FPS), None, None);
+    }
+    (decoder.text().trim().to_string(), speller.signer().clone())
 }
 
 /// The frames of a word: per letter two pictures (three frames of one to each of the
 /// other), then two frames of motion; a second of no hand at the end. A frame marked
 /// `true` ends the bounce of a double letter (the kiosk reads it from the hand's track,
 /// [`crate::decode::motion`]; pictures have no track, so the benchmark marks it).
-fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Vec<f32>>>, per_letter: usize, n: usize, nothing: usize, rng: &mut SplitMix) -> Vec<(Vec<f32>, bool)> {
+fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Picture>>, per_letter: usize, n: usize, nothing: usize, rng: &mut SplitMix) -> Vec<Frame> {
     let motion = vec![1.0 / n as f32; n];
     let mut frames = Vec::new();
     for (i, l) in letters.iter().enumerate() {
         let pics = &by_class[l];
         let (a, b) = (&pics[rng.below(pics.len())], &pics[rng.below(pics.len())]);
         let again = i > 0 && letters[i - 1] == *l;
-        frames.extend((0..per_letter).map(|k| (if k % 4 == 3 { b.clone() } else { a.clone() }, again && k == 0)));
-        frames.extend([(motion.clone(), false), (motion.clone(), false)]);
+        frames.extend((0..per_letter).map(|k| {
+            let (p, f) = if k % 4 == 3 { b.clone() } else { a.clone() };
+            (p, f, again && k == 0)
+        }));
+        frames.extend([(motion.clone(), None, false), (motion.clone(), None, false)]);
     }
-    frames.extend(std::iter::repeat_n((one_hot(n, nothing), false), FPS as usize));
+    frames.extend(std::iter::repeat_n((one_hot(n, nothing), None, false), FPS as usize));
     frames
 }
 
+/// A frame of a word: probabilities, the hand's features, and whether it ends a bounce.
+type Frame = (Vec<f32>, Option<[f32; LEN]>, bool);
+
 /// The plain decoder's letters and each lexicon decoder's word for `frames`.
-fn spell(frames: &[(Vec<f32>, bool)], pace: &Pace, threshold: f32, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
+fn spell(frames: &[Frame], pace: &Pace, threshold: f32, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
     let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
     let run = |words: Option<WordDecoder>| {
         let mut decoder = Decoder::new(cfg.clone(), classes.clone());
         let mut speller = Speller::new(words, rule);
-        for (i, (f, bounce)) in frames.iter().enumerate() {
+        for (i, (f, _, bounce)) in frames.iter().enumerate() {
             let t = Duration::from_secs_f32(i as f32 / FPS);
             if *bounce {
                 decoder.release(t);

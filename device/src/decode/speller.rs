@@ -62,6 +62,17 @@ impl Speller {
         self.signer.len()
     }
 
+    /// The signer's remembered letters.
+    pub fn signer(&self) -> &SignerMemory {
+        &self.signer
+    }
+
+    /// Reads with `memory` from now on (the word benchmark carries a signer's letters
+    /// from word to word).
+    pub fn set_signer(&mut self, memory: SignerMemory) {
+        self.signer = memory;
+    }
+
     /// The lexicon decoder, if any.
     pub fn words(&self) -> Option<&WordDecoder> {
         self.words.as_ref()
@@ -95,20 +106,27 @@ impl Speller {
     /// One frame: its probabilities, time and hand (landmark models: the hand the
     /// features came from). Returns the decoder's step, whose edit is the frame's last.
     pub fn push(&mut self, decoder: &mut Decoder, probs: &[f32], t: Duration, hand: Option<&[Point; POINTS]>) -> Step {
+        let features = decoder
+            .landmark_features()
+            .filter(|_| decoder.config().remember_signer)
+            .and_then(|spec| hand.and_then(|h| shared::features::features(h, spec).ok()));
+        self.push_read(decoder, probs, t, hand, features.as_ref())
+    }
+
+    /// [`Self::push`] with the hand's landmark features already read (`device
+    /// spell-bench`'s frames carry them, without the hand).
+    pub fn push_read(&mut self, decoder: &mut Decoder, probs: &[f32], t: Duration, hand: Option<&[Point; POINTS]>, features: Option<&[f32; LEN]>) -> Step {
+        let features = features.filter(|_| decoder.config().remember_signer);
         let movement = self.motion.push(t, hand);
-        if hand.is_some() {
+        if hand.is_some() || features.is_some() {
             self.last_hand = Some(t);
         } else if self.last_hand.is_some_and(|seen| t.saturating_sub(seen) >= FORGET_AFTER) {
             tracing::info!(letters = self.signer.len(), "no hand for {FORGET_AFTER:?}: the signer's letters forgotten");
             self.signer.forget();
             self.last_hand = None;
         }
-        let features = decoder
-            .landmark_features()
-            .filter(|_| decoder.config().remember_signer)
-            .and_then(|spec| hand.and_then(|h| shared::features::features(h, spec).ok()));
         self.keys.truncate(decoder.word_evidence().len());
-        let probs = match &features {
+        let probs = match features {
             Some(f) if !self.signer.is_empty() => {
                 self.mixed.clear();
                 self.mixed.extend_from_slice(probs);
@@ -118,7 +136,7 @@ impl Speller {
             _ => probs,
         };
         let mut step = decoder.push(probs, t);
-        match (step.current, &features) {
+        match (step.current, features) {
             (Some(c), Some(f)) => match &mut self.held {
                 Some((held, sum, n)) if *held == c => {
                     sum.iter_mut().zip(f).for_each(|(s, v)| *s += v);
