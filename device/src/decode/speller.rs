@@ -147,7 +147,7 @@ impl Speller {
             (Some(_), None) => {}
             (None, _) => self.held = None,
         }
-        let moved = matches!(movement, Some(m) if m != Movement::Again);
+        let mut moved = false;
         match movement {
             Some(Movement::Again) => decoder.release(t),
             Some(m) => {
@@ -155,14 +155,19 @@ impl Speller {
                 if let Some(edit) = class.and_then(|c| decoder.movement_letter(c, t, motion::WINDOW)) {
                     tracing::info!(?edit, "movement letter");
                     step.edit = Some(edit);
+                    moved = true;
                 }
             }
             None => {}
         }
-        // A letter committed: its hold's features (none for a movement letter).
+        // A letter committed: its hold's features. A movement letter (J, Z, which may
+        // replace the still letter held while it was drawn) has none: no still hand is it.
         while self.keys.len() < decoder.word_evidence().len() {
             let key = self.held.take().filter(|_| !moved).map(|(_, sum, n)| sum.map(|s| s / n as f32));
             self.keys.push(key);
+        }
+        if moved && let Some(last) = self.keys.last_mut() {
+            *last = None;
         }
         if let Some(edit) = step.edit.take() {
             step.edit = Some(self.after(decoder, edit));
@@ -316,6 +321,61 @@ mod tests {
         feed(&mut s, &mut d, "nothing", 4, &mut t);
         feed(&mut s, &mut d, "space", 12, &mut t);
         assert_eq!(d.text(), "HELO ", "no proposal: the space is only a space");
+    }
+
+    /// Feeds `label` for `frames` frames with the hand's features `f`.
+    fn feed_hand(s: &mut Speller, d: &mut Decoder, label: &str, f: [f32; LEN], frames: usize, t: &mut Duration) {
+        let classes = ClassTable::asl_alphabet();
+        let mut p = vec![0.1 / 28.0; classes.len()];
+        p[classes.by_label(label).unwrap().index as usize] = 0.9;
+        for _ in 0..frames {
+            s.push_read(d, &p, *t, None, Some(&f));
+            *t += Duration::from_millis(100);
+        }
+    }
+
+    /// A hand of its own for each letter: 1 in the letter's slot.
+    fn hand_of(letter: char) -> [f32; LEN] {
+        let mut f = [0.0; LEN];
+        f[(letter as u8 - b'A') as usize] = 1.0;
+        f
+    }
+
+    #[test]
+    fn an_accepted_word_is_remembered_letter_by_letter_and_read_into_the_next_frames() {
+        let (mut s, mut d, mut t) = (speller().0, speller().1, Duration::ZERO);
+        for l in "HELP".chars() {
+            feed_hand(&mut s, &mut d, &l.to_string(), hand_of(l), 12, &mut t);
+            feed(&mut s, &mut d, "nothing", 4, &mut t);
+        }
+        assert_eq!(s.remembered(), 0, "nothing confirmed yet");
+        feed(&mut s, &mut d, "space", 12, &mut t);
+        assert_eq!(d.text(), "HELP ");
+        assert_eq!(s.remembered(), 4, "a listed word ended as signed");
+        // The signer's P hand, which the model now reads as K, is read as their P.
+        feed_hand(&mut s, &mut d, "K", hand_of('P'), 12, &mut t);
+        assert_eq!(d.text(), "HELP P");
+        // A hand far from every remembered one is the model's alone.
+        feed(&mut s, &mut d, "nothing", 4, &mut t);
+        feed_hand(&mut s, &mut d, "K", [0.5; LEN], 12, &mut t);
+        assert_eq!(d.text(), "HELP PK");
+        // Twenty seconds without a hand: another person.
+        feed(&mut s, &mut d, "nothing", 1, &mut t);
+        feed(&mut s, &mut d, "nothing", 1, &mut (t + FORGET_AFTER));
+        assert_eq!(s.remembered(), 0);
+    }
+
+    #[test]
+    fn a_proposal_with_other_letters_than_were_signed_teaches_nothing() {
+        let (mut s, mut d, mut t) = (speller().0, speller().1, Duration::ZERO);
+        for l in "HELO".chars() {
+            feed_hand(&mut s, &mut d, &l.to_string(), hand_of(l), 12, &mut t);
+            feed(&mut s, &mut d, "nothing", 4, &mut t);
+        }
+        assert_eq!(s.shown().map(|p| p.word.as_str()), Some("HELLO"));
+        assert!(s.accept(&mut d).is_some());
+        assert_eq!(d.text(), "HELLO ");
+        assert_eq!(s.remembered(), 0, "four hands for five letters: which is which is unknown");
     }
 
     #[test]
