@@ -207,7 +207,7 @@ def adapt(X, Y, S, K, seed=0):
     letter from one half remembered (as the kiosk would from words the signer accepted),
     the other half read, without and with the memory."""
     G = groups(S, K)
-    ns, sigmas = [1, 3, 5, 10], [0.3, 0.5]
+    ns, sigmas = [1, 3, 5, 10], [0.1, 0.2, 0.3, 0.5]
     space = os.environ.get("SPACE", "features")
     rows = {}
     for h in sorted(set(S)):
