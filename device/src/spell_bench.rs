@@ -31,9 +31,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use shared::ClassTable;
-use shared::loso::LosoOutputs;
-
 use shared::features::LEN;
+use shared::loso::LosoOutputs;
 use shared::signer::SignerMemory;
 
 use crate::decode::channel::Channel;
