@@ -329,15 +329,17 @@ fn remember_signer(
     };
     let has = |pics: &HashMap<usize, Vec<Picture>>, letters: &[usize]| letters.iter().all(|l| pics.get(l).is_some_and(|p| !p.is_empty()));
     let mut memory = SignerMemory::default();
+    let mut learned_words = words.clone();
     for (k, word, letters) in list() {
         if !has(&first, &letters) {
             continue;
         }
         let mut rng = SplitMix(seed ^ ((k as u64) << 32));
         let frames = stream(&letters, &first, pace.frames, classes.len(), nothing, &mut rng);
-        let (got, learned) = read_remembering(&frames, pace, threshold, rule, classes, Some(words.clone()), memory.clone());
+        let (got, learned, after) = read_remembering(&frames, pace, threshold, rule, classes, Some(learned_words.clone()), memory.clone());
         if got == word {
             memory = learned;
+            learned_words = after.expect("a lexicon");
         }
     }
     let mut spelled = 0;
@@ -352,7 +354,7 @@ fn remember_signer(
             read_remembering(&frames, pace, threshold, rule, classes, None, SignerMemory::default()).0,
             read_remembering(&frames, pace, threshold, rule, classes, None, memory.clone()).0,
             read_remembering(&frames, pace, threshold, rule, classes, Some(words.clone()), SignerMemory::default()).0,
-            read_remembering(&frames, pace, threshold, rule, classes, Some(words.clone()), memory.clone()).0,
+            read_remembering(&frames, pace, threshold, rule, classes, Some(learned_words.clone()), memory.clone()).0,
         ];
         r.words += 1;
         r.letters += word.len();
@@ -368,7 +370,7 @@ fn remember_signer(
 }
 
 /// What the decoder reads of `frames` starting with the signer's `memory`, and the
-/// memory after (with the letters of a word it took).
+/// memory and word decoder after (with the letters of a word it took).
 fn read_remembering(
     frames: &[Frame],
     pace: &Pace,
@@ -377,7 +379,7 @@ fn read_remembering(
     classes: &ClassTable,
     words: Option<WordDecoder>,
     memory: SignerMemory,
-) -> (String, SignerMemory) {
+) -> (String, SignerMemory, Option<WordDecoder>) {
     let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
     let mut decoder = Decoder::new(cfg, classes.clone());
     let mut speller = Speller::new(words, rule);
@@ -395,7 +397,7 @@ fn read_remembering(
     for i in frames.len()..frames.len() + pace.frames + 2 {
         speller.push_read(&mut decoder, &space, Duration::from_secs_f32(i as f32 / FPS), None, None);
     }
-    (decoder.text().trim().to_string(), speller.signer().clone())
+    (decoder.text().trim().to_string(), speller.signer().clone(), speller.words().cloned())
 }
 
 /// The frames of a word: per letter two pictures (three frames of one to each of the

@@ -159,15 +159,16 @@ fn the_lexicon_spells_more_words_than_letters_alone_for_strangers() {
         assert!(unlisted.names_rewritten * 8 < unlisted.names, "{}: {} of {} names rewritten", plain.pace, unlisted.names_rewritten, unlisted.names);
     }
     // The signer remembered: words spelled from pictures the memory never held, read
-    // with the letters the signer confirmed from their other pictures. The plain
-    // decoder reads a tenth more of them right; the lexicon, which already fixes much
-    // of the same, never reads fewer, nor makes more letter errors.
+    // with the letters the signer confirmed from their other pictures (and the
+    // lexicon's channel taught their readings). The plain decoder reads a tenth more of
+    // them right; the lexicon, which already fixes much of the same, more too, with no
+    // more letter errors.
     assert_eq!(bench.remembered.len(), spell_bench::PACES.len());
     for r in &bench.remembered {
         assert!(r.words > 100 && r.remembered > 10 * r.sources, "{r:?}");
         let [plain, plain_remembered, lexicon, lexicon_remembered] = r.exact;
         assert!(plain_remembered > plain + r.words / 10, "{r:?}");
-        assert!(lexicon_remembered >= lexicon && r.letter_errors[3] <= r.letter_errors[2], "{r:?}");
+        assert!(lexicon_remembered > lexicon && r.letter_errors[3] <= r.letter_errors[2], "{r:?}");
     }
     // Errors name the file.
     let bad = common::scratch("spell-bench").join("m.loso.json");

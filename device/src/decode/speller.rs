@@ -29,8 +29,9 @@ pub struct Speller {
     /// The letter being held: its class, and its features summed over the frames.
     held: Option<(usize, [f32; LEN], u32)>,
     /// Each letter of the word being spelled: its mean features over its hold (`None`:
-    /// no hand, or a movement letter), beside the decoder's [`Decoder::word_evidence`].
-    keys: Vec<Option<[f32; LEN]>>,
+    /// no hand, or a movement letter), and the model's reading of it (the decoder's
+    /// [`Decoder::word_evidence`]; `None` for a movement letter).
+    keys: Vec<(Option<[f32; LEN]>, Option<Vec<f32>>)>,
     /// When a hand was last seen.
     last_hand: Option<Duration>,
     /// The frame's probabilities with the memory mixed in (kept: no allocation a frame).
@@ -123,6 +124,9 @@ impl Speller {
         } else if self.last_hand.is_some_and(|seen| t.saturating_sub(seen) >= FORGET_AFTER) {
             tracing::info!(letters = self.signer.len(), "no hand for {FORGET_AFTER:?}: the signer's letters forgotten");
             self.signer.forget();
+            if let Some(w) = &mut self.words {
+                w.forget_signer();
+            }
             self.last_hand = None;
         }
         self.keys.truncate(decoder.word_evidence().len());
@@ -164,10 +168,11 @@ impl Speller {
         // replace the still letter held while it was drawn) has none: no still hand is it.
         while self.keys.len() < decoder.word_evidence().len() {
             let key = self.held.take().filter(|_| !moved).map(|(_, sum, n)| sum.map(|s| s / n as f32));
-            self.keys.push(key);
+            let reading = decoder.word_evidence()[self.keys.len()].clone();
+            self.keys.push((key, Some(reading)));
         }
         if moved && let Some(last) = self.keys.last_mut() {
-            *last = None;
+            *last = (None, None);
         }
         if let Some(edit) = step.edit.take() {
             step.edit = Some(self.after(decoder, edit));
@@ -191,10 +196,13 @@ impl Speller {
         self.keys.truncate(signed);
         let letters: Vec<Option<usize>> =
             word.chars().map(|c| decoder.classes().by_label(&c.to_ascii_uppercase().to_string()).map(|i| i.index as usize)).collect();
-        if decoder.config().remember_signer && self.keys.iter().any(Option::is_some) && self.keys.len() == letters.len() {
-            for (key, class) in self.keys.iter().zip(&letters) {
+        if decoder.config().remember_signer && self.keys.len() == letters.len() {
+            for (((key, reading), class), letter) in self.keys.iter().zip(&letters).zip(word.chars()) {
                 if let (Some(key), Some(class)) = (key, class) {
                     self.signer.remember(key, *class);
+                }
+                if let (Some(reading), Some(w)) = (reading, &mut self.words) {
+                    w.learn(letter, reading);
                 }
             }
             tracing::info!(word, remembered = self.signer.len(), "the signer's letters remembered");

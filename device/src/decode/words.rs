@@ -86,12 +86,28 @@ impl ShowRule {
 pub struct WordDecoder {
     lexicon: Arc<Lexicon>,
     channel: Channel,
+    /// The channel as the model's folds measured it, before any signer's letters.
+    measured: Channel,
 }
 
 impl WordDecoder {
     /// A decoder from its parts.
     pub fn new(lexicon: impl Into<Arc<Lexicon>>, channel: Channel) -> Self {
-        Self { lexicon: lexicon.into(), channel }
+        Self { lexicon: lexicon.into(), measured: channel.clone(), channel }
+    }
+
+    /// Learns how this signer's letter `letter` (A..Z) is read: `evidence` is the mean
+    /// probabilities over its hold ([`Channel::learn`], [`super::channel::SIGNER_WEIGHT`]).
+    pub fn learn(&mut self, letter: char, evidence: &[f32]) {
+        if letter.is_ascii_alphabetic() {
+            let l = (letter.to_ascii_uppercase() as u8 - b'A') as usize;
+            self.channel.learn(l, evidence, super::channel::SIGNER_WEIGHT);
+        }
+    }
+
+    /// Forgets what [`Self::learn`] learned (another signer).
+    pub fn forget_signer(&mut self) {
+        self.channel = self.measured.clone();
     }
 
     /// The lexicon in `dir` and the channel of `model`'s `NAME.loso.json` (all folds),
