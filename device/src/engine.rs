@@ -155,6 +155,15 @@ impl Engine {
         self.pre.image_into(mask, None, &mut self.input).context("preprocessing the landmark mask")
     }
 
+    /// The landmark features of the last [`Self::preprocess_landmarks`], for a model that
+    /// reads them and a hand that was found (what the speller remembers of a signer).
+    pub fn landmark_features(&self) -> Option<&[f32; shared::features::LEN]> {
+        if self.no_hand || self.model.card.input.landmark_features().is_none() {
+            return None;
+        }
+        self.input.as_slice().try_into().ok()
+    }
+
     /// Runs the model on the preprocessed input; with `mirrored`, averages the
     /// probabilities of the input and its left-right mirror.
     /// Landmark-feature models ignore `mirrored` (their features read both hands

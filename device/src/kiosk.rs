@@ -390,13 +390,15 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
 
             let t = Instant::now();
             let remembered = self.speller.remembered();
-            let step = self.speller.push(&mut self.decoder, &prediction.probs, captured.timestamp, self.region.landmarks());
+            // The features the engine just read (none for picture and mask models).
+            let features = self.engine.landmark_features();
+            let step = self.speller.push_read(&mut self.decoder, &prediction.probs, captured.timestamp, self.region.landmarks(), features);
             if let Some(edit) = &step.edit {
                 self.committed(&mut summary, edit);
             }
-            if self.speller.remembered() != remembered {
-                let n = self.speller.remembered();
-                let said = if n > remembered { format!("Learning your hand: {n} letters") } else { "New signer".to_string() };
+            let now = self.speller.remembered();
+            if now != remembered {
+                let said = if now > remembered { format!("Learning your hand: {now} letters") } else { "New signer".to_string() };
                 self.notice = Some((said, Instant::now()));
             }
             let t_decode = t.elapsed();

@@ -150,7 +150,7 @@ mod tests {
     fn a_signers_confirmed_readings_teach_the_channel_their_confusions() {
         let classes = ClassTable::asl_alphabet();
         let n = classes.len();
-        let (d, x) = (classes.by_label("D").unwrap().index as usize, classes.by_label("X").unwrap().index as usize);
+        let x = classes.by_label("X").unwrap().index as usize;
         let mut ch = Channel::uniform(&classes, 0.8).unwrap();
         let mut q = vec![0.0; n];
         q[x] = 1.0; // read as X

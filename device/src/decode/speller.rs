@@ -41,6 +41,11 @@ pub struct Speller {
 /// Without a hand for this long, the signer has left: their letters are forgotten.
 pub const FORGET_AFTER: Duration = Duration::from_secs(20);
 
+/// The last word of the text, whether or not a space has ended it.
+fn last_word(decoder: &Decoder) -> &str {
+    decoder.text().trim_end_matches(' ').rsplit(' ').next().unwrap_or("")
+}
+
 impl Speller {
     /// A speller; without `words`, letters only.
     pub fn new(words: Option<WordDecoder>, rule: ShowRule) -> Self {
@@ -167,7 +172,7 @@ impl Speller {
         // A letter committed: its hold's features. A movement letter (J, Z, which may
         // replace the still letter held while it was drawn) has none: no still hand is it.
         while self.keys.len() < decoder.word_evidence().len() {
-            let key = self.held.take().filter(|_| !moved).map(|(_, sum, n)| sum.map(|s| s / n as f32));
+            let key = self.held.take().map(|(_, sum, n)| sum.map(|s| s / n as f32));
             let reading = decoder.word_evidence()[self.keys.len()].clone();
             self.keys.push((key, Some(reading)));
         }
@@ -192,8 +197,7 @@ impl Speller {
     fn remember(&mut self, decoder: &Decoder, word: &str) {
         // The letters signed for it (a signed `space` has already ended the word, and
         // cleared the decoder's evidence, but not the text).
-        let signed = decoder.text().trim_end_matches(' ').rsplit(' ').next().map_or(0, |w| w.chars().count());
-        self.keys.truncate(signed);
+        self.keys.truncate(last_word(decoder).chars().count());
         let letters: Vec<Option<usize>> =
             word.chars().map(|c| decoder.classes().by_label(&c.to_ascii_uppercase().to_string()).map(|i| i.index as usize)).collect();
         if decoder.config().remember_signer && self.keys.len() == letters.len() {
@@ -240,7 +244,7 @@ impl Speller {
                 Some(word) => self.accept_word(decoder, &word),
                 None => {
                     // A listed word ended as signed: its letters were most likely right.
-                    let signed = decoder.text().trim_end_matches(' ').rsplit(' ').next().unwrap_or("").to_string();
+                    let signed = last_word(decoder).to_string();
                     if self.words.as_ref().is_some_and(|w| w.lexicon().get(&signed).is_some()) {
                         self.remember(decoder, &signed);
                     }
@@ -282,16 +286,22 @@ mod tests {
     use crate::decode::lexicon::Lexicon;
     use crate::decode::letters::DecoderConfig;
 
-    fn feed(s: &mut Speller, d: &mut Decoder, label: &str, frames: usize, t: &mut Duration) -> Vec<Edit> {
+    /// Feeds `label` read at 0.9 for `frames` frames, 100 ms apart, with the hand's
+    /// features `hand` (none: no hand); returns the edits.
+    fn feed_with(s: &mut Speller, d: &mut Decoder, label: &str, hand: Option<&[f32; LEN]>, frames: usize, t: &mut Duration) -> Vec<Edit> {
         let classes = ClassTable::asl_alphabet();
         let mut p = vec![0.1 / 28.0; classes.len()];
         p[classes.by_label(label).unwrap().index as usize] = 0.9;
         let mut edits = Vec::new();
         for _ in 0..frames {
-            edits.extend(s.push(d, &p, *t, None).edit);
+            edits.extend(s.push_read(d, &p, *t, None, hand).edit);
             *t += Duration::from_millis(100);
         }
         edits
+    }
+
+    fn feed(s: &mut Speller, d: &mut Decoder, label: &str, frames: usize, t: &mut Duration) -> Vec<Edit> {
+        feed_with(s, d, label, None, frames, t)
     }
 
     fn speller() -> (Speller, Decoder) {
@@ -331,15 +341,8 @@ mod tests {
         assert_eq!(d.text(), "HELO ", "no proposal: the space is only a space");
     }
 
-    /// Feeds `label` for `frames` frames with the hand's features `f`.
     fn feed_hand(s: &mut Speller, d: &mut Decoder, label: &str, f: [f32; LEN], frames: usize, t: &mut Duration) {
-        let classes = ClassTable::asl_alphabet();
-        let mut p = vec![0.1 / 28.0; classes.len()];
-        p[classes.by_label(label).unwrap().index as usize] = 0.9;
-        for _ in 0..frames {
-            s.push_read(d, &p, *t, None, Some(&f));
-            *t += Duration::from_millis(100);
-        }
+        feed_with(s, d, label, Some(&f), frames, t);
     }
 
     /// A hand of its own for each letter: 1 in the letter's slot.

@@ -133,6 +133,7 @@ pub fn leave_one_source_out(corpus: &Corpus, cfg: &LandmarkTrainConfig, device: 
         for (&t, &p) in truth.iter().zip(&pred) {
             confusion[t][p] += 1;
         }
+        // Each hand's features once, for the sampled frames and the memory.
         let features: Vec<_> = hands.iter().map(|h| h.as_ref().and_then(|p| shared::features::features(p, cfg.features()).ok())).collect();
         let frames = sample_frames(&truth, &probs, &features, labels.len());
         outputs.folds.push(FoldOutputs { source: info.name.clone(), confusion, frames });
@@ -142,9 +143,10 @@ pub fn leave_one_source_out(corpus: &Corpus, cfg: &LandmarkTrainConfig, device: 
         let held: Vec<HeldOut<'_>> = test
             .iter()
             .zip(&probs)
-            .map(|(&i, p)| HeldOut { truth: corpus.samples[i].label as usize, id: &corpus.samples[i].id, hand: corpus.samples[i].points.as_ref(), probs: p.as_deref() })
+            .zip(&features)
+            .map(|((&i, p), f)| HeldOut { truth: corpus.samples[i].label as usize, id: &corpus.samples[i].id, features: f.as_ref(), probs: p.as_deref() })
             .collect();
-        let remembered = remembered::measure(&held, cfg.features(), labels.len());
+        let remembered = remembered::measure(&held, labels.len());
         let mut report = compute(&truth, &pred, &labels)?;
         report.split = Some(format!("leave-one-source-out: {} held out", info.name));
         report.model = Some("landmark-mlp".into());

@@ -11,7 +11,7 @@
 //! its numbers here are optimistic).
 
 use serde::Serialize;
-use shared::features::{self, FeatureSpec, POINTS, Point};
+use shared::features::LEN;
 use shared::signer::SignerMemory;
 
 /// Letters remembered a class, measured.
@@ -70,24 +70,23 @@ fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
-/// One held-out sample: its true class, id, hand and the model's probabilities.
+/// One held-out sample: its true class, id, features and the model's probabilities.
 pub struct HeldOut<'a> {
     /// True class.
     pub truth: usize,
     /// Picture or row.
     pub id: &'a str,
-    /// The hand, if found.
-    pub hand: Option<&'a [Point; POINTS]>,
+    /// The features the model read, if a hand was found.
+    pub features: Option<&'a [f32; LEN]>,
     /// The model's probabilities (`None`: no hand).
     pub probs: Option<&'a [f32]>,
 }
 
-/// Each of [`PER_LETTER`] on `samples` (one held-out source), features as `spec`.
-pub fn measure(samples: &[HeldOut<'_>], spec: FeatureSpec, classes: usize) -> Vec<Remembered> {
-    let feats: Vec<Option<[f32; features::LEN]>> = samples.iter().map(|s| s.hand.and_then(|h| features::features(h, spec).ok())).collect();
+/// Each of [`PER_LETTER`] on `samples` (one held-out source).
+pub fn measure(samples: &[HeldOut<'_>], classes: usize) -> Vec<Remembered> {
     let first = |s: &HeldOut<'_>| fnv(&group(s.id)) % 2 == 0;
     // The first half in an order of its own (not the files'), for the letters remembered.
-    let mut pool: Vec<usize> = (0..samples.len()).filter(|&i| first(&samples[i]) && feats[i].is_some() && samples[i].probs.is_some()).collect();
+    let mut pool: Vec<usize> = (0..samples.len()).filter(|&i| first(&samples[i]) && samples[i].features.is_some() && samples[i].probs.is_some()).collect();
     pool.sort_by_key(|&i| fnv(samples[i].id));
     let read: Vec<usize> = (0..samples.len()).filter(|&i| !first(&samples[i])).collect();
     PER_LETTER
@@ -99,15 +98,15 @@ pub fn measure(samples: &[HeldOut<'_>], spec: FeatureSpec, classes: usize) -> Ve
                 let c = samples[i].truth;
                 if c < classes && taken[c] < n {
                     taken[c] += 1;
-                    memory.remember(&feats[i].expect("pool has features"), c);
+                    memory.remember(samples[i].features.expect("pool has features"), c);
                 }
             }
             let (mut alone, mut with_memory) = (0, 0);
             for &i in &read {
-                let (Some(p), Some(f)) = (samples[i].probs, feats[i]) else { continue };
+                let (Some(p), Some(f)) = (samples[i].probs, samples[i].features) else { continue };
                 alone += usize::from(crate::eval::argmax(p) == samples[i].truth);
                 let mut mixed = p.to_vec();
-                memory.mix(&mut mixed, &f);
+                memory.mix(&mut mixed, f);
                 with_memory += usize::from(crate::eval::argmax(&mixed) == samples[i].truth);
             }
             Remembered { per_letter: n, remembered: memory.len(), read: read.len(), alone, with_memory }
