@@ -98,6 +98,8 @@ fn leave_one_source_out_reports_each_person_and_exports_a_model_tract_runs() {
         no_depth: false,
         epochs: Some(8),
         seed: Some(1),
+        // An ensemble of two: the export averages both networks' logits in the graph.
+        members: Some(2),
         limit_per_class: Some(3),
         settle: shared::hands::SETTLE,
     };
@@ -121,6 +123,10 @@ fn leave_one_source_out_reports_each_person_and_exports_a_model_tract_runs() {
     assert_eq!(model.card.input, InputSource::Landmarks { features: FeatureSpec::V1 });
     assert!(model.card.metrics.contains_key("loso_mean_accuracy"));
     assert_eq!(model.input_shape(), [1, 1, 1, LEN]);
+    // Both members run: twice one network's multiply-adds (78 -> 256 -> 128 -> classes).
+    let classes = model.card.classes.len();
+    assert_eq!(model.macs, 2 * (LEN * 256 + 256 * 128 + 128 * classes) as u64);
+    assert_eq!(model.card.architecture.hyperparameters["train"]["members"], 2);
     assert!(outcome.exported[0].top1_agreement == 1.0 && outcome.exported[0].rows >= 100);
 
     // The folds' confusions and sampled outputs, beside the model for the device's

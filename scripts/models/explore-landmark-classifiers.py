@@ -20,6 +20,8 @@ landmarks in ../shared/data/asl-landmarks.
     python3 scripts/models/explore-landmark-classifiers.py world         # + MediaPipe's 3-D world landmarks, palm-aligned
     python3 scripts/models/explore-landmark-classifiers.py embedding     # + the landmark model's 672-value pool (hand_embedding.py)
     python3 scripts/models/explore-landmark-classifiers.py adapt         # a few of the held-out signer's own letters remembered
+    python3 scripts/models/explore-landmark-classifiers.py ensemble      # 5 MLPs of different seeds, probabilities averaged
+    python3 scripts/models/explore-landmark-classifiers.py selftrain     # the held-out signer's confidently read letters remembered, unconfirmed
     SPACE=probabilities python3 scripts/models/explore-landmark-classifiers.py adapt   # ... as what the model read of them
 """
 import csv
@@ -240,6 +242,67 @@ def adapt(X, Y, S, K, seed=0):
         print(f"| {name} | {100 * np.mean(list(accs.values())):.2f}% | {folds} |", flush=True)
 
 
+def selftrain(X, Y, S, K, seed=0, sigma=0.5):
+    """As `adapt`, but nobody confirms anything: the first half's frames the model reads
+    with at least `tau` are remembered as what it read (the `n` most confident a read
+    letter), and the second half is read with that memory. Beside it, the same number
+    of frames remembered with their true letters (as confirmed words would give)."""
+    G = groups(S, K)
+    rows = {}
+    for h in sorted(set(S)):
+        m = mlp()
+        m.fit(X[S != h], Y[S != h])
+        rng = np.random.default_rng(seed)
+        idx = np.flatnonzero(S == h)
+        g = np.unique(G[idx])
+        half = set(rng.permutation(g)[: len(g) // 2])
+        a = np.array([i for i in idx if G[i] in half])
+        b = np.array([i for i in idx if G[i] not in half])
+        Pa, Pb = np.zeros((len(a), 26)), np.zeros((len(b), 26))
+        Pa[:, m.classes_] = m.predict_proba(X[a])
+        Pb[:, m.classes_] = m.predict_proba(X[b])
+        rows.setdefault("the model alone", {})[h] = (Pb.argmax(1) == Y[b]).mean()
+        conf, read = Pa.max(1), Pa.argmax(1)
+        for tau in (0.8, 0.95, 0.99):
+            for n in (3, 10):
+                pick = []
+                for c in range(26):
+                    sel = np.flatnonzero((read == c) & (conf >= tau))
+                    pick.extend(sel[np.argsort(-conf[sel])][:n])
+                pick = np.array(pick, int)
+                if len(pick) == 0:
+                    rows.setdefault(f"self: tau {tau}, {n} a letter", {})[h] = rows["the model alone"][h]
+                    continue
+                Q = remembered(Pb, X[b], X[a[pick]], read[pick], sigma)
+                rows.setdefault(f"self: tau {tau}, {n} a letter", {})[h] = (Q.argmax(1) == Y[b]).mean()
+                right = (read[pick] == Y[a[pick]]).mean()
+                rows.setdefault(f"  (share of those read right, tau {tau}, {n})", {})[h] = right
+        print(h, {k: round(100 * v[h], 1) for k, v in rows.items()}, flush=True)
+    for name, accs in rows.items():
+        folds = " ".join(f"{h[:12]} {100 * a:.1f}" for h, a in accs.items())
+        print(f"| {name} | {100 * np.mean(list(accs.values())):.2f}% | {folds} |", flush=True)
+
+
+def ensemble(X, Y, S, seeds=5):
+    """Each seed's MLP alone, and the mean of their probabilities, on the same folds."""
+    rows = {}
+    for h in sorted(set(S)):
+        P = np.zeros(((S == h).sum(), 26))
+        for k in range(seeds):
+            m = mlp(k)
+            m.fit(X[S != h], Y[S != h])
+            p = np.zeros_like(P)
+            p[:, m.classes_] = m.predict_proba(X[S == h])
+            rows.setdefault(f"MLP, seed {k}", {})[h] = (p.argmax(1) == Y[S == h]).mean()
+            P += p
+            if k in (2, seeds - 1):
+                rows.setdefault(f"MLP, mean of seeds 0-{k}", {})[h] = (P.argmax(1) == Y[S == h]).mean()
+        print(h, {k: round(100 * v[h], 1) for k, v in rows.items()}, flush=True)
+    for name, accs in rows.items():
+        folds = " ".join(f"{h[:12]} {100 * a:.1f}" for h, a in accs.items())
+        print(f"| {name} | {100 * np.mean(list(accs.values())):.2f}% | {folds} |", flush=True)
+
+
 def header():
     print("| model | mean over 7 held-out sources | per source |\n|---|---:|---|")
 
@@ -364,6 +427,10 @@ def main():
         loso("scaled LR, 78 features + the pool", lr, np.concatenate([X, E], 1), Y, S)
     elif what == "adapt":
         adapt(X, Y, S, K)
+    elif what == "selftrain":
+        selftrain(X, Y, S, K)
+    elif what == "ensemble":
+        ensemble(X, Y, S)
     else:
         sys.exit(__doc__)
 

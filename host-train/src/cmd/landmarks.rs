@@ -56,7 +56,7 @@ pub struct LandmarksArgs {
     #[arg(long)]
     pub compare: Vec<PathBuf>,
     /// Training settings as TOML (any field of `LandmarkTrainConfig`; the rest default).
-    /// `--epochs`, `--seed` and `--no-depth` apply on top.
+    /// `--epochs`, `--seed`, `--members` and `--no-depth` apply on top.
     #[arg(long)]
     pub train_config: Option<PathBuf>,
     /// The 2-D variant: never read depth.
@@ -68,6 +68,9 @@ pub struct LandmarksArgs {
     /// Seed (default: the config's, 0).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Networks in the ensemble, their logits averaged (default: the config's).
+    #[arg(long)]
+    pub members: Option<usize>,
     /// At most this many pictures or rows per class and source (quick runs).
     #[arg(long)]
     pub limit_per_class: Option<usize>,
@@ -90,6 +93,7 @@ impl LandmarksArgs {
         Ok(LandmarkTrainConfig {
             epochs: self.epochs.unwrap_or(base.epochs),
             seed: self.seed.unwrap_or(base.seed),
+            members: self.members.unwrap_or(base.members),
             depth: base.depth && !self.no_depth,
             ..base
         })

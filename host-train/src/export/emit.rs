@@ -346,17 +346,31 @@ impl Emitter<'_> {
 }
 
 /// The ONNX model of a landmark classifier ([`crate::model::landmark_mlp`]): input
-/// `[1, 1, 1, features]` flattened, then the linear layers with ReLU between them, and
-/// output `logits` of shape `[1, outputs]`.
-pub fn landmark_mlp(w: &Weights, features: i64, outputs: i64, form: WeightForm) -> Result<pb::ModelProto> {
+/// `[1, 1, 1, features]` flattened, then each of the `members` networks' linear layers
+/// with ReLU between them, and output `logits` of shape `[1, outputs]`, their mean.
+pub fn landmark_mlp(w: &Weights, features: i64, outputs: i64, members: usize, form: WeightForm) -> Result<pb::ModelProto> {
+    use crate::model::landmark_mlp::{LINEAR, member};
     let mut e = Emitter { g: Graph::default(), w, form };
-    let layers = crate::model::landmark_mlp::LINEAR;
-    let mut y = e.g.flatten("input");
-    for (i, name) in layers.iter().enumerate() {
-        y = e.linear(&y, name)?;
-        if i + 1 < layers.len() {
-            y = e.g.node("Relu", &[&y], vec![]);
+    let x = e.g.flatten("input");
+    let mut logits = Vec::with_capacity(members);
+    for k in 0..members.max(1) {
+        let mut y = x.clone();
+        for (i, name) in LINEAR.iter().enumerate() {
+            y = e.linear(&y, &format!("{}.{name}", member(k)))?;
+            if i + 1 < LINEAR.len() {
+                y = e.g.node("Relu", &[&y], vec![]);
+            }
         }
+        logits.push(y);
+    }
+    // The ensemble's logits: the members' mean.
+    let mut y = logits[0].clone();
+    for l in &logits[1..] {
+        y = e.g.node("Add", &[&y, l], vec![]);
+    }
+    if logits.len() > 1 {
+        let scale = e.g.constant("ensemble.scale", &[1], vec![1.0 / logits.len() as f32]);
+        y = e.g.node("Mul", &[&y, &scale], vec![]);
     }
     Ok(e.g.into_model("input", &[1, 1, 1, features], &y, &[1, outputs]))
 }

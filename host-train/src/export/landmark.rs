@@ -44,7 +44,7 @@ pub fn export(model: &LandmarkModel, card: &ModelCard, rows: &[[f32; LEN]], out:
         WeightForm::Int8Static(_) => bail!("landmark models export as float or weight-only int8"),
     };
     let weights = super::weights(&model.vs)?;
-    let proto = super::emit::landmark_mlp(&weights, LEN as i64, model.classes as i64, form)?;
+    let proto = super::emit::landmark_mlp(&weights, LEN as i64, model.classes as i64, model.nets.len(), form)?;
     let mut card = card.clone();
     card.quantization = match form_name {
         None => Quantization::Float32,

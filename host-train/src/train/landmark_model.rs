@@ -4,6 +4,10 @@
 //! dropped for some) and turns it into [`shared::features`], so the network learns hand
 //! shapes rather than one person's way of holding them.
 //!
+//! The classifier is an ensemble of `members` networks trained side by side on the same
+//! batches, each from its own initialisation and with its own dropout; its logits are
+//! their mean.
+//!
 //! Sources are balanced: a sample is drawn with weight `1 / n^balance` (`balance` 0.75
 //! by default, measured against 0.25, 0.5 and 1 leave-one-source-out), `n` being the
 //! samples of its source and class, so neither sign-mnist's 11,000 crops nor one author's
@@ -65,6 +69,8 @@ pub struct LandmarkTrainConfig {
     /// samples of its source and class (0: as they come, 1: every source and class
     /// alike).
     pub balance: f64,
+    /// Networks in the ensemble (their logits averaged).
+    pub members: usize,
 }
 
 impl Default for LandmarkTrainConfig {
@@ -87,6 +93,7 @@ impl Default for LandmarkTrainConfig {
             roll_deg: 12.0,
             roll_free_deg: 0.0,
             balance: 0.75,
+            members: 1,
         }
     }
 }
@@ -113,8 +120,8 @@ impl LandmarkTrainConfig {
 pub struct LandmarkModel {
     /// The weights.
     pub vs: nn::VarStore,
-    /// The network.
-    pub net: Layers,
+    /// The ensemble's networks (`m0`, `m1`, ... in `vs`); the logits are their mean.
+    pub nets: Vec<Layers>,
     /// Number of classes.
     pub classes: usize,
     /// The features it reads.
@@ -122,11 +129,19 @@ pub struct LandmarkModel {
 }
 
 impl LandmarkModel {
-    /// A fresh network on `device`.
-    pub fn new(classes: usize, features: FeatureSpec, dropout: f64, device: Device) -> Self {
+    /// A fresh ensemble of `members` networks on `device`.
+    pub fn new(classes: usize, features: FeatureSpec, dropout: f64, members: usize, device: Device) -> Self {
         let vs = nn::VarStore::new(device);
-        let net = landmark_mlp::build(&vs.root(), LEN as i64, classes as i64, dropout);
-        Self { vs, net, classes, features }
+        let nets = (0..members.max(1))
+            .map(|k| landmark_mlp::build(&(vs.root() / landmark_mlp::member(k)), LEN as i64, classes as i64, dropout))
+            .collect();
+        Self { vs, nets, classes, features }
+    }
+
+    /// The ensemble's logits: the mean of its members'.
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        let sum = self.nets.iter().map(|n| n.forward_t(x, false)).reduce(|a, b| a + b).expect("at least one member");
+        sum / self.nets.len() as f64
     }
 
     /// Class probabilities of each row of `x` (`[N, LEN]` features).
@@ -135,7 +150,7 @@ impl LandmarkModel {
             return Ok(Vec::new());
         }
         let t = Tensor::from_slice(x.as_flattened()).view([x.len() as i64, LEN as i64]).to_device(self.vs.device());
-        let p = tch::no_grad(|| self.net.forward_t(&t, false).softmax(-1, Kind::Float)).to_device(Device::Cpu);
+        let p = tch::no_grad(|| self.forward(&t).softmax(-1, Kind::Float)).to_device(Device::Cpu);
         let flat = Vec::<f32>::try_from(p.flatten(0, -1))?;
         Ok(flat.chunks(self.classes).map(<[f32]>::to_vec).collect())
     }
@@ -143,7 +158,7 @@ impl LandmarkModel {
     /// Logits of one feature row (the export gate compares them with tract's).
     pub fn logits(&self, x: &[f32; LEN]) -> Result<Vec<f32>> {
         let t = Tensor::from_slice(x).view([1, LEN as i64]).to_device(self.vs.device());
-        Ok(Vec::<f32>::try_from(tch::no_grad(|| self.net.forward_t(&t, false)).to_device(Device::Cpu).flatten(0, -1))?)
+        Ok(Vec::<f32>::try_from(tch::no_grad(|| self.forward(&t)).to_device(Device::Cpu).flatten(0, -1))?)
     }
 
     /// Class probabilities of each hand; `None` where no hand was found (or its
@@ -182,8 +197,11 @@ pub fn train(corpus: &Corpus, train: &[usize], cfg: &LandmarkTrainConfig, device
     if idx.is_empty() {
         bail!("no training sample has a hand");
     }
+    if cfg.members == 0 {
+        bail!("members = 0: the ensemble needs at least one network");
+    }
     tch::manual_seed(cfg.seed as i64);
-    let model = LandmarkModel::new(corpus.classes.len(), cfg.features(), cfg.dropout, device);
+    let model = LandmarkModel::new(corpus.classes.len(), cfg.features(), cfg.dropout, cfg.members, device);
     let mut opt = nn::AdamW { wd: cfg.weight_decay, ..Default::default() }.build(&model.vs, cfg.lr)?;
     // Balance sources and classes: weight 1/n^balance, n the samples of the same source
     // and class.
@@ -222,7 +240,13 @@ pub fn train(corpus: &Corpus, train: &[usize], cfg: &LandmarkTrainConfig, device
             let y = Tensor::from_slice(&ys).to_device(device);
             let lr = cfg.lr * 0.5 * (1.0 + (std::f64::consts::PI * step as f64 / total as f64).cos());
             opt.set_lr(lr);
-            let loss = model.net.forward_t(&x, true).cross_entropy_loss::<Tensor>(&y, None, tch::Reduction::Mean, -100, cfg.label_smoothing);
+            // Each member learns on its own: the sum of their losses, not the loss of their mean.
+            let loss = model
+                .nets
+                .iter()
+                .map(|n| n.forward_t(&x, true).cross_entropy_loss::<Tensor>(&y, None, tch::Reduction::Mean, -100, cfg.label_smoothing))
+                .reduce(|a, b| a + b)
+                .expect("at least one member");
             opt.backward_step(&loss);
             step += 1;
         }
