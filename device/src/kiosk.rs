@@ -397,7 +397,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 self.committed(&mut summary, edit);
             }
             let now = self.speller.remembered();
-            if now != remembered {
+            // While teaching, the screen asks for the next letter instead.
+            if now != remembered && self.speller.teaching().is_none() {
                 let said = if now > remembered { format!("Learning your hand: {now} letters") } else { "New signer".to_string() };
                 self.notice = Some((said, Instant::now()));
             }
@@ -509,6 +510,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 self.decoder.backspace();
                 self.speller.refresh(&mut self.decoder);
             }
+            Action::Accept if self.speller.teaching().is_some() => self.speller.skip_taught_letter(&mut self.decoder),
             Action::Accept => {
                 let edit = self.speller.accept(&mut self.decoder).or_else(|| self.decoder.end_word());
                 if let Some(word) = edit.as_ref().and_then(|e| speech::completed_word(self.decoder.text(), e)) {
@@ -533,6 +535,17 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 let text = self.decoder.text().trim();
                 if !text.is_empty() {
                     self.speaker.say(text);
+                }
+            }
+            Action::Teach if self.speller.teaching().is_some() => {
+                self.speller.stop_teaching(&mut self.decoder);
+                self.notice = Some((format!("Learning your hand: {} letters", self.speller.remembered()), Instant::now()));
+            }
+            Action::Teach => {
+                if self.speller.start_teaching(&mut self.decoder) {
+                    self.notice = None;
+                } else {
+                    self.notice = Some(("Teaching needs a landmark model".to_string(), Instant::now()));
                 }
             }
             Action::Mode => match &mut self.models {

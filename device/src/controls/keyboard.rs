@@ -21,7 +21,8 @@ pub const DEFAULT_DIR: &str = "/dev/input";
 /// The action of a key: Backspace deletes (or dismisses a proposed word), Delete or Esc
 /// clears, Enter speaks, Tab switches the model, Space accepts the proposed word, Up
 /// and Down make the pace slower (longer holds) or faster, Right and Left raise or lower
-/// the confidence a reading needs. Letter keys do nothing: the kiosk spells from hands.
+/// the confidence a reading needs, T starts or stops teaching the signer's hand. Other
+/// letter keys do nothing: the kiosk spells from hands.
 pub fn action_for_key(code: KeyCode) -> Option<Action> {
     match code {
         KeyCode::KEY_SPACE => Some(Action::Accept),
@@ -33,6 +34,7 @@ pub fn action_for_key(code: KeyCode) -> Option<Action> {
         KeyCode::KEY_DELETE | KeyCode::KEY_ESC => Some(Action::Clear),
         KeyCode::KEY_ENTER | KeyCode::KEY_KPENTER => Some(Action::Speak),
         KeyCode::KEY_TAB => Some(Action::Mode),
+        KeyCode::KEY_T => Some(Action::Teach),
         _ => None,
     }
 }

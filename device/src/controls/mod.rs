@@ -37,6 +37,9 @@ pub enum Action {
     Stricter,
     /// Less sure readings count too: the confidence threshold goes down.
     Looser,
+    /// Start (or stop) teaching the kiosk the signer's hand: it asks for each still
+    /// letter in turn (landmark models; `Accept` skips a letter).
+    Teach,
 }
 
 /// `[controls]` in the kiosk config: GPIO line numbers of the buttons (none by default)
@@ -63,6 +66,8 @@ pub struct ControlsConfig {
     pub mode: Option<u32>,
     /// Line of the accept button (take the proposed word).
     pub accept: Option<u32>,
+    /// Line of the teach button (teach the kiosk the signer's hand).
+    pub teach: Option<u32>,
     /// Keyboards under /dev/input act too (see [`keyboard::action_for_key`]); they may be
     /// plugged in and out while the kiosk runs.
     pub keyboard: bool,
@@ -80,6 +85,7 @@ impl Default for ControlsConfig {
             speak: None,
             mode: None,
             accept: None,
+            teach: None,
             keyboard: true,
         }
     }
@@ -88,7 +94,7 @@ impl Default for ControlsConfig {
 impl ControlsConfig {
     /// The configured buttons, in a fixed order.
     pub fn lines(&self) -> Vec<(Action, u32)> {
-        [(Action::Clear, self.clear), (Action::Backspace, self.backspace), (Action::Speak, self.speak), (Action::Mode, self.mode), (Action::Accept, self.accept)]
+        [(Action::Clear, self.clear), (Action::Backspace, self.backspace), (Action::Speak, self.speak), (Action::Mode, self.mode), (Action::Accept, self.accept), (Action::Teach, self.teach)]
             .into_iter()
             .filter_map(|(a, l)| l.map(|l| (a, l)))
             .collect()

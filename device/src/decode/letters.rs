@@ -104,6 +104,12 @@ pub enum Edit {
         /// The movement's letter.
         now: String,
     },
+    /// Teaching ([`Decoder::set_teaching`]): a hand was held as long as a letter takes;
+    /// the text is unchanged. Its mean probabilities are [`Decoder::taught`].
+    Taught {
+        /// The class the model read for it (the signer was asked for another, maybe).
+        read: String,
+    },
 }
 
 /// The decoder's state after one frame.
@@ -143,6 +149,10 @@ pub struct Decoder {
     proposing: bool,
     /// The features the model reads, for landmark models.
     features: Option<shared::features::FeatureSpec>,
+    /// Holds are taught, not written ([`Self::set_teaching`]).
+    teaching: bool,
+    /// The mean probabilities of the last hold taught.
+    taught: Vec<f32>,
 }
 
 impl Decoder {
@@ -162,6 +172,8 @@ impl Decoder {
             last_commit: None,
             proposing: false,
             features: None,
+            teaching: false,
+            taught: Vec::new(),
         }
     }
 
@@ -172,6 +184,13 @@ impl Decoder {
         d.threshold = d.cfg.threshold_on(&card.input);
         d.features = card.input.landmark_features();
         d
+    }
+
+    /// Reads as a landmark model reading `features` would (a decoder built without a
+    /// card: `device spell-bench`, tests).
+    pub fn with_landmark_features(mut self, features: Option<shared::features::FeatureSpec>) -> Self {
+        self.features = features;
+        self
     }
 
     /// The features the model reads, when it is a landmark model.
@@ -192,6 +211,27 @@ impl Decoder {
     /// Whether a word is proposed on screen.
     pub fn proposing(&self) -> bool {
         self.proposing
+    }
+
+    /// Teaching on: each hold of any sign but `nothing` is reported as
+    /// [`Edit::Taught`] and leaves the text alone (the kiosk asks the signer for each
+    /// letter in turn and remembers their hand as it, whatever the model reads). The
+    /// sign being held must be released and held again to count.
+    pub fn set_teaching(&mut self, on: bool) {
+        self.teaching = on;
+        self.votes.clear();
+        self.held = None;
+        self.latched = None;
+    }
+
+    /// Whether holds are taught ([`Self::set_teaching`]).
+    pub fn teaching(&self) -> bool {
+        self.teaching
+    }
+
+    /// The mean probabilities over the last hold taught.
+    pub fn taught(&self) -> &[f32] {
+        &self.taught
     }
 
     /// A letter signed by movement at `t`: replaces the last letter when that was
@@ -397,6 +437,14 @@ impl Decoder {
 
     fn commit(&mut self, class: usize) -> Option<Edit> {
         let info = self.classes.get(class)?;
+        if self.teaching {
+            if info.kind == ClassKind::Nothing {
+                return None;
+            }
+            let (sum, n) = std::mem::take(&mut self.evidence);
+            self.taught = sum.iter().map(|s| s / n.max(1) as f32).collect();
+            return Some(Edit::Taught { read: info.label.clone() });
+        }
         let edit = match info.kind {
             ClassKind::Letter | ClassKind::Digit => {
                 let (sum, n) = std::mem::take(&mut self.evidence);

@@ -4,6 +4,11 @@
 //! `space` (or the accept key) takes and `del` dismisses. An accepted word is the
 //! signer confirming its letters: with a landmark model, each letter's hand is
 //! remembered, and the signer's next frames are read with it.
+//!
+//! A new signer can also teach the kiosk their hand at once ([`Speller::start_teaching`]):
+//! it asks for each still letter in turn and remembers the hand held for it as that
+//! letter, whatever the model reads; one pass of the alphabet is one remembered hand a
+//! letter.
 
 use std::time::Duration;
 
@@ -36,6 +41,8 @@ pub struct Speller {
     last_hand: Option<Duration>,
     /// The frame's probabilities with the memory mixed in (kept: no allocation a frame).
     mixed: Vec<f32>,
+    /// Teaching: the letters asked for (class, label), and how many were taught or skipped.
+    teach: Option<(Vec<(usize, String)>, usize)>,
 }
 
 /// Without a hand for this long, the signer has left: their letters are forgotten.
@@ -60,6 +67,75 @@ impl Speller {
             keys: Vec::new(),
             last_hand: None,
             mixed: Vec::new(),
+            teach: None,
+        }
+    }
+
+    /// Starts teaching: the signer is asked for each still letter of the model's classes
+    /// (not J and Z, which move) in turn, and the hand they hold is remembered as it. The
+    /// letters remembered so far are forgotten (a new signer). `false` when the model
+    /// reads no landmarks or `remember_signer` is off: there is nothing to remember.
+    pub fn start_teaching(&mut self, decoder: &mut Decoder) -> bool {
+        if decoder.landmark_features().is_none() || !decoder.config().remember_signer {
+            return false;
+        }
+        let classes = decoder.classes();
+        let letters: Vec<(usize, String)> = (0..classes.len())
+            .filter_map(|i| classes.get(i))
+            .filter(|c| c.kind == shared::ClassKind::Letter && !["J", "Z"].contains(&c.label.as_str()))
+            .map(|c| (c.index as usize, c.label.clone()))
+            .collect();
+        if letters.is_empty() {
+            return false;
+        }
+        self.forget_signer();
+        self.held = None;
+        self.teach = Some((letters, 0));
+        decoder.set_teaching(true);
+        self.set_proposal(None);
+        true
+    }
+
+    /// Ends teaching; what was taught stays remembered.
+    pub fn stop_teaching(&mut self, decoder: &mut Decoder) {
+        if self.teach.take().is_some() {
+            decoder.set_teaching(false);
+            self.held = None;
+            self.propose(decoder);
+        }
+    }
+
+    /// Skips the letter asked for (the signer does not know it, or the model never
+    /// reads their hand steadily enough to count a hold).
+    pub fn skip_taught_letter(&mut self, decoder: &mut Decoder) {
+        if let Some((_, next)) = &mut self.teach {
+            *next += 1;
+            self.held = None;
+            self.after_teaching_step(decoder);
+        }
+    }
+
+    /// While teaching: the letter asked for, how many were taught or skipped before it,
+    /// and how many there are.
+    pub fn teaching(&self) -> Option<(&str, usize, usize)> {
+        self.teach.as_ref().and_then(|(letters, next)| letters.get(*next).map(|(_, l)| (l.as_str(), *next, letters.len())))
+    }
+
+    /// Ends teaching once every letter was asked for; renews the status line.
+    fn after_teaching_step(&mut self, decoder: &mut Decoder) {
+        if self.teach.as_ref().is_some_and(|(letters, next)| *next >= letters.len()) {
+            tracing::info!(remembered = self.signer.len(), "teaching done");
+            self.stop_teaching(decoder);
+        } else {
+            self.set_proposal(None);
+        }
+    }
+
+    /// Forgets the signer: their letters and what the lexicon learned of them.
+    fn forget_signer(&mut self) {
+        self.signer.forget();
+        if let Some(w) = &mut self.words {
+            w.forget_signer();
         }
     }
 
@@ -128,11 +204,9 @@ impl Speller {
             self.last_hand = Some(t);
         } else if self.last_hand.is_some_and(|seen| t.saturating_sub(seen) >= FORGET_AFTER) {
             tracing::info!(letters = self.signer.len(), "no hand for {FORGET_AFTER:?}: the signer's letters forgotten");
-            self.signer.forget();
-            if let Some(w) = &mut self.words {
-                w.forget_signer();
-            }
+            self.forget_signer();
             self.last_hand = None;
+            self.stop_teaching(decoder);
         }
         self.keys.truncate(decoder.word_evidence().len());
         let probs = match features {
@@ -155,6 +229,13 @@ impl Speller {
             },
             (Some(_), None) => {}
             (None, _) => self.held = None,
+        }
+        if self.teach.is_some() {
+            // Teaching: no movement letters, no words; a hold is the letter asked for.
+            if let Some(Edit::Taught { read }) = &step.edit {
+                self.taught(decoder, read);
+            }
+            return step;
         }
         let mut moved = false;
         match movement {
@@ -183,6 +264,23 @@ impl Speller {
             step.edit = Some(self.after(decoder, edit));
         }
         step
+    }
+
+    /// A hand held while teaching: remembered as the letter asked for, and the model's
+    /// reading of it learned by the lexicon's channel. A hold without a hand's features
+    /// teaches nothing, and the letter is asked for again.
+    fn taught(&mut self, decoder: &mut Decoder, read: &str) {
+        let Some((index, label)) = self.teach.as_ref().and_then(|(letters, next)| letters.get(*next).cloned()) else { return };
+        let Some(key) = self.held.take().map(|(_, sum, n)| sum.map(|s| s / n as f32)) else { return };
+        self.signer.remember(&key, index);
+        if let (Some(w), Some(l)) = (&mut self.words, label.chars().next()) {
+            w.learn(l, decoder.taught());
+        }
+        tracing::info!(asked = %label, read, remembered = self.signer.len(), "taught");
+        if let Some((_, next)) = &mut self.teach {
+            *next += 1;
+        }
+        self.after_teaching_step(decoder);
     }
 
     /// Takes `word` for the letters signed, and remembers them as its letters.
@@ -274,6 +372,9 @@ impl Speller {
     fn set_proposal(&mut self, proposal: Option<Proposal>) {
         self.proposal = proposal;
         self.line = self.shown().map(|p| format!("{}? space: yes, del: no", p.word));
+        if let Some((letter, done, total)) = self.teaching() {
+            self.line = Some(format!("Teach me: sign {letter} ({}/{total})", done + 1));
+        }
     }
 }
 
@@ -387,6 +488,37 @@ mod tests {
         assert!(s.accept(&mut d).is_some());
         assert_eq!(d.text(), "HELLO ");
         assert_eq!(s.remembered(), 0, "four hands for five letters: which is which is unknown");
+    }
+
+    #[test]
+    fn teaching_remembers_each_letter_asked_for_whatever_the_model_reads() {
+        let (mut s, d, mut t) = (speller().0, speller().1, Duration::ZERO);
+        assert!(!s.start_teaching(&mut speller().1), "a picture model has no hand to remember");
+        let mut d = d.with_landmark_features(Some(shared::features::FeatureSpec::V1));
+        spell(&mut s, &mut d, "HI", &mut t);
+        assert!(s.start_teaching(&mut d));
+        assert_eq!(s.teaching(), Some(("A", 0, 24)), "the still letters: not J and Z");
+        assert_eq!(s.status_line(), Some("Teach me: sign A (1/24)"));
+        // This signer's every letter is read as K by the model; each hand is remembered as
+        // the letter asked for, and the text is left alone.
+        while let Some((letter, _, _)) = s.teaching() {
+            let l = letter.chars().next().unwrap();
+            if l == 'C' {
+                s.skip_taught_letter(&mut d);
+                continue;
+            }
+            let edits = feed_with(&mut s, &mut d, "K", Some(&hand_of(l)), 12, &mut t);
+            assert_eq!(edits, [Edit::Taught { read: "K".into() }], "{l}");
+            feed(&mut s, &mut d, "nothing", 4, &mut t);
+        }
+        assert!(!d.teaching() && s.status_line().is_none());
+        assert_eq!(s.remembered(), 23, "every still letter but the one skipped");
+        assert_eq!(d.text(), "HI");
+        // Their P hand, read as K, now spells P; their C was never taught.
+        feed_hand(&mut s, &mut d, "K", hand_of('P'), 12, &mut t);
+        feed(&mut s, &mut d, "nothing", 4, &mut t);
+        feed_hand(&mut s, &mut d, "K", hand_of('C'), 12, &mut t);
+        assert_eq!(d.text(), "HIPK");
     }
 
     #[test]
