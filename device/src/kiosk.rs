@@ -198,6 +198,11 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         &self.speller
     }
 
+    /// The notice on screen (a setting changed, the signer's letters learned, ...), if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|(n, _)| n.as_str())
+    }
+
     /// The flag that stops the loop (set it from another thread).
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         self.stop.clone()

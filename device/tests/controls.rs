@@ -92,13 +92,13 @@ fn key_presses_are_actions_and_repeats_releases_and_letters_are_not() {
         vec![press(K::KEY_BACKSPACE), (K::KEY_BACKSPACE.code(), 2), (K::KEY_BACKSPACE.code(), 2), (K::KEY_BACKSPACE.code(), 0)],
         vec![press(K::KEY_A), (K::KEY_A.code(), 0), press(K::KEY_ENTER)],
         vec![press(K::KEY_ESC), press(K::KEY_DELETE), press(K::KEY_TAB), press(K::KEY_KPENTER)],
-        vec![press(K::KEY_UP), press(K::KEY_DOWN), press(K::KEY_RIGHT), press(K::KEY_LEFT)],
+        vec![press(K::KEY_UP), press(K::KEY_DOWN), press(K::KEY_RIGHT), press(K::KEY_LEFT), press(K::KEY_T)],
     ]);
     let err = keyboard::pump(&mut keys, &tx).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(19), "unplugging ends the reader with the device's error");
     let actions: Vec<Action> = rx.try_iter().collect();
     use Action::*;
-    assert_eq!(actions, [Backspace, Speak, Clear, Clear, Mode, Speak, Slower, Faster, Stricter, Looser], "auto-repeat is not a second backspace");
+    assert_eq!(actions, [Backspace, Speak, Clear, Clear, Mode, Speak, Slower, Faster, Stricter, Looser, Teach], "auto-repeat is not a second backspace");
     // With the kiosk gone, the reader stops instead of reading on.
     drop(rx);
     let mut keys = MockKeyboard(vec![vec![press(K::KEY_TAB)], vec![press(K::KEY_TAB)]]);
@@ -119,6 +119,10 @@ fn actions_edit_and_speak_the_kiosk_text() {
     assert_eq!(said.all(), ["H"], "speak says the text, and nothing when it is empty");
     kiosk.apply(Action::Mode);
     assert_eq!(kiosk.engine().card().classes.name, shared::ClassTable::asl_alphabet().name, "mode without other models keeps the model");
+    // A picture model reads no hand to remember: teaching does not start.
+    kiosk.apply(Action::Teach);
+    assert!(kiosk.speller().teaching().is_none());
+    assert_eq!(kiosk.notice(), Some("Teaching needs a landmark model"));
 }
 
 #[test]

@@ -288,3 +288,57 @@ fn the_signers_confirmed_letters_are_remembered_and_forgotten_when_they_leave() 
     assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "CAB", &mut t), "CAB ");
     assert_eq!(speller.remembered(), 0);
 }
+
+#[test]
+fn a_signer_teaches_the_kiosk_their_hand_one_letter_at_a_time() {
+    let model = common::model(device::demo::DEFAULT_MODEL);
+    let mut engine = Engine::load(&model).unwrap();
+    let card = engine.card().clone();
+    let words = WordDecoder::for_model(&lexicon_dir(), &model, &card.classes).unwrap().expect("ASL has A..Z");
+    let cfg = DecoderConfig::default();
+    let mut decoder = Decoder::for_model(cfg.clone(), &card);
+    let mut speller = Speller::new(Some(words), cfg.show_rule());
+    let mut t = Duration::ZERO;
+    assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "CAB", &mut t), "CAB ");
+    assert!(speller.start_teaching(&mut decoder));
+    assert_eq!(speller.remembered(), 0, "teaching starts a new signer");
+    let nothing = card.classes.by_label("nothing").unwrap().index as usize;
+    let mut none = vec![0.0; card.classes.len()];
+    none[nothing] = 1.0;
+    let mut asked = Vec::new();
+    // Each letter asked for is signed with a real hand of it (the signer's first picture),
+    // held for a second, then let go.
+    while let Some((letter, done, total)) = speller.teaching() {
+        assert_eq!((done, total), (asked.len(), 24));
+        let letter = letter.to_string();
+        let hand = common::real_hands(&letter, 1)[0];
+        engine.preprocess_landmarks(Some(&hand)).unwrap();
+        let probs = engine.infer(false).unwrap().probs;
+        let mut taught = Vec::new();
+        // A second's hold: the vote starts afresh for each letter asked for.
+        for _ in 0..15 {
+            taught.extend(speller.push(&mut decoder, &probs, t, Some(&hand)).edit);
+            t += FRAME;
+        }
+        for _ in 0..4 {
+            speller.push(&mut decoder, &none, t, None);
+            t += FRAME;
+        }
+        assert!(matches!(taught.as_slice(), [device::decode::Edit::Taught { .. }]), "{letter}: {taught:?}");
+        asked.push((letter, hand));
+    }
+    assert_eq!(asked.iter().map(|(l, _)| l.as_str()).collect::<String>(), "ABCDEFGHIKLMNOPQRSTUVWXY");
+    assert_eq!(speller.remembered(), 24);
+    assert_eq!(decoder.text(), "CAB ", "teaching writes nothing");
+    // Each hand is remembered as the letter asked for: with the model knowing nothing
+    // (every class alike), the memory alone reads each taught hand as its letter.
+    let spec = card.input.landmark_features().expect("a landmark model");
+    for (letter, hand) in &asked {
+        let mut probs = vec![1.0 / card.classes.len() as f32; card.classes.len()];
+        speller.signer().mix(&mut probs, &shared::features::features(hand, spec).unwrap());
+        let top = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        assert_eq!(&card.classes.get(top).unwrap().label, letter);
+    }
+    // Spelling goes on where it stopped.
+    assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "BAD", &mut t), "CAB BAD ");
+}
