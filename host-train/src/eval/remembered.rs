@@ -1,6 +1,6 @@
 //! The held-out signer remembered: how a fold reads when the kiosk has a few of that
 //! person's own letters ([`shared::signer::SignerMemory`], the device's code), as it
-//! gets them from the words they accept.
+//! gets them when they teach it their hand or from the words they accept.
 //!
 //! The held-out source's pictures are split in two halves by group, so that no
 //! near-duplicate is on both sides: `asl-alphabet`'s runs of 20 video frames, roboflow's
@@ -14,8 +14,9 @@ use serde::Serialize;
 use shared::features::LEN;
 use shared::signer::SignerMemory;
 
-/// Letters remembered a class, measured.
-pub const PER_LETTER: [usize; 2] = [3, 10];
+/// Letters remembered a class, measured: 1 is one pass of the kiosk's teaching (each
+/// still letter asked for once), 3 and 10 what accepted words give over time.
+pub const PER_LETTER: [usize; 3] = [1, 3, 10];
 
 /// One memory size on one fold.
 #[derive(Debug, Clone, Serialize)]
