@@ -120,12 +120,13 @@ pub struct Remembered {
     pub pace: &'static str,
     /// Words spelled (word x source).
     pub words: usize,
-    /// Read exactly: plain decoder alone, with the memory; lexicon alone, with it.
-    pub exact: [usize; 4],
+    /// Read exactly: plain decoder alone, with the memory; lexicon alone, with it; then
+    /// plain and lexicon after one pass of teaching instead.
+    pub exact: [usize; 6],
     /// Letters of the words.
     pub letters: usize,
     /// Edit distance from the words, summed, in the same order.
-    pub letter_errors: [usize; 4],
+    pub letter_errors: [usize; 6],
     /// Letters remembered after the first pass, summed over sources.
     pub remembered: usize,
     /// Sources that spelled words.
@@ -181,8 +182,8 @@ impl SpellBench {
             s += &format!("| {src} | {} | {:.1}% | {:.1}% | {:.1}% |\n", of.len(), share(3), share(4), share(5));
         }
         if !self.remembered.is_empty() {
-            s += "\nThe signer remembered (the list spelled from the second half of each source's pictures, after spelling it from the first half with the memory on; exact words, letter error rate in brackets):\n\n\
-                  | pace | words | letters remembered a source | plain | plain, remembered | lexicon | lexicon, remembered |\n|---|---:|---:|---:|---:|---:|---:|\n";
+            s += "\nThe signer remembered (the list spelled from the second half of each source's pictures, after spelling it from the first half with the memory on, or after one pass of teaching from first-half pictures; exact words, letter error rate in brackets):\n\n\
+                  | pace | words | letters remembered a source | plain | plain, remembered | plain, taught | lexicon | lexicon, remembered | lexicon, taught |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
             for r in &self.remembered {
                 let cell = |k: usize| {
                     format!(
@@ -192,14 +193,16 @@ impl SpellBench {
                     )
                 };
                 s += &format!(
-                    "| {} | {} | {:.0} | {} | {} | **{}** | **{}** |\n",
+                    "| {} | {} | {:.0} | {} | {} | {} | **{}** | **{}** | **{}** |\n",
                     r.pace,
                     r.words,
                     r.remembered as f64 / r.sources.max(1) as f64,
                     cell(0),
                     cell(1),
+                    cell(4),
                     cell(2),
-                    cell(3)
+                    cell(3),
+                    cell(5)
                 );
             }
         }
@@ -292,7 +295,7 @@ pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench
         }
         if by_class.values().flatten().any(|p| p.1.is_some()) {
             for (pi, pace) in PACES.iter().enumerate() {
-                let r = remembered_rows.entry(pi).or_insert_with(|| Remembered { pace: pace.name, words: 0, exact: [0; 4], letters: 0, letter_errors: [0; 4], remembered: 0, sources: 0 });
+                let r = remembered_rows.entry(pi).or_insert_with(|| Remembered { pace: pace.name, words: 0, exact: [0; 6], letters: 0, letter_errors: [0; 6], remembered: 0, sources: 0 });
                 remember_signer(&by_class, pace, threshold, rule, &classes, &words[0], nothing, seed ^ hash(&fold.source) ^ ((pi as u64) << 56), r);
             }
         }
@@ -342,6 +345,7 @@ fn remember_signer(
             learned_words = after.expect("a lexicon");
         }
     }
+    let (taught, taught_words) = teach(&first, pace, threshold, rule, classes, words, nothing, seed);
     let mut spelled = 0;
     for (k, word, letters) in list() {
         if !has(&second, &letters) {
@@ -355,6 +359,8 @@ fn remember_signer(
             read_remembering(&frames, pace, threshold, rule, classes, None, memory.clone()).0,
             read_remembering(&frames, pace, threshold, rule, classes, Some(words.clone()), SignerMemory::default()).0,
             read_remembering(&frames, pace, threshold, rule, classes, Some(learned_words.clone()), memory.clone()).0,
+            read_remembering(&frames, pace, threshold, rule, classes, None, taught.clone()).0,
+            read_remembering(&frames, pace, threshold, rule, classes, Some(taught_words.clone()), taught.clone()).0,
         ];
         r.words += 1;
         r.letters += word.len();
@@ -367,6 +373,60 @@ fn remember_signer(
         r.remembered += memory.len();
         r.sources += 1;
     }
+}
+
+/// One pass of teaching ([`Speller::start_teaching`]): each still letter asked for is
+/// held for a letter's frames of one of `pictures` (one picture: a held hand is one
+/// shape), then let go; letters without pictures are skipped. The memory and the word
+/// decoder that learned the readings.
+#[allow(clippy::too_many_arguments)]
+fn teach(
+    pictures: &HashMap<usize, Vec<Picture>>,
+    pace: &Pace,
+    threshold: f32,
+    rule: ShowRule,
+    classes: &ClassTable,
+    words: &WordDecoder,
+    nothing: usize,
+    seed: u64,
+) -> (SignerMemory, WordDecoder) {
+    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
+    // The frames carry their features: the decoder only needs to know it reads landmarks.
+    let mut decoder = Decoder::new(cfg, classes.clone()).with_landmark_features(Some(shared::features::FeatureSpec { depth: false, ..shared::features::FeatureSpec::V1 }));
+    let mut speller = Speller::new(Some(words.clone()), rule);
+    let mut rng = SplitMix(seed ^ 0x7eac);
+    let none = one_hot(classes.len(), nothing);
+    let mut i = 0usize;
+    let mut next = |speller: &mut Speller, decoder: &mut Decoder, p: &[f32], f: Option<&[f32; LEN]>| {
+        speller.push_read(decoder, p, Duration::from_secs_f32(i as f32 / FPS), None, f);
+        i += 1;
+    };
+    if speller.start_teaching(&mut decoder) {
+        while let Some((letter, _, _)) = speller.teaching() {
+            let pics = classes.by_label(letter).and_then(|c| pictures.get(&(c.index as usize))).filter(|p| !p.is_empty());
+            let Some(pics) = pics else {
+                speller.skip_taught_letter(&mut decoder);
+                continue;
+            };
+            let asked = speller.teaching().map(|(_, done, _)| done);
+            let (p, f) = &pics[rng.below(pics.len())];
+            // Held up to twice a letter's time; a hold the model never reads steadily
+            // enough to count is skipped, as the signer would skip it.
+            for _ in 0..2 * pace.frames {
+                next(&mut speller, &mut decoder, p, f.as_ref());
+                if speller.teaching().map(|(_, done, _)| done) != asked {
+                    break;
+                }
+            }
+            if speller.teaching().map(|(_, done, _)| done) == asked {
+                speller.skip_taught_letter(&mut decoder);
+            }
+            for _ in 0..4 {
+                next(&mut speller, &mut decoder, &none, None);
+            }
+        }
+    }
+    (speller.signer().clone(), speller.words().cloned().expect("a lexicon"))
 }
 
 /// What the decoder reads of `frames` starting with the signer's `memory`, and the

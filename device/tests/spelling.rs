@@ -166,9 +166,13 @@ fn the_lexicon_spells_more_words_than_letters_alone_for_strangers() {
     assert_eq!(bench.remembered.len(), spell_bench::PACES.len());
     for r in &bench.remembered {
         assert!(r.words > 100 && r.remembered > 10 * r.sources, "{r:?}");
-        let [plain, plain_remembered, lexicon, lexicon_remembered] = r.exact;
+        let [plain, plain_remembered, lexicon, lexicon_remembered, plain_taught, lexicon_taught] = r.exact;
         assert!(plain_remembered > plain + r.words / 10, "{r:?}");
         assert!(lexicon_remembered > lexicon && r.letter_errors[3] <= r.letter_errors[2], "{r:?}");
+        // One pass of teaching, one picture a letter: more words right for the plain
+        // decoder, fewer letter errors and no fewer words for the lexicon decoder.
+        assert!(plain_taught > plain && r.letter_errors[4] < r.letter_errors[0], "{r:?}");
+        assert!(lexicon_taught >= lexicon && r.letter_errors[5] < r.letter_errors[2], "{r:?}");
     }
     // Errors name the file.
     let bad = common::scratch("spell-bench").join("m.loso.json");
