@@ -55,3 +55,34 @@ fn the_kiosk_spells_held_out_words_with_the_default_model() {
         assert_eq!(kiosk.run().unwrap().text, word);
     }
 }
+
+#[test]
+fn the_kiosk_is_taught_a_signers_hand_from_held_out_frames() {
+    use device::controls::Action;
+    use device::decode::Edit;
+    let path = common::model(demo::DEFAULT_MODEL);
+    let heldout = demo::heldout_list(&path).unwrap().expect("held-out list");
+    let kiosk_for = |word: &str| {
+        let engine = Engine::load(&path).unwrap();
+        let files =
+            demo::word_frames(&common::shared_dir().join("data/asl-alphabet"), &engine.card().classes, word, 15, 6, Some(&heldout)).unwrap();
+        let region = region::for_model(&GuideBox::default(), engine.wants_landmarks(), Some(common::mediapipe())).unwrap();
+        Kiosk::builder(Replay::new(files, 10.0).unwrap(), region, engine, NullPanel { size: (240, 240) }).build()
+    };
+    // The signer presses T, then holds A, B and C as the screen asks for them.
+    let mut kiosk = kiosk_for("ABC");
+    kiosk.apply(Action::Teach);
+    assert_eq!(kiosk.speller().status_line(), Some("Teach me: sign A (1/24)"));
+    let summary = kiosk.run().unwrap();
+    assert_eq!(summary.text, "", "teaching writes nothing");
+    assert_eq!(summary.edits.len(), 3, "{:?}", summary.edits);
+    assert!(summary.edits.iter().all(|e| matches!(e, Edit::Taught { .. })), "{:?}", summary.edits);
+    assert_eq!(kiosk.speller().remembered(), 3);
+    assert_eq!(kiosk.speller().teaching(), Some(("D", 3, 24)));
+    assert_eq!(kiosk.speller().status_line(), Some("Teach me: sign D (4/24)"));
+    // T again stops: what was taught stays, and the screen says so.
+    kiosk.apply(Action::Teach);
+    assert!(kiosk.speller().teaching().is_none() && !kiosk.decoder().teaching());
+    assert_eq!(kiosk.notice(), Some("Learning your hand: 3 letters"));
+    assert_eq!(kiosk.speller().remembered(), 3);
+}
