@@ -581,6 +581,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         };
         tracing::info!(model = %loaded.path.display(), name = %engine.card().name, "model switched");
         self.notice = Some((format!("Model: {}", engine.card().name), Instant::now()));
+        // Teaching reads hands as the old model's classes: it ends with the model.
+        self.speller.stop_teaching(&mut self.decoder);
         self.decoder.set_model(engine.card());
         self.speller.set_words(self.words_for(&loaded.path, &engine.card().classes));
         self.speaker.use_classes(&engine.card().classes);

@@ -85,4 +85,11 @@ fn the_kiosk_is_taught_a_signers_hand_from_held_out_frames() {
     assert!(kiosk.speller().teaching().is_none() && !kiosk.decoder().teaching());
     assert_eq!(kiosk.notice(), Some("Learning your hand: 3 letters"));
     assert_eq!(kiosk.speller().remembered(), 3);
+
+    // A model switch ends teaching: the next model's classes are not what was asked for.
+    let mut kiosk = kiosk_for("A");
+    kiosk.apply(Action::Teach);
+    let picture = common::model("asl-alphabet-int8.onnx");
+    kiosk.take_model(device::model_switch::Loaded { engine: Ok(Engine::load(&picture).unwrap()), path: picture });
+    assert!(kiosk.speller().teaching().is_none() && !kiosk.decoder().teaching());
 }

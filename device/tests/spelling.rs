@@ -222,6 +222,16 @@ fn the_kiosk_proposes_the_word_and_the_accept_key_takes_it() {
     assert!(summary.edits.iter().all(|e| matches!(e, Edit::Appended(s) if s.len() == 1)));
 }
 
+/// The shipped default model, and a decoder and speller with its lexicon, as the kiosk
+/// builds them with `cfg`.
+fn default_speller(cfg: &DecoderConfig) -> (Engine, Decoder, Speller) {
+    let model = common::model(device::demo::DEFAULT_MODEL);
+    let engine = Engine::load(&model).unwrap();
+    let words = WordDecoder::for_model(&lexicon_dir(), &model, &engine.card().classes).unwrap().expect("ASL has A..Z");
+    let decoder = Decoder::for_model(cfg.clone(), engine.card());
+    (engine, decoder, Speller::new(Some(words), cfg.show_rule()))
+}
+
 /// Spells `word` with one real hand a letter (asl-alphabet's first pictures, read by
 /// the shipped model), each held 12 frames and followed by 4 frames without a hand,
 /// then the real `space` hand; returns the text.
@@ -248,13 +258,9 @@ fn spell_with_real_hands(engine: &mut Engine, speller: &mut Speller, decoder: &m
 
 #[test]
 fn the_signers_confirmed_letters_are_remembered_and_forgotten_when_they_leave() {
-    let model = common::model(device::demo::DEFAULT_MODEL);
-    let mut engine = Engine::load(&model).unwrap();
-    let card = engine.card().clone();
-    let words = WordDecoder::for_model(&lexicon_dir(), &model, &card.classes).unwrap().expect("ASL has A..Z");
     let cfg = DecoderConfig::default();
-    let mut decoder = Decoder::for_model(cfg.clone(), &card);
-    let mut speller = Speller::new(Some(words.clone()), cfg.show_rule());
+    let (mut engine, mut decoder, mut speller) = default_speller(&cfg);
+    let card = engine.card().clone();
     let mut t = Duration::ZERO;
 
     // A listed word ended as signed: each letter's hand is remembered as that letter.
@@ -285,9 +291,7 @@ fn the_signers_confirmed_letters_are_remembered_and_forgotten_when_they_leave() 
     assert_eq!(speller.remembered(), 0);
 
     // Off in the config: nothing is remembered.
-    let off = DecoderConfig { remember_signer: false, ..cfg };
-    let mut decoder = Decoder::for_model(off.clone(), &card);
-    let mut speller = Speller::new(Some(words), off.show_rule());
+    let (_, mut decoder, mut speller) = default_speller(&DecoderConfig { remember_signer: false, ..cfg });
     let mut t = Duration::ZERO;
     assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "CAB", &mut t), "CAB ");
     assert_eq!(speller.remembered(), 0);
@@ -295,13 +299,8 @@ fn the_signers_confirmed_letters_are_remembered_and_forgotten_when_they_leave() 
 
 #[test]
 fn a_signer_teaches_the_kiosk_their_hand_one_letter_at_a_time() {
-    let model = common::model(device::demo::DEFAULT_MODEL);
-    let mut engine = Engine::load(&model).unwrap();
+    let (mut engine, mut decoder, mut speller) = default_speller(&DecoderConfig::default());
     let card = engine.card().clone();
-    let words = WordDecoder::for_model(&lexicon_dir(), &model, &card.classes).unwrap().expect("ASL has A..Z");
-    let cfg = DecoderConfig::default();
-    let mut decoder = Decoder::for_model(cfg.clone(), &card);
-    let mut speller = Speller::new(Some(words), cfg.show_rule());
     let mut t = Duration::ZERO;
     assert_eq!(spell_with_real_hands(&mut engine, &mut speller, &mut decoder, "CAB", &mut t), "CAB ");
     assert!(speller.start_teaching(&mut decoder));
