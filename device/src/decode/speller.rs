@@ -19,6 +19,10 @@ use super::letters::{Decoder, Edit, Step};
 use super::motion::{self, Movement, MotionReader};
 use super::words::{Proposal, ShowRule, WordDecoder};
 
+/// A committed letter of the word being spelled: its hand's mean features over its hold,
+/// and the model's mean reading of it.
+type Key = (Option<[f32; LEN]>, Option<Vec<f32>>);
+
 /// Movements, letters and words.
 #[derive(Debug, Clone)]
 pub struct Speller {
@@ -36,7 +40,7 @@ pub struct Speller {
     /// Each letter of the word being spelled: its mean features over its hold (`None`:
     /// no hand, or a movement letter), and the model's reading of it (the decoder's
     /// [`Decoder::word_evidence`]; `None` for a movement letter).
-    keys: Vec<(Option<[f32; LEN]>, Option<Vec<f32>>)>,
+    keys: Vec<Key>,
     /// When a hand was last seen.
     last_hand: Option<Duration>,
     /// The frame's probabilities with the memory mixed in (kept: no allocation a frame).

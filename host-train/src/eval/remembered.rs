@@ -85,7 +85,7 @@ pub struct HeldOut<'a> {
 
 /// Each of [`PER_LETTER`] on `samples` (one held-out source).
 pub fn measure(samples: &[HeldOut<'_>], classes: usize) -> Vec<Remembered> {
-    let first = |s: &HeldOut<'_>| fnv(&group(s.id)) % 2 == 0;
+    let first = |s: &HeldOut<'_>| fnv(&group(s.id)).is_multiple_of(2);
     // The first half in an order of its own (not the files'), for the letters remembered.
     let mut pool: Vec<usize> = (0..samples.len()).filter(|&i| first(&samples[i]) && samples[i].features.is_some() && samples[i].probs.is_some()).collect();
     pool.sort_by_key(|&i| fnv(samples[i].id));
