@@ -68,6 +68,13 @@ pub struct Pace {
     pub hold_ms: u64,
 }
 
+impl Pace {
+    /// The decoder's settings for a signer at this pace, at `threshold`.
+    fn decoder_config(&self, threshold: f32) -> DecoderConfig {
+        DecoderConfig { hold_ms: self.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() }
+    }
+}
+
 /// The paces benchmarked: about 0.8, 1.2 and 1.9 letters a second... to 1.2 s a letter.
 pub const PACES: [Pace; 3] = [
     Pace { name: "slow (1.2 s a letter)", frames: 18, hold_ms: 800 },
@@ -390,9 +397,8 @@ fn teach(
     nothing: usize,
     seed: u64,
 ) -> (SignerMemory, WordDecoder) {
-    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
     // The frames carry their features: the decoder only needs to know it reads landmarks.
-    let mut decoder = Decoder::new(cfg, classes.clone()).with_landmark_features(Some(shared::features::FeatureSpec { depth: false, ..shared::features::FeatureSpec::V1 }));
+    let mut decoder = Decoder::new(pace.decoder_config(threshold), classes.clone()).with_landmark_features(Some(shared::features::FeatureSpec { depth: false, ..shared::features::FeatureSpec::V1 }));
     let mut speller = Speller::new(Some(words.clone()), rule);
     let mut rng = SplitMix(seed ^ 0x7eac);
     let none = one_hot(classes.len(), nothing);
@@ -408,17 +414,19 @@ fn teach(
                 speller.skip_taught_letter(&mut decoder);
                 continue;
             };
-            let asked = speller.teaching().map(|(_, done, _)| done);
+            // How many letters were taught or skipped: it moves on when this one is taught.
+            let done = |s: &Speller| s.teaching().map(|(_, done, _)| done);
+            let asked = done(&speller);
             let (p, f) = &pics[rng.below(pics.len())];
             // Held up to twice a letter's time; a hold the model never reads steadily
             // enough to count is skipped, as the signer would skip it.
             for _ in 0..2 * pace.frames {
                 next(&mut speller, &mut decoder, p, f.as_ref());
-                if speller.teaching().map(|(_, done, _)| done) != asked {
+                if done(&speller) != asked {
                     break;
                 }
             }
-            if speller.teaching().map(|(_, done, _)| done) == asked {
+            if done(&speller) == asked {
                 speller.skip_taught_letter(&mut decoder);
             }
             for _ in 0..4 {
@@ -440,8 +448,7 @@ fn read_remembering(
     words: Option<WordDecoder>,
     memory: SignerMemory,
 ) -> (String, SignerMemory, Option<WordDecoder>) {
-    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
-    let mut decoder = Decoder::new(cfg, classes.clone());
+    let mut decoder = Decoder::new(pace.decoder_config(threshold), classes.clone());
     let mut speller = Speller::new(words, rule);
     speller.set_signer(memory);
     for (i, (p, features, bounce)) in frames.iter().enumerate() {
@@ -486,7 +493,7 @@ type Frame = (Vec<f32>, Option<[f32; LEN]>, bool);
 
 /// The plain decoder's letters and each lexicon decoder's word for `frames`.
 fn spell(frames: &[Frame], pace: &Pace, threshold: f32, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
-    let cfg = DecoderConfig { hold_ms: pace.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() };
+    let cfg = pace.decoder_config(threshold);
     let run = |words: Option<WordDecoder>| {
         let mut decoder = Decoder::new(cfg.clone(), classes.clone());
         let mut speller = Speller::new(words, rule);

@@ -27,6 +27,9 @@ const BOUNCE_WITHIN: Duration = Duration::from_millis(700);
 /// "Still": each of the last frames moved less than this (hand sizes).
 const STILL: f32 = 0.04;
 
+/// The letters signed by movement ([`Movement::J`], [`Movement::Z`]).
+pub const LETTERS: [&str; 2] = ["J", "Z"];
+
 /// A movement read from the track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Movement {
@@ -42,8 +45,8 @@ impl Movement {
     /// The letter a movement signs, if it is one.
     pub fn letter(self) -> Option<&'static str> {
         match self {
-            Self::J => Some("J"),
-            Self::Z => Some("Z"),
+            Self::J => Some(LETTERS[0]),
+            Self::Z => Some(LETTERS[1]),
             Self::Again => None,
         }
     }

@@ -86,7 +86,7 @@ impl Speller {
         let classes = decoder.classes();
         let letters: Vec<(usize, String)> = (0..classes.len())
             .filter_map(|i| classes.get(i))
-            .filter(|c| c.kind == shared::ClassKind::Letter && !["J", "Z"].contains(&c.label.as_str()))
+            .filter(|c| c.kind == shared::ClassKind::Letter && !motion::LETTERS.contains(&c.label.as_str()))
             .map(|c| (c.index as usize, c.label.clone()))
             .collect();
         if letters.is_empty() {
@@ -257,7 +257,7 @@ impl Speller {
         // A letter committed: its hold's features. A movement letter (J, Z, which may
         // replace the still letter held while it was drawn) has none: no still hand is it.
         while self.keys.len() < decoder.word_evidence().len() {
-            let key = self.held.take().map(|(_, sum, n)| sum.map(|s| s / n as f32));
+            let key = self.take_held();
             let reading = decoder.word_evidence()[self.keys.len()].clone();
             self.keys.push((key, Some(reading)));
         }
@@ -270,12 +270,17 @@ impl Speller {
         step
     }
 
+    /// The held letter's features, averaged over its hold; the hold is over.
+    fn take_held(&mut self) -> Option<[f32; LEN]> {
+        self.held.take().map(|(_, sum, n)| sum.map(|s| s / n as f32))
+    }
+
     /// A hand held while teaching: remembered as the letter asked for, and the model's
     /// reading of it learned by the lexicon's channel. A hold without a hand's features
     /// teaches nothing, and the letter is asked for again.
     fn taught(&mut self, decoder: &mut Decoder, read: &str) {
         let Some((index, label)) = self.teach.as_ref().and_then(|(letters, next)| letters.get(*next).cloned()) else { return };
-        let Some(key) = self.held.take().map(|(_, sum, n)| sum.map(|s| s / n as f32)) else { return };
+        let Some(key) = self.take_held() else { return };
         self.signer.remember(&key, index);
         if let (Some(w), Some(l)) = (&mut self.words, label.chars().next()) {
             w.learn(l, decoder.taught());
