@@ -13,12 +13,19 @@ target=aarch64-unknown-linux-gnu
 start=$(date +%s)
 tdir=${CARGO_TARGET_DIR:-target}
 
-cargo test --release --target $target -p shared
+# Every step selects the same packages and features. Cargo resolves features per
+# invocation: `-p shared --features tract` alone and `-p device` alone enabled different
+# features of tract-linalg (multithread-mm), libc, syn and more, so tract and most other
+# dependencies were compiled twice in release for aarch64. Targets and test names choose
+# what runs.
+both=(--release --target $target -p shared -p device --features shared/tract)
+# shared's preprocessing, card and class tables; the device's logic, its screens and SPI
+# panel, and its int8/float parity on aarch64.
+cargo test "${both[@]}" --lib --test bad_input --test card_onnx --test fuzz_regressions \
+    --test preprocess_props --test preprocess_real --test aarch64_parity --test ui_screen --test spi_panel
 # Signspell's own depthwise, 1x1 and stem ops on NEON (shared::lanes::Neon), and the hand models that run them
 # against onnxruntime's recorded outputs (the timing-dependent tracker tests stay native).
-cargo test --release --target $target -p shared --features tract --lib --test hands -- depthwise pointwise stem tract_matches
-cargo test --release --target $target -p device --lib \
-    --test aarch64_parity --test ui_screen --test spi_panel
+cargo test "${both[@]}" --test hands -- depthwise pointwise stem tract_matches
 # The kiosk spelling HELLO with the shipped model, float and int8, as aarch64 code. The
 # other replay tests (a camera that stalls or goes, a failing display or hand stage) test
 # the loop's logic, which is the same code on every architecture: they run natively in
@@ -26,7 +33,7 @@ cargo test --release --target $target -p device --lib \
 # (kiosk_replay was 451 s of this script on 2 cores; this test alone takes 295 s). The
 # default landmark kiosk is not run here: its hand models under qemu took over 10 min
 # for two words; their aarch64 kernels are checked by shared's `hands` tests above.
-cargo test --release --target $target -p device --test kiosk_replay -- held_out_frames_spell_hello_float_and_int8
+cargo test "${both[@]}" --test kiosk_replay -- held_out_frames_spell_hello_float_and_int8
 echo "[aarch64] tests under qemu took $(( $(date +%s) - start )) s"
 
 bin=$tdir/$target/release/device

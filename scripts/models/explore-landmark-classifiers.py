@@ -21,6 +21,8 @@ landmarks in ../shared/data/asl-landmarks.
     python3 scripts/models/explore-landmark-classifiers.py embedding     # + the landmark model's 672-value pool (hand_embedding.py)
     python3 scripts/models/explore-landmark-classifiers.py adapt         # a few of the held-out signer's own letters remembered
     python3 scripts/models/explore-landmark-classifiers.py ensemble      # 5 MLPs of different seeds, probabilities averaged
+    python3 scripts/models/explore-landmark-classifiers.py angles        # + joint angles (blind to bone lengths)
+    python3 scripts/models/explore-landmark-classifiers.py signernorm    # each signer's features centred on their own mean
     python3 scripts/models/explore-landmark-classifiers.py selftrain     # the held-out signer's confidently read letters remembered, unconfirmed
     SPACE=probabilities python3 scripts/models/explore-landmark-classifiers.py adapt   # ... as what the model read of them
 """
@@ -303,6 +305,72 @@ def ensemble(X, Y, S, seeds=5):
         print(f"| {name} | {100 * np.mean(list(accs.values())):.2f}% | {folds} |", flush=True)
 
 
+def signernorm(X, Y, S, K, seed=0):
+    """Each signer's features centred on their own mean (as cepstral mean normalisation
+    does for a speaker): training sources by their own mean, the held-out source by the
+    mean of its first half's frames (all of them, or only `n` random ones, as a kiosk
+    would have after a few seconds), read on the second half."""
+    G = groups(S, K)
+    mu = {h: X[S == h].mean(0) for h in set(S)}
+    sd = {h: X[S == h].std(0) + 1e-3 for h in set(S)}
+    rows = {}
+    for h in sorted(set(S)):
+        rng = np.random.default_rng(seed)
+        idx = np.flatnonzero(S == h)
+        g = np.unique(G[idx])
+        half = set(rng.permutation(g)[: len(g) // 2])
+        a = np.array([i for i in idx if G[i] in half])
+        b = np.array([i for i in idx if G[i] not in half])
+        tr = S != h
+        m = mlp()
+        m.fit(X[tr], Y[tr])
+        rows.setdefault("MLP, features as they are", {})[h] = (m.predict(X[b]) == Y[b]).mean()
+        Xc = X - np.stack([mu[s] for s in S])
+        mc = mlp()
+        mc.fit(Xc[tr], Y[tr])
+        for n in (0, 50, 200):
+            pick = a if n == 0 else rng.permutation(a)[:n]
+            xb = X[b] - X[pick].mean(0)
+            rows.setdefault(f"MLP, centred per signer ({'all of' if n == 0 else n} first-half frames)", {})[h] = (mc.predict(xb) == Y[b]).mean()
+        Xz = (X - np.stack([mu[s] for s in S])) / np.stack([sd[s] for s in S])
+        mz = mlp()
+        mz.fit(Xz[tr], Y[tr])
+        xb = (X[b] - X[a].mean(0)) / (X[a].std(0) + 1e-3)
+        rows.setdefault("MLP, standardised per signer (first half)", {})[h] = (mz.predict(xb) == Y[b]).mean()
+        print(h, {k: round(100 * v[h], 1) for k, v in rows.items()}, flush=True)
+    for name, accs in rows.items():
+        folds = " ".join(f"{h[:12]} {100 * a:.1f}" for h, a in accs.items())
+        print(f"| {name} | {100 * np.mean(list(accs.values())):.2f}% | {folds} |", flush=True)
+
+
+FINGERS = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16], [17, 18, 19, 20]]
+
+
+def angles(p):
+    """Joint angles in the picture's plane, blind to bone lengths (which differ from
+    person to person): at each finger's three joints, the turn from one bone to the next
+    (from the wrist's bone into the first), and between neighbouring fingers' first
+    bones; as sine and cosine (38 values). Mirrored by the palm triangle as `features`."""
+    rel = (p - p[0])[:, :2].copy()
+    a, b = rel[5], rel[17]
+    if a[0] * b[1] - a[1] * b[0] < 0:
+        rel[:, 0] = -rel[:, 0]
+    out = []
+
+    def turn(u, v):
+        t = np.arctan2(u[0] * v[1] - u[1] * v[0], u @ v)
+        out.extend([np.sin(t), np.cos(t)])
+
+    for f in FINGERS:
+        chain = [rel[0]] + [rel[i] for i in f]
+        bones = [chain[i + 1] - chain[i] for i in range(4)]
+        for i in range(3):
+            turn(bones[i], bones[i + 1])
+    for f, g in zip(FINGERS, FINGERS[1:]):
+        turn(rel[f[1]] - rel[f[0]], rel[g[1]] - rel[g[0]])
+    return np.array(out, np.float32)
+
+
 def header():
     print("| model | mean over 7 held-out sources | per source |\n|---|---:|---|")
 
@@ -316,6 +384,13 @@ def main():
         loso("logistic regression", lambda: LogisticRegression(C=1, max_iter=2000), X, Y, S)
         loso("SVM, RBF", lambda: SVC(C=10, gamma="scale"), X, Y, S)
         loso("15 nearest neighbours", lambda: KNeighborsClassifier(15), X, Y, S)
+    elif what == "angles":
+        A = np.array([angles(p) for p in P])
+        loso("MLP, the 78 features", mlp, X, Y, S)
+        loso("MLP, the 78 features + 38 joint angles", mlp, np.concatenate([X, A], 1), Y, S)
+        loso("MLP, joint angles and roll only (40)", mlp, np.concatenate([A, X[:, 60:62]], 1), Y, S)
+    elif what == "signernorm":
+        signernorm(X, Y, S, K)
     elif what == "features":
         iu = np.triu_indices(21, 1)
 
