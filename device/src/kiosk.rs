@@ -429,6 +429,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 text: self.decoder.text(),
                 fps: self.fps,
                 status: status.or(self.speller.status_line()),
+                asked: self.speller.teaching().map(|(letter, _, _)| letter),
             };
             ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
             let t_draw = t.elapsed();

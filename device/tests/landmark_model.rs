@@ -80,6 +80,11 @@ fn the_kiosk_is_taught_a_signers_hand_from_held_out_frames() {
     assert_eq!(kiosk.speller().remembered(), 3);
     assert_eq!(kiosk.speller().teaching(), Some(("D", 3, 24)));
     assert_eq!(kiosk.speller().status_line(), Some("Teach me: sign D (4/24)"));
+    // The screen's large letter is the one asked for, in the prompt colour, not the reading.
+    let letter_area = device::ui::Layout::for_size(240, 240).letter;
+    use embedded_graphics::prelude::PointsIter;
+    let prompt = letter_area.points().filter(|p| kiosk.screen().pixel(p.x as u32, p.y as u32) == Some(device::ui::theme::PROMPT)).count();
+    assert!(prompt > 300, "the asked D has {prompt} prompt pixels");
     // T again stops: what was taught stays, and the screen says so.
     kiosk.apply(Action::Teach);
     assert!(kiosk.speller().teaching().is_none() && !kiosk.decoder().teaching());

@@ -242,6 +242,23 @@ fn large_letter_is_drawn_and_absent_without_letter() {
 }
 
 #[test]
+fn while_teaching_the_letter_asked_for_is_drawn_in_the_prompt_colour_instead_of_the_reading() {
+    for (w, h) in [(240, 240), (320, 240)] {
+        let layout = Layout::for_size(w, h);
+        // The model reads A; the screen asks for B.
+        let asked = screen(w, h, &View { letter: Some("A"), confidence: 0.9, asked: Some("B"), ..View::default() });
+        let read = screen(w, h, &View { letter: Some("B"), confidence: 0.9, ..View::default() });
+        let inked = |fb: &FrameBuffer, color| layout.letter.points().filter(|p| fb.pixel(p.x as u32, p.y as u32) == Some(color)).collect::<Vec<_>>();
+        let prompt = inked(&asked, theme::PROMPT);
+        assert!(prompt.len() > 300, "B asked for has {} prompt pixels on {w}x{h}", prompt.len());
+        assert_eq!(prompt, inked(&read, theme::FOREGROUND), "the asked B is the read B's glyph in another colour on {w}x{h}");
+        assert_eq!(count(&asked, layout.letter, theme::FOREGROUND), 0, "the reading is not drawn while a letter is asked for");
+        // The bar still shows how steadily the hand is read.
+        assert_eq!(count(&asked, layout.confidence, theme::BAR_HIGH), count(&read, layout.confidence, theme::BAR_HIGH));
+    }
+}
+
+#[test]
 fn labels_show_as_words() {
     assert_eq!(letter::shape("space"), letter::LetterShape::Word("SPACE"));
     assert_eq!(letter::shape("del"), letter::LetterShape::Word("DEL"));

@@ -388,7 +388,6 @@ def main():
         A = np.array([angles(p) for p in P])
         loso("MLP, the 78 features", mlp, X, Y, S)
         loso("MLP, the 78 features + 38 joint angles", mlp, np.concatenate([X, A], 1), Y, S)
-        loso("MLP, joint angles and roll only (40)", mlp, np.concatenate([A, X[:, 60:62]], 1), Y, S)
     elif what == "signernorm":
         signernorm(X, Y, S, K)
     elif what == "features":

@@ -44,32 +44,44 @@ pub fn shape(label: &str) -> LetterShape<'_> {
     }
 }
 
-/// Draws `letter` centred in `area`; `name` stands in when no font has the glyph
-/// (a large "?" when there is no name either). Draws nothing for `None` or a blank label.
+/// Draws `letter` centred in `area` in the foreground colour; `name` stands in when no
+/// font has the glyph (a large "?" when there is no name either). Draws nothing for
+/// `None` or a blank label.
 pub fn draw_letter<D: DrawTarget<Color = Rgb565>>(
     target: &mut D,
     area: Rectangle,
     letter: Option<&str>,
     name: Option<&str>,
 ) -> Result<(), D::Error> {
+    draw_letter_in(target, area, letter, name, theme::FOREGROUND)
+}
+
+/// As [`draw_letter`], in `color` (e.g. [`theme::PROMPT`] for a letter asked for).
+pub fn draw_letter_in<D: DrawTarget<Color = Rgb565>>(
+    target: &mut D,
+    area: Rectangle,
+    letter: Option<&str>,
+    name: Option<&str>,
+    color: Rgb565,
+) -> Result<(), D::Error> {
     let mut clipped = target.clipped(&area);
     match letter.map(shape).unwrap_or(LetterShape::Blank) {
         LetterShape::Blank => Ok(()),
-        LetterShape::Word(word) => draw_word(&mut clipped, area, word),
+        LetterShape::Word(word) => draw_word(&mut clipped, area, word, color),
         LetterShape::Glyph(c) => {
             let large = fonts::letter_font(area.size.height);
             if fonts::has_glyph(&large, c) {
-                return draw_scaled(&mut clipped, area, &large, c.encode_utf8(&mut [0; 4]), 1);
+                return draw_scaled(&mut clipped, area, &large, c.encode_utf8(&mut [0; 4]), 1, color);
             }
             for font in fonts::arabic_fonts() {
                 if fonts::has_glyph(&font, c) {
                     let factor = glyph_scale(&font, c, area);
-                    return draw_scaled(&mut clipped, area, &font, c.encode_utf8(&mut [0; 4]), factor);
+                    return draw_scaled(&mut clipped, area, &font, c.encode_utf8(&mut [0; 4]), factor, color);
                 }
             }
             match name {
-                Some(name) => draw_word(&mut clipped, area, name),
-                None => draw_scaled(&mut clipped, area, &large, "?", 1),
+                Some(name) => draw_word(&mut clipped, area, name, color),
+                None => draw_scaled(&mut clipped, area, &large, "?", 1, color),
             }
         }
     }
@@ -87,13 +99,15 @@ fn glyph_scale(font: &FontRenderer, c: char, area: Rectangle) -> u32 {
     by_width.min(by_height).max(1)
 }
 
-/// Draws `text` in `font`, blown up `factor` times, its inked box centred on `area`'s centre.
+/// Draws `text` in `font` and `color`, blown up `factor` times, its inked box centred
+/// on `area`'s centre.
 fn draw_scaled<D: DrawTarget<Color = Rgb565>>(
     target: &mut D,
     area: Rectangle,
     font: &FontRenderer,
     text: &str,
     factor: u32,
+    color: Rgb565,
 ) -> Result<(), D::Error> {
     let bbox = match font.get_rendered_dimensions(text, Point::zero(), VerticalPosition::Top) {
         Ok(d) => d.bounding_box,
@@ -112,13 +126,14 @@ fn draw_scaled<D: DrawTarget<Color = Rgb565>>(
         Point::zero(),
         VerticalPosition::Top,
         HorizontalAlignment::Left,
-        theme::FOREGROUND,
+        color,
     )
 }
 
-/// Draws `word` centred in `area` in the largest bold font it fits (the smallest, cut,
-/// if none); an Arabic word in the Arabic font, right to left, blown up as far as it fits.
-fn draw_word<D: DrawTarget<Color = Rgb565>>(target: &mut D, area: Rectangle, word: &str) -> Result<(), D::Error> {
+/// Draws `word` in `color`, centred in `area`, in the largest bold font it fits (the
+/// smallest, cut, if none); an Arabic word in the Arabic font, right to left, blown up as
+/// far as it fits.
+fn draw_word<D: DrawTarget<Color = Rgb565>>(target: &mut D, area: Rectangle, word: &str, color: Rgb565) -> Result<(), D::Error> {
     let inner = area.offset(-2);
     if word.chars().any(is_arabic) {
         let [font, _] = fonts::arabic_fonts();
@@ -126,7 +141,7 @@ fn draw_word<D: DrawTarget<Color = Rgb565>>(target: &mut D, area: Rectangle, wor
         let visual = visual_order(word);
         let width = fonts::text_width(&font, &visual).max(1);
         let factor = (inner.size.width / width).min(inner.size.height / fonts::line_height(&font)).max(1);
-        return draw_scaled(target, area, &font, &visual, factor);
+        return draw_scaled(target, area, &font, &visual, factor, color);
     }
     let font = fonts::bold_font_fitting(word, inner).unwrap_or_else(|| fonts::bold_font(0));
     fonts::draw_text(
@@ -136,6 +151,6 @@ fn draw_word<D: DrawTarget<Color = Rgb565>>(target: &mut D, area: Rectangle, wor
         area.center(),
         VerticalPosition::Center,
         HorizontalAlignment::Center,
-        theme::FOREGROUND,
+        color,
     )
 }

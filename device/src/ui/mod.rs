@@ -56,6 +56,10 @@ pub struct View<'a> {
     pub fps: f32,
     /// A status line (e.g. "camera lost, retrying"), shown instead of the hint.
     pub status: Option<&'a str>,
+    /// While the signer teaches the kiosk their hand: the letter asked for, drawn large
+    /// in [`theme::PROMPT`] in place of the reading (the bar still shows the reading's
+    /// confidence, how steadily the hand is held).
+    pub asked: Option<&'a str>,
 }
 
 /// The hint shown in the status line while there is no status.
@@ -87,7 +91,10 @@ pub fn draw_with_layout<D: DrawTarget<Color = Rgb565>>(
         }
         None => widgets::draw_no_preview(target, layout.preview)?,
     }
-    letter::draw_letter(target, layout.letter, view.letter, view.letter_name)?;
+    match view.asked {
+        Some(asked) => letter::draw_letter_in(target, layout.letter, Some(asked), None, theme::PROMPT)?,
+        None => letter::draw_letter(target, layout.letter, view.letter, view.letter_name)?,
+    }
     let confidence = if view.letter.is_some() { view.confidence } else { 0.0 };
     widgets::draw_confidence_bar(target, layout.confidence, confidence)?;
     widgets::draw_fps(target, layout.fps, view.fps)?;

@@ -12,6 +12,9 @@ pub const FOREGROUND: Rgb565 = Rgb565::WHITE;
 pub const GUIDE: Rgb565 = Rgb565::YELLOW;
 /// The hand's skeleton over the preview.
 pub const LANDMARKS: Rgb565 = Rgb565::CYAN;
+/// The letter asked for while a signer teaches the kiosk their hand, drawn large in
+/// place of the reading, so that the two are never mistaken for each other.
+pub const PROMPT: Rgb565 = Rgb565::MAGENTA;
 /// The confidence bar's outline.
 pub const BAR_OUTLINE: Rgb565 = Rgb565::WHITE;
 /// The confidence bar's unfilled part.
