@@ -193,6 +193,14 @@ def groups(S, K):
     return np.array(out)
 
 
+def halves(G, S, h, rng):
+    """Source `h`'s samples in two halves by group (no near-duplicate on both sides)."""
+    idx = np.flatnonzero(S == h)
+    g = np.unique(G[idx])
+    half = set(rng.permutation(g)[: len(g) // 2])
+    return np.array([i for i in idx if G[i] in half]), np.array([i for i in idx if G[i] not in half])
+
+
 def remembered(P, Xq, Xm, Ym, sigma):
     """The model's probabilities mixed with the remembered samples': each letter's
     nearest remembered sample, a Gaussian of its distance; mixed in as far as any
@@ -218,11 +226,7 @@ def adapt(X, Y, S, K, seed=0):
         m = mlp()
         m.fit(X[S != h], Y[S != h])
         rng = np.random.default_rng(seed)
-        idx = np.flatnonzero(S == h)
-        g = np.unique(G[idx])
-        half = set(rng.permutation(g)[: len(g) // 2])
-        a = np.array([i for i in idx if G[i] in half])
-        b = np.array([i for i in idx if G[i] not in half])
+        a, b = halves(G, S, h, rng)
         P = np.zeros((len(b), 26))
         P[:, m.classes_] = m.predict_proba(X[b])
         # "probabilities": the memory holds what the model read, not the hand (the
@@ -255,11 +259,7 @@ def selftrain(X, Y, S, K, seed=0, sigma=0.5):
         m = mlp()
         m.fit(X[S != h], Y[S != h])
         rng = np.random.default_rng(seed)
-        idx = np.flatnonzero(S == h)
-        g = np.unique(G[idx])
-        half = set(rng.permutation(g)[: len(g) // 2])
-        a = np.array([i for i in idx if G[i] in half])
-        b = np.array([i for i in idx if G[i] not in half])
+        a, b = halves(G, S, h, rng)
         Pa, Pb = np.zeros((len(a), 26)), np.zeros((len(b), 26))
         Pa[:, m.classes_] = m.predict_proba(X[a])
         Pb[:, m.classes_] = m.predict_proba(X[b])
@@ -316,11 +316,7 @@ def signernorm(X, Y, S, K, seed=0):
     rows = {}
     for h in sorted(set(S)):
         rng = np.random.default_rng(seed)
-        idx = np.flatnonzero(S == h)
-        g = np.unique(G[idx])
-        half = set(rng.permutation(g)[: len(g) // 2])
-        a = np.array([i for i in idx if G[i] in half])
-        b = np.array([i for i in idx if G[i] not in half])
+        a, b = halves(G, S, h, rng)
         tr = S != h
         m = mlp()
         m.fit(X[tr], Y[tr])
