@@ -312,7 +312,6 @@ def signernorm(X, Y, S, K, seed=0):
     would have after a few seconds), read on the second half."""
     G = groups(S, K)
     mu = {h: X[S == h].mean(0) for h in set(S)}
-    sd = {h: X[S == h].std(0) + 1e-3 for h in set(S)}
     rows = {}
     for h in sorted(set(S)):
         rng = np.random.default_rng(seed)
@@ -328,11 +327,6 @@ def signernorm(X, Y, S, K, seed=0):
             pick = a if n == 0 else rng.permutation(a)[:n]
             xb = X[b] - X[pick].mean(0)
             rows.setdefault(f"MLP, centred per signer ({'all of' if n == 0 else n} first-half frames)", {})[h] = (mc.predict(xb) == Y[b]).mean()
-        Xz = (X - np.stack([mu[s] for s in S])) / np.stack([sd[s] for s in S])
-        mz = mlp()
-        mz.fit(Xz[tr], Y[tr])
-        xb = (X[b] - X[a].mean(0)) / (X[a].std(0) + 1e-3)
-        rows.setdefault("MLP, standardised per signer (first half)", {})[h] = (mz.predict(xb) == Y[b]).mean()
         print(h, {k: round(100 * v[h], 1) for k, v in rows.items()}, flush=True)
     for name, accs in rows.items():
         folds = " ".join(f"{h[:12]} {100 * a:.1f}" for h, a in accs.items())
