@@ -32,7 +32,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use shared::ClassTable;
 use shared::features::LEN;
-use shared::loso::LosoOutputs;
+use shared::loso::{LosoOutputs, stable_hash};
 use shared::signer::SignerMemory;
 
 use crate::decode::channel::Channel;
@@ -281,7 +281,7 @@ pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench
             for (pi, pace) in PACES.iter().enumerate() {
                 // Seed, word and pace in separate bits: for seeds below 2^32, no two (seed,
                 // pace) pairs draw alike.
-                let mut rng = SplitMix(seed ^ hash(&fold.source) ^ ((k as u64) << 32) ^ ((pi as u64) << 56));
+                let mut rng = SplitMix(seed ^ stable_hash(&fold.source) ^ ((k as u64) << 32) ^ ((pi as u64) << 56));
                 let frames = stream(&letters, &by_class, pace.frames, classes.len(), nothing, &mut rng);
                 let [plain, lexical, unlisted] = spell(&frames, pace, threshold, rule, &classes, &words);
                 details.push([fold.source.clone(), pace.name.to_string(), word.to_string(), plain.clone(), lexical.clone(), unlisted.clone()]);
@@ -303,7 +303,7 @@ pub fn run(loso: &Path, lexicon: &Path, settings: Settings) -> Result<SpellBench
         if by_class.values().flatten().any(|p| p.1.is_some()) {
             for (pi, pace) in PACES.iter().enumerate() {
                 let r = remembered_rows.entry(pi).or_insert_with(|| Remembered { pace: pace.name, words: 0, exact: [0; 6], letters: 0, letter_errors: [0; 6], remembered: 0, sources: 0 });
-                remember_signer(&by_class, pace, threshold, rule, &classes, &words[0], nothing, seed ^ hash(&fold.source) ^ ((pi as u64) << 56), r);
+                remember_signer(&by_class, pace, threshold, rule, &classes, &words[0], nothing, seed ^ stable_hash(&fold.source) ^ ((pi as u64) << 56), r);
             }
         }
     }
@@ -530,10 +530,6 @@ fn one_hot(n: usize, i: usize) -> Vec<f32> {
     let mut v = vec![0.0; n];
     v[i] = 1.0;
     v
-}
-
-fn hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// SplitMix64: a seeded, dependency-free choice of pictures.

@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 use shared::features::LEN;
+use shared::loso::stable_hash;
 use shared::signer::SignerMemory;
 
 /// Letters remembered a class, measured: 1 is one pass of the kiosk's teaching (each
@@ -67,10 +68,6 @@ pub fn group(id: &str) -> String {
     }
 }
 
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
-}
-
 /// One held-out sample: its true class, id, features and the model's probabilities.
 pub struct HeldOut<'a> {
     /// True class.
@@ -85,10 +82,10 @@ pub struct HeldOut<'a> {
 
 /// Each of [`PER_LETTER`] on `samples` (one held-out source).
 pub fn measure(samples: &[HeldOut<'_>], classes: usize) -> Vec<Remembered> {
-    let first = |s: &HeldOut<'_>| fnv(&group(s.id)).is_multiple_of(2);
+    let first = |s: &HeldOut<'_>| stable_hash(&group(s.id)).is_multiple_of(2);
     // The first half in an order of its own (not the files'), for the letters remembered.
     let mut pool: Vec<usize> = (0..samples.len()).filter(|&i| first(&samples[i]) && samples[i].features.is_some() && samples[i].probs.is_some()).collect();
-    pool.sort_by_key(|&i| fnv(samples[i].id));
+    pool.sort_by_key(|&i| stable_hash(samples[i].id));
     let read: Vec<usize> = (0..samples.len()).filter(|&i| !first(&samples[i])).collect();
     PER_LETTER
         .iter()
