@@ -208,7 +208,7 @@ struct FailingRegion {
 impl device::region::HandRegion for FailingRegion {
     fn locate(&mut self, frame: &shared::Frame<'_>) -> anyhow::Result<Option<shared::Roi>> {
         self.located += 1;
-        if self.located % self.fail_every == 0 {
+        if self.located.is_multiple_of(self.fail_every) {
             anyhow::bail!("hand model failed on frame {}", self.located);
         }
         Ok(Some(GuideBox::default().roi(frame.width, frame.height)))
