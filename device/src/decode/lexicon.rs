@@ -59,6 +59,41 @@ pub struct Entry {
     pub name: bool,
 }
 
+/// The lexicon's entries of one length ([`Lexicon::with_length`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Bucket<'a> {
+    entries: &'a [Entry],
+    ids: &'a [u32],
+    alphabetical: &'a [u32],
+}
+
+impl<'a> Bucket<'a> {
+    /// Entries of this length.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The `k`-th entry in the lists' order.
+    pub fn get(&self, k: usize) -> &'a Entry {
+        &self.entries[self.ids[k] as usize]
+    }
+
+    /// The entries in the lists' order (most frequent first).
+    pub fn iter(&self) -> impl Iterator<Item = &'a Entry> + '_ {
+        self.ids.iter().map(|&i| &self.entries[i as usize])
+    }
+
+    /// Positions (for [`Bucket::get`]) in alphabetical order of their words.
+    pub fn alphabetical(&self) -> impl Iterator<Item = usize> + '_ {
+        self.alphabetical.iter().map(|&k| k as usize)
+    }
+}
+
 /// Words, names and the letter model.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
@@ -66,6 +101,8 @@ pub struct Lexicon {
     index: HashMap<String, usize>,
     /// Entry indices by word length.
     by_len: Vec<Vec<u32>>,
+    /// For each length, positions into `by_len[n]` in alphabetical order of the words.
+    by_len_alphabetical: Vec<Vec<u32>>,
     /// `ln P(c | a, b)` over [`SYMBOLS`] (a, b = 26 for the word's start).
     trigram: Vec<f32>,
     /// Share of the prior on the lists' words ([`IN_LIST`] unless set).
@@ -122,8 +159,16 @@ impl Lexicon {
             }
             by_len[e.word.len()].push(i as u32);
         }
+        let by_len_alphabetical = by_len
+            .iter()
+            .map(|ids| {
+                let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+                order.sort_by(|&a, &b| entries[ids[a as usize] as usize].word.cmp(&entries[ids[b as usize] as usize].word));
+                order
+            })
+            .collect();
         let trigram = trigram(&entries);
-        Self { entries, index, by_len, trigram, in_list: IN_LIST }
+        Self { entries, index, by_len, by_len_alphabetical, trigram, in_list: IN_LIST }
     }
 
     /// The same lists with `share` (in 0..1, exclusive) of the prior on their words
@@ -151,9 +196,12 @@ impl Lexicon {
         self.entries.is_empty()
     }
 
-    /// Entries whose length is in `range`.
-    pub fn of_length(&self, range: std::ops::RangeInclusive<usize>) -> impl Iterator<Item = &Entry> {
-        range.flat_map(move |n| self.by_len.get(n).into_iter().flatten().map(move |&i| &self.entries[i as usize]))
+    /// The entries of length `n`: in the lists' order, and in alphabetical order (where
+    /// neighbours share most of their letters, so work on them can be shared).
+    pub fn with_length(&self, n: usize) -> Bucket<'_> {
+        let ids = self.by_len.get(n).map_or(&[][..], Vec::as_slice);
+        let alphabetical = self.by_len_alphabetical.get(n).map_or(&[][..], Vec::as_slice);
+        Bucket { entries: &self.entries, ids, alphabetical }
     }
 
     /// `ln` of the prior of a string that is in no list: the trigram model's
@@ -231,7 +279,7 @@ mod tests {
         assert!(noah.log_prior > dog.log_prior, "names count at least NAME_FLOOR");
         let total: f32 = [the, cab, noah, dog].iter().map(|e| e.log_prior.exp()).sum();
         assert!((total - IN_LIST).abs() < 1e-4);
-        assert_eq!(l.of_length(4..=4).map(|e| e.word.as_str()).collect::<Vec<_>>(), ["NOAH"]);
+        assert_eq!(l.with_length(4).iter().map(|e| e.word.as_str()).collect::<Vec<_>>(), ["NOAH"]);
         let (cat, l9) = (l.log_prior_unlisted("CAT"), small().with_in_list(0.9));
         let total: f32 = ["the", "cab", "noah", "dog"].iter().map(|w| l9.get(w).unwrap().log_prior.exp()).sum();
         assert!((total - 0.9).abs() < 1e-4, "{total}");

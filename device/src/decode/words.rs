@@ -162,15 +162,27 @@ impl WordDecoder {
         // Letters are lost more often than added: up to two lost, one extra.
         let lengths = if m <= 2 { m..=m + 1 } else { m - 1..=m + 2 };
         let lost: [f32; LETTERS] = std::array::from_fn(|l| (P_LOST + self.channel.unread(l)).ln());
-        let mut cells = Vec::new();
-        for e in self.lexicon.of_length(lengths) {
-            if e.word == signed {
-                continue;
+        let mut aligner = Aligner::new(&like, &lost);
+        let mut bucket_scores = Vec::new();
+        for n in lengths {
+            let bucket = self.lexicon.with_length(n);
+            // Scored in alphabetical order, where each word shares the alignment of the
+            // letters it has in common with the one before; then taken in the lists'
+            // order, as before, so that ties and sums come out the same.
+            bucket_scores.clear();
+            bucket_scores.resize(bucket.len(), 0.0);
+            for k in bucket.alphabetical() {
+                let e = bucket.get(k);
+                bucket_scores[k] = e.log_prior + aligner.score(e.word.as_bytes());
             }
-            let s = e.log_prior + align(&like, &lost, e.word.as_bytes(), &mut cells);
-            scores.push(s);
-            if s > best.0 {
-                best = (s, e.word.clone(), e.name);
+            for (e, &s) in bucket.iter().zip(&bucket_scores) {
+                if e.word == signed {
+                    continue;
+                }
+                scores.push(s);
+                if s > best.0 {
+                    best = (s, e.word.clone(), e.name);
+                }
             }
         }
         let max = scores.iter().copied().fold(f32::MIN, f32::max);
@@ -185,34 +197,62 @@ impl WordDecoder {
     }
 }
 
-/// Best alignment's `ln P(readings | word)`: letters matched through the channel, word
-/// letters lost (`lost[l]`: `ln P(letter l never commits)`; more for the second of a
-/// double letter) or readings extra at a fixed cost. `cells` is scratch space.
-fn align(like: &[[f32; LETTERS]], lost: &[f32; LETTERS], word: &[u8], cells: &mut Vec<f32>) -> f32 {
-    let (m, n) = (like.len(), word.len());
-    let w = n + 1;
-    cells.clear();
-    cells.resize((m + 1) * w, f32::NEG_INFINITY);
-    cells[0] = 0.0;
-    let (lost_double, extra) = (P_LOST_DOUBLE.ln(), (P_EXTRA / LETTERS as f32).ln());
-    for i in 0..=m {
-        for j in 0..=n {
-            let mut v = cells[i * w + j];
-            if i > 0 && j > 0 {
-                v = v.max(cells[(i - 1) * w + j - 1] + like[i - 1][(word[j - 1] - b'A') as usize]);
-            }
-            if j > 0 {
-                let l = (word[j - 1] - b'A') as usize;
-                let cost = if j > 1 && word[j - 1] == word[j - 2] { lost_double.max(lost[l]) } else { lost[l] };
-                v = v.max(cells[i * w + j - 1] + cost);
-            }
-            if i > 0 {
-                v = v.max(cells[(i - 1) * w + j] + extra);
-            }
-            cells[i * w + j] = v;
+/// Best alignments' `ln P(readings | word)` for word after word: letters matched
+/// through the channel, word letters lost (`lost[l]`: `ln P(letter l never commits)`;
+/// more for the second of a double letter) or readings extra at a fixed cost.
+///
+/// The table is kept column by column, one column a letter of the word, and a column
+/// depends only on the word's letters up to it: a word keeps the columns of the
+/// letters it shares with the word before (in alphabetical order most of them).
+struct Aligner<'a> {
+    like: &'a [[f32; LETTERS]],
+    lost: &'a [f32; LETTERS],
+    /// Column `j` (the first `j` letters of `word`) at `j * (readings + 1)`.
+    cols: Vec<f32>,
+    /// The letters whose columns `cols` holds.
+    word: Vec<u8>,
+}
+
+impl<'a> Aligner<'a> {
+    fn new(like: &'a [[f32; LETTERS]], lost: &'a [f32; LETTERS]) -> Self {
+        let extra = (P_EXTRA / LETTERS as f32).ln();
+        // Column 0: no letter of the word yet, every reading so far extra.
+        let mut cols = vec![0.0; like.len() + 1];
+        for i in 1..cols.len() {
+            cols[i] = f32::NEG_INFINITY.max(cols[i - 1] + extra);
         }
+        Self { like, lost, cols, word: Vec::new() }
     }
-    cells[m * w + n]
+
+    /// `ln P(readings | word)` of the best alignment.
+    fn score(&mut self, word: &[u8]) -> f32 {
+        let h = self.like.len() + 1;
+        let kept = self.word.iter().zip(word).take_while(|(a, b)| a == b).count();
+        self.word.truncate(kept);
+        self.word.extend_from_slice(&word[kept..]);
+        if self.cols.len() < (word.len() + 1) * h {
+            self.cols.resize((word.len() + 1) * h, f32::NEG_INFINITY);
+        }
+        let (lost_double, extra) = (P_LOST_DOUBLE.ln(), (P_EXTRA / LETTERS as f32).ln());
+        for j in kept + 1..=word.len() {
+            let letter = (word[j - 1] - b'A') as usize;
+            let cost = if j > 1 && word[j - 1] == word[j - 2] { lost_double.max(self.lost[letter]) } else { self.lost[letter] };
+            let (before, col) = self.cols.split_at_mut(j * h);
+            let prev = &before[(j - 1) * h..];
+            for i in 0..h {
+                let mut v = f32::NEG_INFINITY;
+                if i > 0 {
+                    v = v.max(prev[i - 1] + self.like[i - 1][letter]);
+                }
+                v = v.max(prev[i] + cost);
+                if i > 0 {
+                    v = v.max(col[i - 1] + extra);
+                }
+                col[i] = v;
+            }
+        }
+        self.cols[word.len() * h + h - 1]
+    }
 }
 
 #[cfg(test)]
@@ -239,6 +279,56 @@ mod tests {
                 q
             })
             .collect()
+    }
+
+    /// The alignment table filled row by row for one word, as the decoder first did.
+    fn textbook_align(like: &[[f32; LETTERS]], lost: &[f32; LETTERS], word: &[u8]) -> f32 {
+        let (m, n) = (like.len(), word.len());
+        let w = n + 1;
+        let mut cells = vec![f32::NEG_INFINITY; (m + 1) * w];
+        cells[0] = 0.0;
+        let (lost_double, extra) = (P_LOST_DOUBLE.ln(), (P_EXTRA / LETTERS as f32).ln());
+        for i in 0..=m {
+            for j in 0..=n {
+                let mut v = cells[i * w + j];
+                if i > 0 && j > 0 {
+                    v = v.max(cells[(i - 1) * w + j - 1] + like[i - 1][(word[j - 1] - b'A') as usize]);
+                }
+                if j > 0 {
+                    let l = (word[j - 1] - b'A') as usize;
+                    let cost = if j > 1 && word[j - 1] == word[j - 2] { lost_double.max(lost[l]) } else { lost[l] };
+                    v = v.max(cells[i * w + j - 1] + cost);
+                }
+                if i > 0 {
+                    v = v.max(cells[(i - 1) * w + j] + extra);
+                }
+                cells[i * w + j] = v;
+            }
+        }
+        cells[m * w + n]
+    }
+
+    #[test]
+    fn shared_prefixes_give_the_textbook_alignment_bit_for_bit() {
+        // Readings' log-likelihoods and lost-letter costs from a fixed sequence.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            -((state >> 40) as f32 / (1u64 << 24) as f32) * 8.0
+        };
+        let lost: [f32; LETTERS] = std::array::from_fn(|_| next());
+        // Longer and shorter neighbours, a word that is the one before's prefix, doubles.
+        let words = ["A", "AB", "ABBA", "ABBEY", "ABC", "B", "BALL", "BALLOON", "BALM", "HE", "HELLO", "HELP", "HE", "ZZZ", "ABBA"];
+        for m in 1..=7 {
+            let like: Vec<[f32; LETTERS]> = (0..m).map(|_| std::array::from_fn(|_| next())).collect();
+            let mut aligner = Aligner::new(&like, &lost);
+            for word in words {
+                let (got, want) = (aligner.score(word.as_bytes()), textbook_align(&like, &lost, word.as_bytes()));
+                assert_eq!(got.to_bits(), want.to_bits(), "{word} after {m} readings: {got} vs {want}");
+            }
+        }
     }
 
     #[test]
