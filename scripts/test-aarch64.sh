@@ -30,10 +30,10 @@ cargo test "${both[@]}" --test hands -- depthwise pointwise stem tract_matches
 # other replay tests (a camera that stalls or goes, a failing display or hand stage) test
 # the loop's logic, which is the same code on every architecture: they run natively in
 # `cargo test --workspace`, where they take seconds; under qemu each took a minute or more
-# (kiosk_replay was 451 s of this script on 2 cores; float and int8 HELLO, one after the
-# other, took 295 s, and run as two tests side by side since). The
-# default landmark kiosk is not run here: its hand models under qemu took over 10 min
-# for two words; their aarch64 kernels are checked by shared's `hands` tests above.
+# (kiosk_replay was 451 s of this script on 2 cores). Float and int8 HELLO took 295 s one
+# after the other; they are two tests now, run side by side (190 s). The default landmark
+# kiosk is not run here: its hand models under qemu took over 10 min for two words; their
+# aarch64 kernels are checked by shared's `hands` tests above.
 cargo test "${both[@]}" --test kiosk_replay -- held_out_frames_spell_hello_
 echo "[aarch64] tests under qemu took $(( $(date +%s) - start )) s"
 

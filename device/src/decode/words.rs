@@ -207,6 +207,9 @@ impl WordDecoder {
 struct Aligner<'a> {
     like: &'a [[f32; LETTERS]],
     lost: &'a [f32; LETTERS],
+    /// `ln` of a double letter's second lost, and of an extra reading.
+    lost_double: f32,
+    extra: f32,
     /// Column `j` (the first `j` letters of `word`) at `j * (readings + 1)`.
     cols: Vec<f32>,
     /// The letters whose columns `cols` holds.
@@ -219,9 +222,9 @@ impl<'a> Aligner<'a> {
         // Column 0: no letter of the word yet, every reading so far extra.
         let mut cols = vec![0.0; like.len() + 1];
         for i in 1..cols.len() {
-            cols[i] = f32::NEG_INFINITY.max(cols[i - 1] + extra);
+            cols[i] = cols[i - 1] + extra;
         }
-        Self { like, lost, cols, word: Vec::new() }
+        Self { like, lost, lost_double: P_LOST_DOUBLE.ln(), extra, cols, word: Vec::new() }
     }
 
     /// `ln P(readings | word)` of the best alignment.
@@ -233,10 +236,9 @@ impl<'a> Aligner<'a> {
         if self.cols.len() < (word.len() + 1) * h {
             self.cols.resize((word.len() + 1) * h, f32::NEG_INFINITY);
         }
-        let (lost_double, extra) = (P_LOST_DOUBLE.ln(), (P_EXTRA / LETTERS as f32).ln());
         for j in kept + 1..=word.len() {
             let letter = (word[j - 1] - b'A') as usize;
-            let cost = if j > 1 && word[j - 1] == word[j - 2] { lost_double.max(self.lost[letter]) } else { self.lost[letter] };
+            let cost = if j > 1 && word[j - 1] == word[j - 2] { self.lost_double.max(self.lost[letter]) } else { self.lost[letter] };
             let (before, col) = self.cols.split_at_mut(j * h);
             let prev = &before[(j - 1) * h..];
             for i in 0..h {
@@ -246,7 +248,7 @@ impl<'a> Aligner<'a> {
                 }
                 v = v.max(prev[i] + cost);
                 if i > 0 {
-                    v = v.max(col[i - 1] + extra);
+                    v = v.max(col[i - 1] + self.extra);
                 }
                 col[i] = v;
             }
