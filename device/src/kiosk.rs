@@ -458,6 +458,12 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
             }
             summary.frames += 1;
         }
+        // The last screens out are timed too, so that a run's latencies are its own (a
+        // warm-up's last screen is not counted in the run after it).
+        self.panel.finish_sending();
+        if let Some(shown) = self.panel.shown_latencies() {
+            shown.into_iter().for_each(|ms| self.timings.latency(ms));
+        }
         summary.text = self.decoder.text().to_string();
         Ok(summary)
     }

@@ -54,6 +54,9 @@ pub trait Panel {
     fn shown_latencies(&mut self) -> Option<Vec<f64>> {
         None
     }
+    /// Waits until every screen handed over is out, for a panel that sends on its own
+    /// thread; others are done when their push returns.
+    fn finish_sending(&mut self) {}
     /// Width and height in pixels.
     fn size(&self) -> (u32, u32);
 }
@@ -139,6 +142,9 @@ impl<P: Panel + ?Sized> Panel for Box<P> {
     }
     fn shown_latencies(&mut self) -> Option<Vec<f64>> {
         (**self).shown_latencies()
+    }
+    fn finish_sending(&mut self) {
+        (**self).finish_sending()
     }
     fn size(&self) -> (u32, u32) {
         (**self).size()

@@ -138,6 +138,10 @@ impl Panel for PanelThread {
         Some(std::mem::take(&mut self.shared.lock().latencies))
     }
 
+    fn finish_sending(&mut self) {
+        self.flush();
+    }
+
     fn size(&self) -> (u32, u32) {
         self.size
     }
