@@ -187,6 +187,9 @@ impl KioskConfig {
         {
             bail!("decoder.threshold {t} is not in 0..1");
         }
+        if !(d.control_threshold.is_finite() && (0.0..=1.0).contains(&d.control_threshold)) {
+            bail!("decoder.control_threshold {} is not in 0..1", d.control_threshold);
+        }
         d.show_rule().check().map_err(|e| anyhow::anyhow!("decoder.{e}"))?;
         if d.window == 0 || d.max_chars == 0 {
             bail!("decoder.window and decoder.max_chars must be at least 1");

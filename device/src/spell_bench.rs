@@ -70,8 +70,24 @@ pub struct Pace {
 
 impl Pace {
     /// The decoder's settings for a signer at this pace, at `threshold`.
-    fn decoder_config(&self, threshold: f32) -> DecoderConfig {
-        DecoderConfig { hold_ms: self.hold_ms, threshold: Some(threshold), ..DecoderConfig::default() }
+    fn decoder_config(&self, threshold: Thresholds) -> DecoderConfig {
+        DecoderConfig { hold_ms: self.hold_ms, threshold: Some(threshold.letter), control_threshold: threshold.control, ..DecoderConfig::default() }
+    }
+}
+
+/// The decoders' confidence thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Any class's (`[decoder] threshold`).
+    pub letter: f32,
+    /// `space` and `del`'s (`[decoder] control_threshold`).
+    pub control: f32,
+}
+
+impl Default for Thresholds {
+    /// The shipped configs' values for the landmark classifier.
+    fn default() -> Self {
+        Self { letter: crate::decode::letters::LANDMARK_THRESHOLD, control: crate::decode::letters::CONTROL_THRESHOLD }
     }
 }
 
@@ -222,8 +238,8 @@ impl SpellBench {
 pub struct Settings {
     /// Seed of the pictures chosen per letter.
     pub seed: u64,
-    /// The decoders' confidence threshold (`[decoder] threshold`).
-    pub threshold: f32,
+    /// The decoders' confidence thresholds.
+    pub threshold: Thresholds,
     /// When a proposed word is shown, and so taken when the word ends
     /// (`[decoder] propose_at` and `propose_over`).
     pub rule: ShowRule,
@@ -234,7 +250,7 @@ pub struct Settings {
 impl Default for Settings {
     /// The shipped configs' values for the landmark classifier.
     fn default() -> Self {
-        Self { seed: 0, threshold: crate::decode::letters::LANDMARK_THRESHOLD, rule: DecoderConfig::default().show_rule(), in_list: crate::decode::lexicon::IN_LIST }
+        Self { seed: 0, threshold: Thresholds::default(), rule: DecoderConfig::default().show_rule(), in_list: crate::decode::lexicon::IN_LIST }
     }
 }
 
@@ -320,7 +336,7 @@ type Picture = (Vec<f32>, Option<[f32; LEN]>);
 fn remember_signer(
     by_class: &HashMap<usize, Vec<Picture>>,
     pace: &Pace,
-    threshold: f32,
+    threshold: Thresholds,
     rule: ShowRule,
     classes: &ClassTable,
     words: &WordDecoder,
@@ -390,7 +406,7 @@ fn remember_signer(
 fn teach(
     pictures: &HashMap<usize, Vec<Picture>>,
     pace: &Pace,
-    threshold: f32,
+    threshold: Thresholds,
     rule: ShowRule,
     classes: &ClassTable,
     words: &WordDecoder,
@@ -442,7 +458,7 @@ fn teach(
 fn read_remembering(
     frames: &[Frame],
     pace: &Pace,
-    threshold: f32,
+    threshold: Thresholds,
     rule: ShowRule,
     classes: &ClassTable,
     words: Option<WordDecoder>,
@@ -492,7 +508,7 @@ fn stream(letters: &[usize], by_class: &HashMap<usize, Vec<Picture>>, per_letter
 type Frame = (Vec<f32>, Option<[f32; LEN]>, bool);
 
 /// The plain decoder's letters and each lexicon decoder's word for `frames`.
-fn spell(frames: &[Frame], pace: &Pace, threshold: f32, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
+fn spell(frames: &[Frame], pace: &Pace, threshold: Thresholds, rule: ShowRule, classes: &ClassTable, words: &[WordDecoder; 2]) -> [String; 3] {
     let cfg = pace.decoder_config(threshold);
     let run = |words: Option<WordDecoder>| {
         let mut decoder = Decoder::new(cfg.clone(), classes.clone());

@@ -200,7 +200,9 @@ fn resco_mini_exports() {
 
 #[test]
 fn alexnet_exports() {
-    seed_model_exports("alexnet", "alexnet", "28", 3, &["--lr", "3e-4", "--dropout", "0.5"]);
+    // Two epochs: its int8 form agrees on all 100 images (three took 70 s more of CI's
+    // longest test binary; fewer pictures left the int8 gate at its 99% edge).
+    seed_model_exports("alexnet", "alexnet", "28", 2, &["--lr", "3e-4", "--dropout", "0.5"]);
 }
 
 #[test]
@@ -213,7 +215,8 @@ fn resnet18_with_and_without_attention_exports() {
 #[test]
 fn attention_lstm_exports() {
     // 64 px: a 2x2 feature map, so the LSTMs and the attention run over 4 positions;
-    // the ONNX graph holds two bidirectional LSTM nodes.
+    // the ONNX graph holds two bidirectional LSTM nodes. 40 pictures a digit (the float
+    // gate's logits are decisive; 100 took 95 s more).
     train_export_check(
         "attention-lstm",
         &data("ahdd1-test"),
@@ -226,7 +229,7 @@ fn attention_lstm_exports() {
             "--color",
             "gray",
             "--limit-per-class",
-            "100",
+            "40",
             "--hflip",
             "0",
             "--clip-grad",

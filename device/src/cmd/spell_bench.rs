@@ -22,6 +22,10 @@ pub struct SpellBenchArgs {
     /// classifier's when the config sets none).
     #[arg(long, default_value_t = crate::decode::letters::LANDMARK_THRESHOLD)]
     pub threshold: f32,
+    /// The probability `space` and `del` need (`[decoder] control_threshold`; 0: the
+    /// threshold's, as before 2026-12-02).
+    #[arg(long, default_value_t = crate::decode::letters::CONTROL_THRESHOLD)]
+    pub control_threshold: f32,
     /// The posterior at which the lexicon decoder shows (and the word's end takes) its
     /// proposal (`[decoder] propose_at`; default: the decoder's).
     #[arg(long)]
@@ -46,7 +50,7 @@ pub fn run(a: SpellBenchArgs) -> Result<()> {
         Some(l) => l.clone(),
         None => crate::decode::lexicon::default_dir().context("no word lists found: pass --lexicon")?,
     };
-    let mut settings = crate::spell_bench::Settings { seed: a.seed, threshold: a.threshold, ..Default::default() };
+    let mut settings = crate::spell_bench::Settings { seed: a.seed, threshold: crate::spell_bench::Thresholds { letter: a.threshold, control: a.control_threshold }, ..Default::default() };
     settings.rule.at = a.propose_at.unwrap_or(settings.rule.at);
     settings.rule.over_signed = a.propose_over.unwrap_or(settings.rule.over_signed);
     settings.rule.check().map_err(|e| anyhow::anyhow!("--propose-at/--propose-over: {e}"))?;

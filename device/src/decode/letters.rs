@@ -11,6 +11,16 @@ use std::time::Duration;
 use serde::Deserialize;
 use shared::{ClassKind, ClassTable};
 
+/// The likeliest class among those `keep` keeps, and its probability.
+fn likeliest(probs: &[f32], keep: impl Fn(usize) -> bool) -> (Option<usize>, f32) {
+    probs
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(i, _)| keep(i))
+        .fold((None, 0.0f32), |(bi, bp), (i, p)| if p > bp { (Some(i), p) } else { (bi, bp) })
+}
+
 /// Decoder settings (`[decoder]` in the kiosk config).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -40,6 +50,10 @@ pub struct DecoderConfig {
     /// their next frames with them ([`shared::signer`]); forgotten when no hand has been
     /// seen for [`super::speller::FORGET_AFTER`] (another person).
     pub remember_signer: bool,
+    /// `space` and `del` are edits, so they count only at this probability or more (and
+    /// at least [`DecoderConfig::threshold`]); an unsure one votes for the likeliest
+    /// letter instead, which is what a stranger's letter read as `space` mostly is.
+    pub control_threshold: f32,
 }
 
 /// The confidence threshold of a landmark classifier when the config sets none. Trained
@@ -47,6 +61,10 @@ pub struct DecoderConfig {
 /// their frames with a hand in every held-out source, 0.3 as few as 82%
 /// (`scripts/loso-confidence.py`).
 pub const LANDMARK_THRESHOLD: f32 = 0.15;
+
+/// The probability `space` and `del` need ([`DecoderConfig::control_threshold`]) when the
+/// config sets none.
+pub const CONTROL_THRESHOLD: f32 = 0.5;
 
 /// The confidence threshold of a picture model (crops or landmark masks) when the config
 /// sets none.
@@ -74,7 +92,7 @@ impl DecoderConfig {
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self { threshold: None, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.0, propose_over: 5.0, remember_signer: true }
+        Self { threshold: None, window: 5, hold_ms: 600, max_chars: 120, mirrored: false, min_gap_ms: 0, lexicon: None, propose_at: 0.0, propose_over: 5.0, remember_signer: true, control_threshold: CONTROL_THRESHOLD }
     }
 }
 
@@ -374,12 +392,8 @@ impl Decoder {
 
     /// Feeds one frame's probabilities, taken at time `t` (frame time, monotonic).
     pub fn push(&mut self, probs: &[f32], t: Duration) -> Step {
-        let (top, confidence) = probs
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((None, 0.0f32), |(bi, bp), (i, p)| if p > bp { (Some(i), p) } else { (bi, bp) });
-        let vote = top.filter(|_| confidence >= self.threshold);
+        let (top, confidence) = likeliest(probs, |_| true);
+        let vote = self.vote(probs, top, confidence);
         if self.votes.len() == self.cfg.window.max(1) {
             self.votes.pop_front();
         }
@@ -420,6 +434,18 @@ impl Decoder {
             edit = self.commit(c);
         }
         Step { current, confidence, hold, edit }
+    }
+
+    /// A frame's vote: its likeliest class at the threshold or above; an edit (`space`,
+    /// `del`) under [`DecoderConfig::control_threshold`] gives its vote to the likeliest
+    /// letter.
+    fn vote(&self, probs: &[f32], top: Option<usize>, confidence: f32) -> Option<usize> {
+        let is_control = |c: usize| self.classes.get(c).is_some_and(|c| matches!(c.kind, ClassKind::Space | ClassKind::Delete));
+        let (top, confidence) = match top {
+            Some(c) if is_control(c) && confidence < self.cfg.control_threshold => likeliest(probs, |i| !is_control(i)),
+            _ => (top, confidence),
+        };
+        top.filter(|_| confidence >= self.threshold)
     }
 
     /// The most frequent vote if it holds more than half of the window (a full window
@@ -574,6 +600,35 @@ mod tests {
         assert_eq!(d.text(), "HI ");
         d.clear();
         assert_eq!(d.text(), "");
+    }
+
+    #[test]
+    fn an_unsure_space_or_del_counts_as_the_letter_under_it() {
+        let classes = ClassTable::asl_alphabet();
+        // `top` at 0.4, `under` at 0.3, the rest shared by the other classes.
+        let mixed = |top: &str, under: &str| {
+            let mut v = vec![0.3 / (classes.len() - 2) as f32; classes.len()];
+            v[classes.by_label(top).unwrap().index as usize] = 0.4;
+            v[classes.by_label(under).unwrap().index as usize] = 0.3;
+            v
+        };
+        let landmarks = |control_threshold| DecoderConfig { threshold: Some(0.15), control_threshold, ..DecoderConfig::default() };
+        let spell = |cfg: DecoderConfig| {
+            let (mut d, mut t) = (Decoder::new(cfg, classes.clone()), Duration::ZERO);
+            feed(&mut d, "B", 0.9, 15, &mut t);
+            for probs in [mixed("space", "O"), mixed("del", "K")] {
+                for _ in 0..15 {
+                    d.push(&probs, t);
+                    t += Duration::from_millis(100);
+                }
+                feed(&mut d, "nothing", 0.9, 5, &mut t);
+            }
+            feed(&mut d, "space", 0.9, 15, &mut t); // a sure space still ends the word
+            d.text().to_string()
+        };
+        assert_eq!(spell(landmarks(CONTROL_THRESHOLD)), "BOK ");
+        // At the letters' threshold, as before: the space splits the word, del eats it.
+        assert_eq!(spell(landmarks(0.0)), "B ");
     }
 
     #[test]
