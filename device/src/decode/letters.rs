@@ -234,8 +234,10 @@ impl Decoder {
     /// Teaching on: each hold of any sign but `nothing` is reported as
     /// [`Edit::Taught`] and leaves the text alone (the kiosk asks the signer for each
     /// letter in turn and remembers their hand as it, whatever the model reads). The
-    /// sign being held must be released and held again to count.
-    pub fn set_teaching(&mut self, on: bool) {
+    /// sign being held must be released and held again to count. Only the speller turns
+    /// it on and off ([`super::speller::Speller::start_teaching`]), so that its list of
+    /// letters asked for and this flag always agree.
+    pub(super) fn set_teaching(&mut self, on: bool) {
         self.teaching = on;
         self.votes.clear();
         self.held = None;
