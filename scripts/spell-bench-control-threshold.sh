@@ -14,7 +14,7 @@ cargo build -q -p device
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for c in 0 0.5; do
-  target/debug/device spell-bench --json --seed "${SEED:-0}" --control-threshold "$c" >"$out/$c.json" &
+  target/debug/device spell-bench --json --seed "${SEED:-0}" --control-threshold "$c" >"$out/$c.json" 2>"$out/$c.log" &
 done
 wait
 python3 - "$out/0.json" "$out/0.5.json" <<'EOF'
