@@ -13,10 +13,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build -q -p device
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+pids=()
 for c in 0 0.5; do
   target/debug/device spell-bench --json --seed "${SEED:-0}" --control-threshold "$c" >"$out/$c.json" 2>"$out/$c.log" &
+  pids+=($!)
 done
-wait
+for p in "${pids[@]}"; do
+  wait "$p" || { echo "spell-bench failed:" >&2; cat "$out"/*.log >&2; exit 1; }
+done
 python3 - "$out/0.json" "$out/0.5.json" <<'EOF'
 import json, sys
 old, new = (json.load(open(p)) for p in sys.argv[1:])
