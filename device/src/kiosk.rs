@@ -439,9 +439,8 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
                 summary.display_errors += 1;
             }
             let t_push = t.elapsed();
-            match self.panel.shown_latencies() {
-                Some(shown) => shown.into_iter().for_each(|ms| self.timings.latency(ms)),
-                None => self.timings.latency(read_at.elapsed().as_secs_f64() * 1000.0),
+            if !self.time_shown_screens() {
+                self.timings.latency(read_at.elapsed().as_secs_f64() * 1000.0);
             }
             self.first_frame_at.get_or_insert_with(Instant::now);
 
@@ -461,9 +460,7 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         // The last screens out are timed too, so that a run's latencies are its own (a
         // warm-up's last screen is not counted in the run after it).
         self.panel.finish_sending();
-        if let Some(shown) = self.panel.shown_latencies() {
-            shown.into_iter().for_each(|ms| self.timings.latency(ms));
-        }
+        self.time_shown_screens();
         summary.text = self.decoder.text().to_string();
         Ok(summary)
     }
@@ -627,6 +624,14 @@ impl<S: FrameSource, R: HandRegion, P: Panel> Kiosk<S, R, P> {
         let view = View { text: self.decoder.text(), status: Some(status), fps: self.fps, ..View::default() };
         ui::draw(&mut self.screen, &view).expect("drawing into memory cannot fail");
         self.push_screen(Instant::now());
+    }
+
+    /// Records the latencies of the screens a panel thread sent since the last call;
+    /// false for a panel that reports none (its push returns once the pixels are out).
+    fn time_shown_screens(&mut self) -> bool {
+        let Some(shown) = self.panel.shown_latencies() else { return false };
+        shown.into_iter().for_each(|ms| self.timings.latency(ms));
+        true
     }
 
     /// Sends the screen to the panel; a failure is logged (the first, then every 100th)

@@ -33,7 +33,6 @@ fn the_pipelined_loop_spells_what_the_one_thread_loop_spells() {
     assert_eq!(piped.frames, frames, "a replay behind the capture thread loses no frame");
     assert_eq!(piped.text, "HELLO");
     assert_eq!(piped.edits, one_thread.edits, "the same letters at the same frames");
-    kiosk.panel().flush();
     let pushes = counting.lock().unwrap().pushes;
     assert!(pushes >= 1 && pushes <= frames, "{pushes} screens sent for {frames} frames");
     let latency = kiosk.timings().latencies();

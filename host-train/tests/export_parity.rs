@@ -200,8 +200,8 @@ fn resco_mini_exports() {
 
 #[test]
 fn alexnet_exports() {
-    // Two epochs: its int8 form agrees on all 100 images (three took 70 s more of CI's
-    // longest test binary; fewer pictures left the int8 gate at its 99% edge).
+    // Two epochs: its int8 form agrees on all 100 images (three took 49 s more training
+    // in CI's longest test binary; fewer pictures left the int8 gate at its 99% edge).
     seed_model_exports("alexnet", "alexnet", "28", 2, &["--lr", "3e-4", "--dropout", "0.5"]);
 }
 
@@ -221,7 +221,7 @@ fn resnet18_exports() {
 fn attention_lstm_exports() {
     // 64 px: a 2x2 feature map, so the LSTMs and the attention run over 4 positions;
     // the ONNX graph holds two bidirectional LSTM nodes. 40 pictures a digit (the float
-    // gate's logits are decisive; 100 took 95 s more).
+    // gate's logits are decisive; 100 took about twice as long).
     train_export_check(
         "attention-lstm",
         &data("ahdd1-test"),
